@@ -1,0 +1,221 @@
+"""Plain against shortcut on the same weights: the settings of one comparison, as data and as a
+one-line string a teacher can put on a slide, and the per-layer profiles of both models."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from dataclasses import dataclass
+
+import torch
+
+from ._checks import check_choice, check_float, check_int
+from .activations import ACTIVATIONS
+from .networks import INITS, NORMS, DeepNetwork
+from .probes import DIAGNOSTICS, GradientProfile, gradient_profile
+
+__all__ = [
+    "ExplorerSettings",
+    "ShortcutComparison",
+    "compare_shortcut",
+    "describe_ratio",
+    "parse_settings",
+]
+
+# Short names for the state string; the long ones are GradientProfile's attributes.
+DIAGNOSTIC_CODES = {"dW_mean": "weight_grad_mean", "dW_norm": "weight_grad_norm",
+                    "dh_norm": "output_grad_norm"}
+LIMITS = {"depth": (1, 200), "width": (1, 256), "batch": (1, 256), "seed": (0, 2**31 - 1),
+          "gain": (0.05, 4.0)}
+HEALTHY = (0.1, 10.0)  # first/last ratios within a factor of 10 count as healthy
+
+
+@dataclass(frozen=True)
+class ExplorerSettings:
+    """One configuration of the plain-against-shortcut comparison.
+
+    Each network is ``depth`` layers of ``width -> width`` so that every layer has a shortcut;
+    the input is ``batch`` rows of standard normal noise drawn from ``seed``, the target zeros.
+    ``shortcut`` says which model the reader is looking at ("on" or "off"): both are computed.
+    ``str(settings)`` is the one-line state string that :func:`parse_settings` reads back.
+
+    Introduced in notebook 03.
+    """
+
+    depth: int = 30
+    width: int = 64
+    activation: str = "gelu"
+    shortcut: str = "on"
+    init: str = "default"
+    gain: float = 1.0
+    norm: str = "none"
+    batch: int = 16
+    seed: int = 0
+    diagnostic: str = "dW_mean"
+
+    def __post_init__(self) -> None:
+        for name in ("depth", "width", "batch", "seed"):
+            check_int(name, getattr(self, name), low=LIMITS[name][0], high=LIMITS[name][1])
+        check_float("gain", self.gain, low=LIMITS["gain"][0], high=LIMITS["gain"][1])
+        check_choice("activation", self.activation, tuple(ACTIVATIONS))
+        check_choice("shortcut", self.shortcut, ("on", "off"))
+        check_choice("init", self.init, INITS)
+        check_choice("norm", self.norm, NORMS)
+        check_choice("diagnostic", self.diagnostic, tuple(DIAGNOSTIC_CODES))
+        if self.norm == "layernorm" and self.width == 1:
+            raise ValueError(
+                "norm='layernorm' needs width >= 2: LayerNorm over a single feature outputs "
+                "zeros, so no gradient could flow; raise the width or choose norm='none'"
+            )
+
+    def __str__(self) -> str:
+        parts = []
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            parts.append(f"{field.name}={value:g}" if isinstance(value, float)
+                         else f"{field.name}={value}")
+        return " ".join(parts)
+
+    def replace(self, **changes: object) -> ExplorerSettings:
+        """A copy with some fields changed (and checked)."""
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def diagnostic_name(self) -> str:
+        """The GradientProfile attribute this diagnostic reads, e.g. ``"weight_grad_mean"``."""
+        return DIAGNOSTIC_CODES[self.diagnostic]
+
+
+def parse_settings(text: str, base: ExplorerSettings | None = None) -> ExplorerSettings:
+    """Read a state string such as ``"depth=50 width=64 activation=sigmoid shortcut=on"``.
+
+    Fields left out keep their values from ``base`` (the defaults when ``None``).
+
+    Raises:
+        ValueError: naming the part that cannot be read and what is allowed there.
+
+    Introduced in notebook 03.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"the state string must be a str; got {type(text).__name__}")
+    base = base if base is not None else ExplorerSettings()
+    fields = {f.name: f.type for f in dataclasses.fields(ExplorerSettings)}
+    changes: dict[str, object] = {}
+    for part in text.replace(",", " ").split():
+        key, sep, raw = part.partition("=")
+        if not sep or not raw:
+            raise ValueError(f"cannot read {part!r} in the state string: write name=value, "
+                             f"e.g. depth=50")
+        if key not in fields:
+            raise ValueError(f"unknown setting {key!r} in {part!r}; known: {', '.join(fields)}")
+        changes[key] = _read_value(key, raw, fields[key], part)
+    try:
+        return base.replace(**changes)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"state string: {exc}") from None
+
+
+def _read_value(key: str, raw: str, kind: str, part: str) -> object:
+    if kind == "int":
+        if not re.fullmatch(r"-?\d+", raw):
+            raise ValueError(f"{key} needs a whole number in {part!r}")
+        return int(raw)
+    if kind == "float":
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"{key} needs a number in {part!r}") from None
+    return raw
+
+
+def describe_ratio(first: float, last: float) -> str:
+    """The first-layer / last-layer gradient ratio in words: vanishing, healthy or exploding.
+
+    Introduced in notebook 03.
+    """
+    if not (math.isfinite(first) and math.isfinite(last)):
+        return "overflow: NaN or inf gradients, the numbers no longer mean anything"
+    if last == 0:
+        return "dead: the last layer gets no gradient at all (exactly 0)"
+    if first == 0:
+        return "dead: the first layer gets no gradient at all (exactly 0)"
+    ratio = first / last
+    if ratio < HEALTHY[0]:
+        return f"vanishing: the first layer gets {_sci(ratio)} of the last layer's gradient"
+    if ratio > HEALTHY[1]:
+        return f"exploding: the first layer gets {_sci(ratio)} times the last layer's gradient"
+    return f"healthy: the first layer gets {ratio:.2g} times the last layer's gradient"
+
+
+def _sci(value: float) -> str:
+    mantissa, exponent = f"{value:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+class ShortcutComparison:
+    """Computes both models' profiles for a stream of settings, reusing work between calls.
+
+    Weights are drawn layer by layer, so a deeper network built from the same seed starts with the
+    same layers: one network is built per (width, activation, init, gain, norm, seed) at a roomy
+    depth and each request runs its first ``depth`` layers. A slider move costs a probe, not a
+    rebuild. Introduced in notebook 03.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple | None = None
+        self._network: DeepNetwork | None = None
+        self._inputs: dict[tuple[int, int, int], torch.Tensor] = {}
+
+    def profiles(self, settings: ExplorerSettings) -> dict[str, GradientProfile]:
+        """``{"plain": profile, "shortcut": profile}`` of the same weights and input."""
+        network = self._network_for(settings).first_layers(settings.depth)
+        x = self._input_for(settings)
+        result = {}
+        for label, use_shortcut in (("plain", False), ("shortcut", True)):
+            network.use_shortcut = use_shortcut
+            result[label] = gradient_profile(network, x)
+        return result
+
+    def _network_for(self, s: ExplorerSettings) -> DeepNetwork:
+        key = (s.width, s.activation, s.init, s.gain, s.norm, s.seed)
+        if key != self._key or self._network.depth < s.depth:
+            # Room to grow: dragging the depth slider upwards should not rebuild on every step.
+            depth = min(max(s.depth, 2 ** math.ceil(math.log2(max(s.depth, 32)))),
+                        max(s.depth, LIMITS["depth"][1]))
+            self._network = DeepNetwork([s.width] * (depth + 1), s.activation, seed=s.seed,
+                                        init=s.init, gain=s.gain, norm=s.norm)
+            self._key = key
+        return self._network
+
+    def _input_for(self, s: ExplorerSettings) -> torch.Tensor:
+        key = (s.batch, s.width, s.seed)
+        if key not in self._inputs:
+            generator = torch.Generator().manual_seed(s.seed)
+            self._inputs = {key: torch.randn(s.batch, s.width, generator=generator)}
+        return self._inputs[key]
+
+
+def compare_shortcut(
+    settings: ExplorerSettings | str | None = None, **changes: object
+) -> dict[str, GradientProfile]:
+    """Profile the plain and the shortcut model of one configuration, on the same weights.
+
+    Args:
+        settings: an :class:`ExplorerSettings`, a state string, or ``None`` for the defaults.
+        **changes: fields to override, e.g. ``depth=50, activation="sigmoid"``.
+
+    Returns:
+        ``{"plain": GradientProfile, "shortcut": GradientProfile}``, ready for
+        :func:`~shortcut_lib.plot_gradients`.
+
+    Introduced in notebook 03.
+    """
+    if settings is None:
+        settings = ExplorerSettings()
+    elif isinstance(settings, str):
+        settings = parse_settings(settings)
+    elif not isinstance(settings, ExplorerSettings):
+        raise TypeError("settings must be an ExplorerSettings, a state string or None; got "
+                        f"{type(settings).__name__}")
+    return ShortcutComparison().profiles(settings.replace(**changes))

@@ -1,0 +1,121 @@
+"""Small synthetic tasks, generated in code from a seed: nothing is downloaded.
+
+Two tasks are enough to watch a deep network learn or fail to: two interleaved spirals (2-D
+points, two classes), which no straight line separates, and a wiggly 1-D curve to fit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from ._checks import check_choice, check_float, check_int
+
+__all__ = ["TASKS", "Task", "make_regression", "make_spirals", "make_task"]
+
+TASKS = ("spirals", "regression")
+
+
+@dataclass(frozen=True)
+class Task:
+    """A data set with what a training loop needs to know about it.
+
+    Attributes:
+        name: ``"spirals"`` or ``"regression"``.
+        kind: ``"classification"`` (one logit per example, binary cross-entropy loss) or
+            ``"regression"`` (one number per example, mean squared error).
+        x: inputs, shape (n, in_features).
+        y: targets, shape (n, 1): class labels 0.0 / 1.0, or the values to fit.
+
+    Introduced in notebook 04.
+    """
+
+    name: str
+    kind: str
+    x: torch.Tensor
+    y: torch.Tensor
+
+    @property
+    def in_features(self) -> int:
+        """The number of input features (2 for the spirals, 1 for the regression)."""
+        return self.x.shape[1]
+
+    @property
+    def out_features(self) -> int:
+        """The number of outputs a model must produce (always 1 here)."""
+        return self.y.shape[1]
+
+    def __len__(self) -> int:
+        return self.x.shape[0]
+
+
+def make_spirals(n: int = 256, *, turns: float = 1.25, noise: float = 0.05, seed: int = 0) -> Task:
+    """Two interleaved spirals in the square [-1, 1]^2, one per class.
+
+    Args:
+        n: the number of points, half of them in each class (an even number >= 2).
+        turns: how many times each spiral winds around the centre; more is harder.
+        noise: standard deviation of the Gaussian noise added to each coordinate.
+        seed: seeds the noise and the positions along the spirals; the global RNG is untouched.
+
+    Returns:
+        A :class:`Task` with ``x`` of shape (n, 2) and labels ``y`` of shape (n, 1).
+
+    Introduced in notebook 04.
+    """
+    check_int("n", n, low=2)
+    if n % 2:
+        raise ValueError(f"n must be even (half the points in each class); got {n}")
+    turns = check_float("turns", turns, low=0.1, high=10.0)
+    noise = check_float("noise", noise, low=0.0)
+    check_int("seed", seed)
+    gen = torch.Generator().manual_seed(seed)
+    half = n // 2
+    # sqrt spreads the points evenly along the arc instead of crowding the centre.
+    r = torch.rand(half, generator=gen).sqrt()  # (half,) radius in [0, 1)
+    angle = r * turns * 2 * math.pi
+    arm = torch.stack([r * torch.cos(angle), r * torch.sin(angle)], dim=1)  # (half, 2)
+    x = torch.cat([arm, -arm]) + noise * torch.randn(n, 2, generator=gen)  # second arm: rotated pi
+    y = torch.cat([torch.zeros(half, 1), torch.ones(half, 1)])
+    return Task(name="spirals", kind="classification", x=x, y=y)
+
+
+def make_regression(n: int = 256, *, noise: float = 0.05, seed: int = 0) -> Task:
+    """A wiggly curve to fit: ``y = sin(3 pi x / 2) + x / 2`` plus noise, for ``x`` in [-1, 1].
+
+    Args:
+        n: the number of points (>= 2).
+        noise: standard deviation of the Gaussian noise added to each target.
+        seed: seeds the inputs and the noise; the global RNG is untouched.
+
+    Returns:
+        A :class:`Task` with ``x`` and ``y`` both of shape (n, 1), sorted by ``x``.
+
+    Introduced in notebook 04.
+    """
+    check_int("n", n, low=2)
+    noise = check_float("noise", noise, low=0.0)
+    check_int("seed", seed)
+    gen = torch.Generator().manual_seed(seed)
+    x = (torch.rand(n, 1, generator=gen) * 2 - 1).sort(dim=0).values  # (n, 1), sorted for plotting
+    y = torch.sin(1.5 * math.pi * x) + 0.5 * x + noise * torch.randn(n, 1, generator=gen)
+    return Task(name="regression", kind="regression", x=x, y=y)
+
+
+def make_task(name: str, n: int = 256, *, seed: int = 0) -> Task:
+    """A task by name, with its default difficulty.
+
+    Args:
+        name: ``"spirals"`` or ``"regression"``.
+        n: the number of examples.
+        seed: seeds the data; the global RNG is untouched.
+
+    Returns:
+        The :class:`Task`.
+
+    Introduced in notebook 04.
+    """
+    check_choice("task", name, TASKS)
+    return make_spirals(n, seed=seed) if name == "spirals" else make_regression(n, seed=seed)

@@ -1,0 +1,156 @@
+"""A deep fully connected network whose shortcut connections can be switched on and off."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator, Sequence
+
+import torch
+from torch import nn
+
+from ._checks import as_batch, check_bool, check_choice, check_float, check_int, check_layer_sizes
+from .activations import make_activation
+
+__all__ = ["INITS", "NORMS", "DeepNetwork"]
+
+INITS = ("default", "xavier", "kaiming")
+NORMS = ("none", "layernorm")
+
+
+class DeepNetwork(nn.Module):
+    """A stack of ``Linear -> activation`` layers with optional shortcut connections.
+
+    Layer ``i`` is ``nn.Sequential(nn.Linear(sizes[i], sizes[i+1]), activation)``, so parameter names
+    read ``layers.0.0.weight`` as in the book. Wherever a layer's output has the shape of its input,
+    a shortcut adds the input back: ``h = h + layer(h)`` instead of ``h = layer(h)``.
+
+    ``use_shortcut`` is a plain attribute: flip it to compare both versions on the very same weights.
+
+    Args:
+        layer_sizes: the input size, then each layer's output size, e.g. ``[3, 3, 3, 3, 3, 1]``.
+        activation: ``"gelu"``, ``"relu"``, ``"sigmoid"``, ``"tanh"`` or ``"identity"``.
+        use_shortcut: add each layer's input to its output where the shapes match.
+        seed: if given, weights are drawn from a forked RNG seeded with it; the global RNG is left
+            exactly as it was. ``DeepNetwork([3, 3, 3, 3, 3, 1], seed=123)`` has the weights of the
+            book's ``torch.manual_seed(123); ExampleDeepNeuralNetwork(...)``. ``None`` draws from
+            the global RNG like any module.
+        init: ``"default"`` (PyTorch's own), ``"xavier"`` (Glorot normal) or ``"kaiming"``
+            (He normal, for ReLU); biases start at zero for the last two.
+        gain: multiplies every weight matrix's scale (1 leaves the chosen init as it is).
+        norm: ``"none"``, or ``"layernorm"`` for a LayerNorm before each layer's transform
+            (pre-norm: ``h = h + layer(norm(h))``).
+
+    Introduced in notebook 01 (init, gain and norm in notebook 03).
+    """
+
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        activation: str = "gelu",
+        use_shortcut: bool = False,
+        seed: int | None = None,
+        *,
+        init: str = "default",
+        gain: float = 1.0,
+        norm: str = "none",
+    ) -> None:
+        super().__init__()
+        sizes = check_layer_sizes(layer_sizes)
+        make_activation(activation)  # validate the name before any weights are drawn
+        self.use_shortcut = check_bool("use_shortcut", use_shortcut)
+        if seed is not None:
+            check_int("seed", seed)
+        check_choice("init", init, INITS)
+        gain = check_float("gain", gain, low=0.0)
+        check_choice("norm", norm, NORMS)
+        self.layer_sizes = sizes
+        self.activation = activation
+        self.init, self.gain, self.norm = init, gain, norm
+
+        with _seeded(seed):
+            layers = []
+            # One layer at a time, init included, so a deeper network with the same seed starts
+            # with the same weights: the first layers never depend on the depth.
+            for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+                linear = nn.Linear(fan_in, fan_out)
+                _initialize(linear, init, gain)
+                layers.append(nn.Sequential(linear, make_activation(activation)))
+        self.layers = nn.ModuleList(layers)
+        # LayerNorm starts at weight 1, bias 0 and draws nothing from the RNG. Without norm the
+        # list stays empty, so the model prints (and counts parameters) just like the book's.
+        self.norms = nn.ModuleList(nn.LayerNorm(n) for n in sizes[:-1] if norm == "layernorm")
+
+    @property
+    def depth(self) -> int:
+        """The number of layers."""
+        return len(self.layers)
+
+    @property
+    def in_features(self) -> int:
+        """The input size the first layer takes."""
+        return self.layer_sizes[0]
+
+    def first_layers(self, depth: int) -> DeepNetwork:
+        """A network made of this one's first ``depth`` layers, sharing their weights.
+
+        Because weights are drawn layer by layer, it equals ``DeepNetwork`` built with the same
+        seed at that depth, at the cost of a few microseconds instead of a fresh build.
+        """
+        check_int("depth", depth, low=1, high=self.depth)
+        view = DeepNetwork.__new__(DeepNetwork)
+        nn.Module.__init__(view)
+        view.use_shortcut = self.use_shortcut
+        view.layer_sizes = self.layer_sizes[: depth + 1]
+        view.activation, view.init, view.gain, view.norm = (
+            self.activation, self.init, self.gain, self.norm)
+        view.layers = self.layers[:depth]  # a new ModuleList holding the same modules
+        view.norms = self.norms[:depth]
+        return view
+
+    def hidden_states(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """Every layer's output ``h_1 .. h_depth`` (after its shortcut), for ``x`` of shape
+        (batch, in_features)."""
+        states = []
+        for i, layer in enumerate(self.layers):
+            out = layer(self.norms[i](x) if self.norms else x)
+            x = x + out if self.use_shortcut and out.shape == x.shape else out
+            states.append(x)
+        return states
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"x must be a torch.Tensor; got {type(x).__name__}")
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            x = as_batch("x", x, features=self.in_features)  # raises with a clear message
+        return self.hidden_states(x)[-1]
+
+    def extra_repr(self) -> str:
+        return (
+            f"layer_sizes={self.layer_sizes}, activation={self.activation!r}, "
+            f"use_shortcut={self.use_shortcut}, init={self.init!r}, gain={self.gain:g}, "
+            f"norm={self.norm!r}"
+        )
+
+
+@contextlib.contextmanager
+def _seeded(seed: int | None) -> Iterator[None]:
+    if seed is None:
+        yield
+        return
+    # fork_rng restores the global CPU RNG on exit; devices=[] keeps it off any GPU.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+def _initialize(linear: nn.Linear, init: str, gain: float) -> None:
+    with torch.no_grad():
+        if init == "xavier":
+            nn.init.xavier_normal_(linear.weight)
+            nn.init.zeros_(linear.bias)
+        elif init == "kaiming":
+            nn.init.kaiming_normal_(linear.weight, nonlinearity="relu")
+            nn.init.zeros_(linear.bias)
+        if not math.isclose(gain, 1.0):
+            linear.weight.mul_(gain)

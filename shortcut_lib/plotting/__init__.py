@@ -1,0 +1,7 @@
+"""Plotting: takes the data the computation modules return (never a model) and returns Figures."""
+
+from .activations import plot_activations
+from .gradients import GradientPlot, plot_gradients
+from .spread import plot_spread
+
+__all__ = ["GradientPlot", "plot_activations", "plot_gradients", "plot_spread"]

@@ -1,0 +1,111 @@
+"""Activation functions and their slopes, side by side: the curves a notebook computed, drawn."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .style import OKABE_ITO, series_color
+
+__all__ = ["plot_activations"]
+
+Curves = Mapping[str, "Sequence[float] | np.ndarray"]
+
+
+def plot_activations(
+    x: Sequence[float] | np.ndarray,
+    values: Curves,
+    derivatives: Curves | None = None,
+    *,
+    figure: Figure | None = None,
+) -> Figure:
+    """Each activation f(x) on the left and its derivative f'(x) on the right, one colour per name.
+
+    The derivative panel has a dashed line at f' = 1: a layer whose slope sits below it shrinks
+    the gradient passing back through it, above it grows it. The function only draws; compute the
+    curves first, e.g. with :func:`~shortcut_lib.make_activation` and
+    :func:`~shortcut_lib.activation_derivative`.
+
+    Args:
+        x: the points, one-dimensional (a list, NumPy array or CPU tensor).
+        values: ``{name: f(x)}``, each the length of ``x``, e.g. ``{"sigmoid": ..., "tanh": ...}``.
+        derivatives: ``{name: f'(x)}`` with the same names as ``values``; ``None`` draws the
+            left panel only.
+        figure: draw into this (empty) figure instead of a new one.
+
+    Returns:
+        The ``Figure``: axes 0 holds one line per name of ``values``, axes 1 (if derivatives were
+        given) one line per name followed by the dashed reference line at 1.
+
+    Raises:
+        TypeError: ``values`` or ``derivatives`` is not a non-empty dict, or a curve is not numbers.
+        ValueError: a curve is not 1-D or not the length of ``x``, or the names differ.
+
+    Introduced in notebook 02.
+    """
+    xs = _as_curve("x", x)
+    curves = _check_curves("values", values, len(xs))
+    slopes = None
+    if derivatives is not None:
+        slopes = _check_curves("derivatives", derivatives, len(xs))
+        if list(slopes) != list(curves):
+            raise ValueError(
+                f"derivatives must have the same names, in the same order, as values: "
+                f"values has {list(curves)}, derivatives has {list(slopes)}"
+            )
+
+    fig = figure if figure is not None else Figure(figsize=(7, 3.2), dpi=100, layout="constrained")
+    panels = [(curves, "f(x)", "activation")]
+    if slopes is not None:
+        panels.append((slopes, "f'(x)", "derivative (slope)"))
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (series, ylabel, title) in zip(axes, panels):
+        for i, (name, y) in enumerate(series.items()):
+            ax.plot(xs, y, color=series_color(name, i), lw=2, label=name)
+        ax.axhline(0, color="0.6", lw=0.8, zorder=0)
+        ax.axvline(0, color="0.6", lw=0.8, zorder=0)
+        ax.set_xlabel("x")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title, loc="left", fontsize=10)
+        ax.grid(True, alpha=0.3)
+    if slopes is not None:
+        # Drawn after the curves, so each axes' lines list the names first, as the docstring says.
+        axes[1].axhline(1, color=OKABE_ITO["black"], lw=1, ls="--", label="_f' = 1")
+        axes[1].annotate("f' = 1", xy=(0.02, 1), xycoords=("axes fraction", "data"),
+                         xytext=(0, 3), textcoords="offset points", fontsize=8)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center",
+               ncols=len(curves), frameon=False)
+    return fig
+
+
+def _as_curve(name: str, values: object) -> np.ndarray:
+    detach = getattr(values, "detach", None)  # a torch tensor, possibly requiring grad
+    if callable(detach):
+        values = detach().cpu()
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a sequence of numbers; got {values!r}") from None
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional; got shape {array.shape}")
+    return array
+
+
+def _check_curves(name: str, curves: object, length: int) -> dict[str, np.ndarray]:
+    if not isinstance(curves, Mapping) or not curves:
+        raise TypeError(
+            f"{name} must be a non-empty dict of {{activation name: values at x}}, e.g. "
+            f"{{'sigmoid': [...]}}; got {type(curves).__name__}"
+        )
+    result = {}
+    for label, y in curves.items():
+        array = _as_curve(f"{name}[{label!r}]", y)
+        if len(array) != length:
+            raise ValueError(
+                f"{name}[{label!r}] has {len(array)} values but x has {length}; "
+                f"give one value per point of x"
+            )
+        result[str(label)] = array
+    return result

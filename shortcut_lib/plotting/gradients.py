@@ -1,0 +1,267 @@
+"""Per-layer gradient magnitudes on a log axis: a static figure, or one updated in place."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator, NullLocator
+
+from ..probes import DIAGNOSTICS, GradientProfile
+from .style import MODEL_MARKERS, OKABE_ITO, series_color
+
+__all__ = ["GradientPlot", "plot_gradients"]
+
+Series = Mapping[str, "Sequence[float] | GradientProfile"]
+
+# Where values a log axis cannot show are drawn, in axes coordinates (0 = bottom, 1 = top);
+# each further series sits a little further in, so coinciding markers stay distinguishable.
+_EDGE_Y = {"zero": 0.03, "inf": 0.97, "nan": 0.90}
+_EDGE_STEP = {"zero": 0.04, "inf": -0.04, "nan": -0.04}
+_EDGE_SYMBOL = {"zero": "v", "inf": "^", "nan": "x"}
+_EDGE_NAME = {"zero": "exactly 0", "inf": "inf", "nan": "NaN"}
+_DEFAULT_LIMITS = (1e-8, 1e0)
+_MARKER_LIMIT = 40  # beyond this many layers, markers would only blur the line
+
+
+class GradientPlot:
+    """A figure of per-layer gradient magnitudes whose artists are created once and then updated.
+
+    The explorer calls :meth:`update` on every slider move; :func:`plot_gradients` calls it once.
+    Exact zeros, NaN and inf cannot sit on a log axis: they are drawn as markers at the bottom
+    (zero, ``v``) or top (inf ``^``, NaN ``x``) edge and counted in a note, never dropped.
+
+    Args:
+        labels: the series, in drawing order, e.g. ``("plain", "shortcut")``.
+        ylabel: the y-axis label; the diagnostic's name.
+        figure: draw into this figure (its canvas may be an ipympl widget); a new one if ``None``.
+        title: an optional axes title.
+
+    Introduced in notebook 01 (live in notebook 03).
+    """
+
+    def __init__(
+        self,
+        labels: Sequence[str] = ("plain", "shortcut"),
+        *,
+        ylabel: str = DIAGNOSTICS["weight_grad_mean"],
+        figure: Figure | None = None,
+        title: str | None = None,
+    ) -> None:
+        self.figure = figure if figure is not None else Figure(figsize=(7, 3.6), dpi=100)
+        self.ax = self.figure.add_subplot()
+        ax = self.ax
+        ax.set_yscale("log")
+        ax.set_xlabel("layer (1 = nearest the input)", loc="left")
+        ax.set_ylabel(f"{ylabel} (log scale)")
+        if title:
+            ax.set_title(title, loc="right", fontsize=10)  # the legend holds the left
+        ax.grid(True, which="major", alpha=0.3)
+        ax.yaxis.set_minor_locator(NullLocator())  # decade ticks say enough; minor ones cost
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # layers are whole numbers
+        self.band = ax.axhspan(1, 1, color=OKABE_ITO["green"], alpha=0.12, lw=0, visible=False)
+        edge = ax.get_xaxis_transform()  # x in data, y in axes coordinates
+        self.lines: dict[str, Line2D] = {}
+        self.edge_markers: dict[str, dict[str, Line2D]] = {}
+        for i, label in enumerate(labels):
+            color = series_color(label, i)
+            (self.lines[label],) = ax.plot([], [], color=color, lw=2, label=label,
+                                           marker=MODEL_MARKERS.get(label, "o"), markersize=5)
+            self.edge_markers[label] = {
+                kind: ax.plot([], [], ls="none", marker=marker, color=color, markersize=8,
+                              clip_on=False, transform=edge)[0]
+                for kind, marker in _EDGE_SYMBOL.items()
+            }
+        self.legend = ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=len(labels),
+                                frameon=False, borderaxespad=0.2)
+        # Below the axes, right of the x label: the note never hides data.
+        self.note = self.figure.text(0.99, 0.01, "", ha="right", va="bottom", fontsize=8,
+                                     color="0.2")
+        self.limits: tuple[tuple[float, float], tuple[float, float]] | None = None
+        self._background = None
+        # Fixed margins: a layout engine would re-measure every tick label on every draw.
+        self.figure.subplots_adjust(left=0.12, right=0.97, bottom=0.19, top=0.88)
+
+    def set_ylabel(self, ylabel: str) -> None:
+        """Change the y label (a diagnostic's name); the next redraw is a full one."""
+        text = f"{ylabel} (log scale)"
+        if self.ax.get_ylabel() != text:
+            self.ax.set_ylabel(text)
+            self.limits = None
+
+    def redraw(self, full: bool = True) -> None:
+        """Render the changes to the canvas, repainting only the changing artists when possible.
+
+        A full draw (ticks, labels, layout) costs several times more than the lines; while the
+        axis limits stay put, the static parts are restored from a cached background and only the
+        data artists are drawn and blitted.
+        """
+        canvas = self.figure.canvas
+        changing = [self.band, *self.lines.values(), self.note,
+                    *(m for markers in self.edge_markers.values() for m in markers.values())]
+        if full or self._background is None or not hasattr(canvas, "copy_from_bbox"):
+            for artist in changing:
+                artist.set_animated(True)  # left out of the background
+            if isinstance(canvas, FigureCanvasAgg):
+                FigureCanvasAgg.draw(canvas)  # render only: the blit below sends one frame
+            else:
+                canvas.draw()
+            self._background = canvas.copy_from_bbox(self.figure.bbox)
+        else:
+            canvas.restore_region(self._background)
+        for artist in changing:
+            self.figure.draw_artist(artist)
+        canvas.blit(self.figure.bbox)
+
+    def update(
+        self,
+        series: Series,
+        *,
+        diagnostic: str = "weight_grad_mean",
+        emphasis: str | None = None,
+        hidden: Sequence[str] = (),
+        band: tuple[float, float] | None = None,
+    ) -> bool:
+        """Show new values; returns True when the axis limits changed (a full redraw is due).
+
+        Args:
+            series: ``{label: per-layer values}`` (a sequence, or a GradientProfile read by
+                ``diagnostic``); labels not given keep nothing drawn.
+            diagnostic: which GradientProfile series to read.
+            emphasis: the label drawn bold; the others fade. ``None`` draws all alike.
+            hidden: labels not to draw at all.
+            band: ``(low, high)`` shaded as the healthy range, or ``None``.
+        """
+        values = {label: _as_array(v, diagnostic) for label, v in series.items()}
+        unknown = set(values) - set(self.lines)
+        if unknown:
+            raise ValueError(f"series has labels {sorted(unknown)}; this plot draws "
+                             f"{list(self.lines)}")
+        notes: list[str] = []
+        for i, (label, line) in enumerate(self.lines.items()):
+            y = values.get(label, np.empty(0))
+            visible = label in values and label not in hidden
+            notes += self._draw_series(label, y if visible else np.empty(0), i)
+            faded = emphasis is not None and label != emphasis
+            line.set_alpha(0.35 if faded else 1.0)
+            line.set_linewidth(1.5 if faded else 2.5)
+            for marker in self.edge_markers[label].values():
+                marker.set_alpha(0.35 if faded else 1.0)
+        self.note.set_text("\n".join(notes))
+        self.note.set_visible(bool(notes))
+        if band is not None:
+            low, high = band
+            self.band.set_y(low)
+            self.band.set_height(high - low)
+        self.band.set_visible(band is not None)
+        shown = [values[k] for k in values if k not in hidden]
+        return self._set_limits(shown, band)
+
+    def _draw_series(self, label: str, y: np.ndarray, index: int) -> list[str]:
+        x = np.arange(1, len(y) + 1)
+        positive = np.isfinite(y) & (y > 0)
+        line = self.lines[label]
+        # Gaps (NaN) where a value cannot be drawn, so the line does not bridge a dead layer.
+        line.set_data(x, np.where(positive, y, np.nan))
+        line.set_marker(MODEL_MARKERS.get(label, "o") if len(y) <= _MARKER_LIMIT else "None")
+        masks = {"zero": np.isfinite(y) & (y <= 0), "inf": np.isposinf(y),
+                 "nan": np.isnan(y) | np.isneginf(y)}
+        counts = []
+        for kind, mask in masks.items():
+            edge_y = _EDGE_Y[kind] + index * _EDGE_STEP[kind]
+            self.edge_markers[label][kind].set_data(x[mask], np.full(mask.sum(), edge_y))
+            if mask.any():
+                counts.append(f"{mask.sum()} {_EDGE_NAME[kind]} ({_EDGE_SYMBOL[kind]})")
+        return [f"{label}, layers off the log scale: {', '.join(counts)}"] if counts else []
+
+    def _set_limits(self, shown: list[np.ndarray], band: tuple[float, float] | None) -> bool:
+        depth = max((len(y) for y in shown), default=1)
+        finite = [y[np.isfinite(y) & (y > 0)] for y in shown]
+        finite = np.concatenate(finite) if finite else np.empty(0)
+        if band is not None:
+            finite = np.concatenate([finite, band])
+        if finite.size:
+            # Snapped to whole decades, so small changes keep the limits (and the cached
+            # background of a blitting canvas) unchanged.
+            low = 10.0 ** math.floor(math.log10(finite.min()) - 0.05)
+            high = 10.0 ** math.ceil(math.log10(finite.max()) + 0.05)
+        else:
+            low, high = _DEFAULT_LIMITS
+        ylim = (low, high) if self.limits is None else _steady_range(self.limits[1], (low, high))
+        limits = ((0.5, _roomy(depth) + 0.5), ylim)
+        if limits == self.limits:
+            return False
+        self.ax.set_xlim(*limits[0])
+        self.ax.set_ylim(*limits[1])
+        self.limits = limits
+        return True
+
+
+def _steady_range(current: tuple[float, float], needed: tuple[float, float]) -> tuple[float, float]:
+    # Grow the current y range to cover the data, as long as that leaves at most 4 decades to
+    # spare; a range that jumps with every slider step forces full redraws and is hard to read.
+    low, high = min(current[0], needed[0]), max(current[1], needed[1])
+    if math.log10(needed[0] / low) + math.log10(high / needed[1]) <= 4:
+        return low, high
+    return needed
+
+
+def _roomy(depth: int) -> int:
+    # The x range grows in steps, so dragging the depth slider rarely changes the limits.
+    steps = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 120, 150, 200)
+    return next((s for s in steps if s >= depth), depth)
+
+
+def plot_gradients(
+    series: Series,
+    *,
+    diagnostic: str = "weight_grad_mean",
+    title: str | None = None,
+    band: tuple[float, float] | None = None,
+    figure: Figure | None = None,
+) -> Figure:
+    """Per-layer gradient magnitudes of several models, overlaid on one log axis.
+
+    Args:
+        series: ``{label: values}``, e.g. ``{"plain": [...], "shortcut": [...]}``; values are a
+            sequence of numbers (one per layer) or a :class:`GradientProfile`.
+        diagnostic: which GradientProfile series to draw, and the y label:
+            ``"weight_grad_mean"``, ``"weight_grad_norm"`` or ``"output_grad_norm"``.
+        title: an optional title.
+        band: ``(low, high)`` shaded as a healthy range.
+        figure: draw into this figure instead of a new one.
+
+    Returns:
+        The ``Figure``. Zeros, NaN and inf are drawn as edge markers with a note.
+
+    Introduced in notebook 01.
+    """
+    if not isinstance(series, Mapping) or not series:
+        raise TypeError(
+            "series must be a non-empty dict of {label: per-layer values}, e.g. "
+            f"{{'plain': [...], 'shortcut': [...]}}; got {type(series).__name__}"
+        )
+    if diagnostic not in DIAGNOSTICS:
+        valid = ", ".join(repr(d) for d in DIAGNOSTICS)
+        raise ValueError(f"diagnostic must be one of {valid}; got {diagnostic!r}")
+    plot = GradientPlot(tuple(series), ylabel=DIAGNOSTICS[diagnostic], figure=figure, title=title)
+    plot.update(series, diagnostic=diagnostic, band=band)
+    return plot.figure
+
+
+def _as_array(values: object, diagnostic: str) -> np.ndarray:
+    if isinstance(values, GradientProfile):
+        values = values.diagnostic(diagnostic)
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"each series must be a sequence of numbers or a GradientProfile; got {values!r}"
+        ) from None
+    if array.ndim != 1:
+        raise ValueError(f"each series must be one value per layer (1-D); got shape {array.shape}")
+    return array

@@ -1,0 +1,328 @@
+"""Training histories as figures: loss curves, a layer x step gradient heatmap per model, and each
+layer's update ratio. :class:`TrainingPlot` creates its artists once and updates them in place, so
+the explorer can redraw while a run is going."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+from ..training import History
+from .style import MODEL_MARKERS, OKABE_ITO, series_color
+
+__all__ = ["TrainingPlot", "plot_final_losses", "plot_loss_curves", "plot_training"]
+
+Histories = Mapping[str, History]
+
+HEALTHY_RATIO = 1e-3  # update / weight: the usual rule of thumb (CS231n)
+RATIO_WINDOW = 10  # the update ratio panel averages this many steps, batch noise is large
+_CMAP = "viridis"
+
+
+class TrainingPlot:
+    """Loss curves, gradient heatmaps and update ratios of a training run, updated in place.
+
+    Top left: each model's loss per step (log scale). Top right: each layer's update ratio
+    ||W_after - W_before|| / ||W_before||, averaged over the last 10 steps shown, with the
+    healthy mark 1e-3. Bottom: one heatmap per model, layer (``in`` at the bottom, ``out`` on top)
+    x step, coloured by mean |dL/dW| on a shared log scale; exact zeros take the darkest colour,
+    steps not yet run stay blank.
+
+    Args:
+        models: the models to draw, e.g. ``("plain", "shortcut")``; one heatmap each.
+        figure: draw into this figure (its canvas may be an ipympl widget); a new one if ``None``.
+
+    Introduced in notebook 04.
+    """
+
+    def __init__(
+        self, models: Sequence[str] = ("plain", "shortcut"), *, figure: Figure | None = None
+    ) -> None:
+        self.models = tuple(models)
+        self.figure = figure if figure is not None else Figure(figsize=(9, 6), dpi=80)
+        fig = self.figure
+        grid = fig.add_gridspec(2, len(self.models) + 1, width_ratios=[1] * len(self.models)
+                                + [0.05], hspace=0.45, wspace=0.3)  # fmt: skip
+        # Fixed margins: a layout engine would re-measure every label on every live redraw.
+        fig.subplots_adjust(left=0.08, right=0.93, bottom=0.09, top=0.86)
+        self.loss_ax = fig.add_subplot(grid[0, 0])
+        self.ratio_ax = fig.add_subplot(grid[0, 1:-1] if len(self.models) > 1 else grid[0, 1])
+        self.heat_axes = {m: fig.add_subplot(grid[1, i]) for i, m in enumerate(self.models)}
+        self.title = fig.suptitle("", fontsize=11)
+
+        ax = self.loss_ax
+        ax.set(yscale="log", xlabel="step", ylabel="training loss (log)")
+        ax.set_title("loss", loc="left", fontsize=10)
+        self.loss_lines = {m: ax.plot([], [], color=series_color(m, i), lw=1.5, label=m)[0]
+                           for i, m in enumerate(self.models)}  # fmt: skip
+        ax.legend(loc="upper right", fontsize=9, frameon=False)
+
+        ax = self.ratio_ax
+        ax.set(yscale="log", xlabel="layer", ylabel="||update|| / ||W|| (log)")
+        ax.set_title(f"update ratio, mean of last {RATIO_WINDOW} steps", loc="left", fontsize=10)
+        ax.axhline(HEALTHY_RATIO, color=OKABE_ITO["green"], ls="--", lw=1.2)
+        ax.annotate("1e-3, healthy", (1, HEALTHY_RATIO), xycoords=("axes fraction", "data"),
+                    ha="right", va="bottom", fontsize=8, color=OKABE_ITO["green"])
+        edge = ax.get_xaxis_transform()  # x in data, y in axes coordinates
+        self.ratio_lines, self.ratio_zeros = {}, {}
+        for i, m in enumerate(self.models):
+            color = series_color(m, i)
+            self.ratio_lines[m] = ax.plot([], [], color=color, lw=1.5, marker=MODEL_MARKERS.get(
+                m, "o"), markersize=3, label=m)[0]  # fmt: skip
+            # Exactly 0 (the weights did not move at all) cannot sit on a log axis: a marker at
+            # the bottom edge says so instead of a silent gap.
+            self.ratio_zeros[m] = ax.plot([], [], ls="none", marker="v", color=color,
+                                          transform=edge, clip_on=False, markersize=6)[0]
+        ax.annotate("v = exactly 0", (0, 0), xycoords="axes fraction", xytext=(2, 2),
+                    textcoords="offset points", fontsize=8, color="0.3")
+
+        self.norm = LogNorm(1e-8, 1.0)
+        cmap = colormaps[_CMAP].with_extremes(bad=(1, 1, 1, 0))  # NaN, not run yet: blank
+        self.images, self.empty_notes, self.cursors = {}, {}, {}
+        for m, ax in self.heat_axes.items():
+            self.images[m] = ax.imshow(np.full((1, 1), np.nan), cmap=cmap, norm=self.norm,
+                                       aspect="auto", origin="lower", interpolation="nearest",
+                                       extent=(0, 1, -0.5, 0.5))  # fmt: skip
+            ax.set_title(f"{m}: mean |dL/dW| per layer", loc="left", fontsize=10,
+                         color=series_color(m, 0))
+            ax.set(xlabel="step", ylabel="layer")
+            self.empty_notes[m] = ax.text(0.5, 0.5, "not trained", transform=ax.transAxes,
+                                          ha="center", va="center", color="0.4", visible=False)
+            self.cursors[m] = ax.axvline(0, color="white", lw=1, alpha=0.8, visible=False)
+        colorbar_ax = fig.add_subplot(grid[1, -1])
+        self.colorbar = fig.colorbar(self.images[self.models[0]], cax=colorbar_ax)
+        self.colorbar.set_label("mean |dL/dW| (log)")
+        for ax in (self.loss_ax, self.ratio_ax):
+            ax.grid(True, which="major", alpha=0.3)
+            ax.yaxis.set_minor_locator(NullLocator())  # decade ticks say enough; minor ones cost
+        self._layers = 0
+
+    def update(
+        self, histories: Histories, *, step: int | None = None, total_steps: int | None = None
+    ) -> None:
+        """Show the histories up to ``step`` (default: all recorded steps).
+
+        Args:
+            histories: ``{"plain": History, "shortcut": History}``; a model left out shows as
+                "not trained".
+            step: show only the first ``step`` steps (replaying a finished run).
+            total_steps: the width of the step axes; the planned number of steps while a run is
+                live, so the axes stay put. Default: the steps shown.
+        """
+        shown = {m: h for m, h in histories.items() if m in self.models}
+        recorded = max((h.steps for h in shown.values()), default=0)
+        n = recorded if step is None else max(0, min(int(step), recorded))
+        total = max(1, total_steps or n)
+        layers = max((len(h.layer_names) for h in shown.values()), default=1)
+        grads = {m: _rows(h.weight_grad_mean, n, layers) for m, h in shown.items()}
+        self._set_norm(list(grads.values()))
+        losses = []
+        for m in self.models:
+            h = shown.get(m)
+            loss = np.asarray(h.loss[:n], dtype=float) if h is not None else np.empty(0)
+            self.loss_lines[m].set_data(np.arange(1, loss.size + 1), loss)
+            losses.append(loss)
+            self._update_heatmap(m, grads.get(m), total, layers)
+            self._update_ratio(m, h, n)
+        self.loss_ax.set_xlim(0, total)
+        self.loss_ax.set_ylim(*_decades(np.concatenate(losses), (1e-2, 1e1)))
+        ratios = [line.get_ydata() for line in self.ratio_lines.values()]
+        ratio_values = np.concatenate([np.asarray(r, float) for r in ratios] + [[HEALTHY_RATIO]])
+        self.ratio_ax.set_ylim(*_decades(ratio_values, (1e-6, 1e0)))
+        self.ratio_ax.set_xlim(-0.5, layers - 0.5)
+        if layers != self._layers:
+            self._set_layer_ticks(layers)
+        self.title.set_text(_describe(shown, n, total))
+
+    def _update_heatmap(self, m: str, grads: np.ndarray | None, total: int, layers: int) -> None:
+        image, ax = self.images[m], self.heat_axes[m]
+        self.empty_notes[m].set_visible(grads is None)
+        data = np.full((layers, total), np.nan)  # (layers, steps); NaN: not run yet, blank
+        if grads is not None:
+            n = grads.shape[0]
+            # Exact zeros would vanish on a log scale: clip them to the darkest colour.
+            data[:, :n] = np.where(grads == 0, self.norm.vmin, grads).T
+            self.cursors[m].set_xdata([n, n])
+            self.cursors[m].set_visible(0 < n < total)
+        image.set_data(data)
+        image.set_extent((0, total, -0.5, layers - 0.5))
+        ax.set_xlim(0, total)
+        ax.set_ylim(-0.5, layers - 0.5)
+
+    def _update_ratio(self, m: str, history: History | None, n: int) -> None:
+        if history is None or n == 0:
+            ratio = np.empty(0)
+        else:
+            ratio = np.asarray(history.update_ratio[max(0, n - RATIO_WINDOW) : n], float).mean(0)
+        x = np.arange(ratio.size)
+        self.ratio_lines[m].set_data(x, np.where(ratio > 0, ratio, np.nan))
+        zero = ratio == 0
+        self.ratio_zeros[m].set_data(x[zero], np.full(zero.sum(), 0.03))
+
+    def _set_norm(self, grads: list[np.ndarray]) -> None:
+        values = np.concatenate([g.ravel() for g in grads]) if grads else np.empty(0)
+        low, high = _decades(values, (1e-8, 1e0))
+        # One scale for both heatmaps, so the same colour means the same gradient.
+        if (self.norm.vmin, self.norm.vmax) != (low, high):
+            self.norm.vmin, self.norm.vmax = low, high
+
+    def _set_layer_ticks(self, layers: int) -> None:
+        depth = layers - 2
+        every = next((s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500) if depth / s <= 5), 1000)
+        ticks = [0, *range(every, depth + 1, every), layers - 1]
+        names = {0: "in", layers - 1: "out"}
+        formatter = FuncFormatter(lambda v, _: names.get(int(v), str(int(v))))
+        for ax in [self.ratio_ax, *self.heat_axes.values()]:
+            axis = ax.xaxis if ax is self.ratio_ax else ax.yaxis
+            axis.set_major_locator(FixedLocator(ticks))
+            axis.set_major_formatter(formatter)
+        self._layers = layers
+
+
+def plot_training(
+    histories: Histories, *, step: int | None = None, figure: Figure | None = None
+) -> Figure:
+    """Loss curves, a layer x step gradient heatmap per model and each layer's update ratio.
+
+    Args:
+        histories: what :func:`~shortcut_lib.train` returns, ``{"plain": History, ...}``.
+        step: show only the first ``step`` steps.
+        figure: draw into this figure instead of a new one.
+
+    Returns:
+        The ``Figure`` (see :class:`TrainingPlot` for what each panel shows).
+
+    Introduced in notebook 04.
+    """
+    _check_histories(histories)
+    plot = TrainingPlot(tuple(histories), figure=figure)
+    plot.update(histories, step=step)
+    return plot.figure
+
+
+def plot_loss_curves(
+    runs: Mapping[str, Histories], *, ncols: int = 3, figure: Figure | None = None
+) -> Figure:
+    """Loss curves of several runs, one panel per run, both models in each, one shared log axis.
+
+    Args:
+        runs: ``{label: histories}``, e.g. ``{"depth 5": sl.train(depth=5), ...}``.
+        ncols: panels per row.
+        figure: draw into this figure instead of a new one.
+
+    Returns:
+        The ``Figure``.
+
+    Introduced in notebook 04.
+    """
+    if not isinstance(runs, Mapping) or not runs:
+        raise TypeError(f"runs must be a non-empty dict of {{label: histories}}; got {runs!r}")
+    for histories in runs.values():
+        _check_histories(histories)
+    ncols = max(1, min(ncols, len(runs)))
+    nrows = math.ceil(len(runs) / ncols)
+    figure = figure if figure is not None else Figure(figsize=(3.2 * ncols, 2.6 * nrows), dpi=80)
+    axes = figure.subplots(nrows, ncols, sharey=True, squeeze=False).ravel()
+    for ax, (label, histories) in zip(axes, runs.items()):
+        for i, (model, h) in enumerate(histories.items()):
+            ax.plot(np.arange(1, h.steps + 1), h.loss, color=series_color(model, i), lw=1.2,
+                    label=model)  # fmt: skip
+        ax.set_title(label, fontsize=10)
+        ax.set(yscale="log", xlabel="step")
+        ax.grid(True, alpha=0.3)
+    for ax in axes[len(runs) :]:
+        ax.set_visible(False)
+    axes[0].set_ylabel("training loss (log)")
+    axes[0].legend(fontsize=8, frameon=False)
+    figure.set_layout_engine("constrained")
+    return figure
+
+
+def plot_final_losses(
+    runs: Mapping[str, Histories],
+    *,
+    reference: tuple[float, str] | None = None,
+    figure: Figure | None = None,
+) -> Figure:
+    """Each run's final loss (mean of its last tenth of steps), plain and shortcut side by side.
+
+    Args:
+        runs: ``{label: histories}``, e.g. one entry per seed.
+        reference: ``(value, label)`` drawn as a dashed line, e.g. ``(math.log(2), "chance")``.
+        figure: draw into this figure instead of a new one.
+
+    Returns:
+        The ``Figure``, final loss on a log axis with one column per run.
+
+    Introduced in notebook 04.
+    """
+    if not isinstance(runs, Mapping) or not runs:
+        raise TypeError(f"runs must be a non-empty dict of {{label: histories}}; got {runs!r}")
+    figure = figure if figure is not None else Figure(figsize=(1.2 + 0.9 * len(runs), 3), dpi=80)
+    ax = figure.add_subplot()
+    x = np.arange(len(runs))
+    models = list(dict.fromkeys(m for h in runs.values() for m in _check_histories(h)))
+    for i, model in enumerate(models):
+        y = [h[model].final_loss if model in h else np.nan for h in runs.values()]
+        ax.plot(x, y, ls="none", marker=MODEL_MARKERS.get(model, "o"), markersize=8,
+                color=series_color(model, i), label=model)  # fmt: skip
+    if reference is not None:
+        ax.axhline(reference[0], color="0.4", ls="--", lw=1, label=reference[1])
+    ax.set_xticks(x, list(runs))
+    ax.set_xlim(-0.6, len(runs) - 0.4)
+    ax.set(yscale="log", ylabel="final loss (log)")
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(fontsize=8, frameon=False, loc="best")
+    figure.set_layout_engine("constrained")
+    return figure
+
+
+def _check_histories(histories: object) -> list[str]:
+    if (
+        not isinstance(histories, Mapping)
+        or not histories
+        or not all(isinstance(h, History) for h in histories.values())
+    ):
+        raise TypeError(
+            "histories must be a non-empty dict of {model: History}, as sl.train returns; got "
+            f"{type(histories).__name__}"
+        )
+    return list(histories)
+
+
+def _rows(values: list[list[float]], n: int, layers: int) -> np.ndarray:
+    array = np.asarray(values[:n], dtype=float).reshape(n, -1)  # (steps, layers)
+    if array.shape[1] < layers:  # a model with fewer layers than another: pad with blanks
+        array = np.pad(array, ((0, 0), (0, layers - array.shape[1])), constant_values=np.nan)
+    return array
+
+
+def _decades(values: np.ndarray, default: tuple[float, float]) -> tuple[float, float]:
+    # Limits snapped to whole decades: small changes keep them, and the axes stay still.
+    values = np.asarray(values, float)
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size == 0:
+        return default
+    low = 10.0 ** math.floor(math.log10(values.min()))
+    high = 10.0 ** math.ceil(math.log10(values.max()))
+    return (low, high) if high > low else (low, low * 10)
+
+
+def _describe(histories: Histories, n: int, total: int) -> str:
+    if not histories:
+        return "no run yet: press Train"
+    s = next(iter(histories.values())).settings
+    lr = s.get("lr")
+    parts = [f"{s.get('task')}", f"depth {s.get('depth')}", f"width {s.get('width')}",
+             f"{s.get('activation')}", f"init {s.get('init')}", f"norm {s.get('norm')}",
+             f"{s.get('optimizer')} lr {lr:g}" if isinstance(lr, float) else ""]  # fmt: skip
+    losses = "   ".join(
+        f"{m} loss {h.loss[n - 1]:.3g}" for m, h in histories.items() if 0 < n <= h.steps
+    )
+    return f"{', '.join(p for p in parts if p)}\nstep {n}/{total}   {losses}"

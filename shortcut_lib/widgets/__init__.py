@@ -1,0 +1,6 @@
+"""Widgets: the only place that imports ipywidgets. They wire controls to compute and plot
+functions and hold no maths."""
+
+from .gradient import GradientExplorer, gradient_explorer
+
+__all__ = ["GradientExplorer", "gradient_explorer"]

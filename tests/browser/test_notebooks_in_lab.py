@@ -1,0 +1,264 @@
+"""Every widget notebook, run and operated in JupyterLab in a real Chromium.
+
+What CI, nbval and GitHub cannot see: that the widgets render as widgets in the front end, that
+moving a control redraws the figure, and that going back gives back the same figure. Each notebook
+gets a fresh server (a shared one restores the previous notebook's tab, and Run All would run it).
+
+    python -m pytest tests/browser -rA          # needs /usr/bin/chromium and playwright
+
+A widget notebook is any notebooks/*.ipynb whose code calls an `*_explorer(`.
+SHORTCUT_NOTEBOOKS_DIR points the tests at another folder (used to develop the harness).
+Figures (key press to new plot, run times) go to the terminal summary and artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import time
+from pathlib import Path
+
+import pytest
+
+from ._page import Explorer, Notebook, Timing, label
+from .conftest import ARTIFACTS, ROOT, record_figure, skip_or_fail
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOKS_DIR = Path(os.environ.get("SHORTCUT_NOTEBOOKS_DIR", ROOT / "notebooks"))
+TIMED_PRESSES = 12
+
+
+def _code(path: Path) -> str:
+    try:
+        cells = json.loads(path.read_text())["cells"]
+    except (ValueError, KeyError):  # a notebook being written: search the raw text
+        return path.read_text(errors="replace")
+    return "\n".join(
+        "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+        for c in cells
+        if c.get("cell_type") == "code"
+    )
+
+
+WIDGET_NOTEBOOKS = sorted(p.name for p in NOTEBOOKS_DIR.glob("*.ipynb") if "_explorer(" in _code(p))
+
+
+@pytest.mark.parametrize("name", WIDGET_NOTEBOOKS or [pytest.param(None, id="no-widget-notebook")])
+def test_notebook_in_lab(name, request):
+    if name is None:
+        skip_or_fail(f"no notebook in {NOTEBOOKS_DIR} calls an *_explorer( yet")
+    # Requested here, after the check above, so that nothing starts for a skipped test.
+    lab_factory, page = request.getfixturevalue("lab_factory"), request.getfixturevalue("page")
+    source = _code(NOTEBOOKS_DIR / name)
+    t0 = time.monotonic()
+    server = lab_factory(NOTEBOOKS_DIR)
+    t_server = time.monotonic() - t0
+    nb = Notebook(page, name)
+    nb.open(server.url, server.token)
+    t_open = time.monotonic() - t0 - t_server
+    t_run = nb.run_all()
+
+    nb.assert_no_errors()
+    nb.assert_widgets_rendered()
+    assert page.locator(".jupyter-matplotlib canvas").count() > 0, "no ipympl figure on the page"
+    nb.settle(since=0, need_draw=False)
+    screenshot_notebook(page, ARTIFACTS / f"{Path(name).stem}.png")
+
+    exercised = []
+    if "gradient_explorer(" in source:
+        assert page.locator(".widget-slider").count() > 0, "no slider rendered as a slider"
+        depth_slider = page.locator(".widget-slider").filter(
+            has=page.locator("label.widget-label", has_text=label("depth"))
+        )
+        roots = nb.outputs_with(page.locator(".jupyter-matplotlib")).filter(has=depth_slider)
+        assert roots.count() >= 1, "gradient_explorer( is called but no explorer is on the page"
+        exercised += exercise_gradient_explorer(nb, Explorer(nb, roots.first))
+    if "training_explorer(" in source:
+        train = page.locator("button.jupyter-button", has_text=label("Train"))
+        roots = nb.outputs_with(page.locator(".jupyter-matplotlib")).filter(has=train)
+        assert roots.count() >= 1, "training_explorer( is called but no explorer is on the page"
+        exercised += exercise_training_explorer(nb, Explorer(nb, roots.first))
+    assert exercised, f"{name} calls an explorer this test does not know how to operate"
+    nb.assert_no_errors()  # including errors that callbacks wrote into Output widgets
+    record_figure(
+        f"{name}: server {t_server:.1f} s, page to idle kernel {t_open:.1f} s, "
+        f"Run All {t_run:.1f} s, whole test {time.monotonic() - t0:.1f} s; "
+        f"exercised: {', '.join(exercised)}"
+    )
+
+
+def screenshot_notebook(page, path: Path) -> None:
+    """The whole notebook in one picture: grow the viewport to the notebook's height."""
+    path.parent.mkdir(exist_ok=True)
+    height = page.evaluate(
+        """() => {
+          const nb = window.jupyterapp.shell.currentWidget.content.node;
+          const scroller = nb.querySelector('.jp-WindowedPanel-outer') || nb;
+          scroller.scrollTop = 0;
+          return scroller.scrollHeight + (window.innerHeight - scroller.clientHeight);
+        }"""
+    )
+    viewport = page.viewport_size
+    page.set_viewport_size({"width": viewport["width"], "height": min(20_000, height + 50)})
+    try:
+        page.wait_for_timeout(300)  # one layout pass
+        page.screenshot(path=path)
+    finally:
+        page.set_viewport_size(viewport)
+        page.wait_for_timeout(300)
+
+
+# -- the gradient explorer (notebooks 02, 03) -------------------------------------------------
+
+
+def _change_and_back(nb, ex, what: str, change, back, value=None) -> str:
+    """Make a change, check the picture changed; undo it, check the first picture is back."""
+    first, first_value = ex.pictures(), value() if value else None
+    assert first, f"{what}: the explorer shows no figure"
+    t = nb.now()
+    change()
+    nb.settle(t)
+    changed = ex.pictures()
+    if value:
+        assert value() != first_value, f"{what}: the control's value did not change"
+    assert changed != first, f"{what}: the figure did not change"
+    t = nb.now()
+    back()
+    nb.settle(t)
+    if value:
+        assert value() == first_value, f"{what}: the control did not return to {first_value}"
+    assert ex.pictures() == first, f"{what}: going back did not give back the first figure"
+    return what
+
+
+def exercise_gradient_explorer(nb: Notebook, ex: Explorer) -> list[str]:
+    done = []
+
+    def depth():
+        return ex.slider_value("depth")
+
+    # Key presses on the focused depth handle; away from the end of its range.
+    handle = ex.slider("depth").locator(".noUi-handle[role='slider']")
+    up = float(handle.get_attribute("aria-valuenow")) < float(handle.get_attribute("aria-valuemax"))
+    there, back = ("ArrowRight", "ArrowLeft") if up else ("ArrowLeft", "ArrowRight")
+    done.append(
+        _change_and_back(
+            nb, ex, "depth: 3 key presses",
+            lambda: ex.press_on_slider("depth", there, 3),
+            lambda: ex.press_on_slider("depth", back, 3),
+            depth,
+        )
+    )  # fmt: skip
+
+    # A mouse drag of a slider handle (width; notebook 02 shows only depth), undone by typing
+    # the old value into the slider's readout.
+    dragged = "width" if ex.has(".widget-slider", "width") else "depth"
+    handle = ex.slider(dragged).locator(".noUi-handle[role='slider']")
+    lo, hi, v0 = (float(handle.get_attribute(a)) for a in
+                  ("aria-valuemin", "aria-valuemax", "aria-valuenow"))  # fmt: skip
+    dx = 60 if (v0 - lo) < (hi - lo) / 2 else -60
+    done.append(
+        _change_and_back(
+            nb, ex, f"{dragged}: mouse drag {dx:+d} px, then typed back",
+            lambda: ex.drag_slider(dragged, dx),
+            lambda: ex.type_slider_value(dragged, int(v0)),
+            lambda: ex.slider_value(dragged),
+        )
+    )  # fmt: skip
+
+    # A dropdown choice.
+    select = ex.dropdown("activation")
+    first = select.input_value()
+    other = next(v for v in select.locator("option").evaluate_all("os => os.map(o => o.value)")
+                 if v != first)  # fmt: skip
+    done.append(
+        _change_and_back(
+            nb, ex, f"activation: {first} -> {other}",
+            lambda: select.select_option(value=other),
+            lambda: select.select_option(value=first),
+            select.input_value,
+        )
+    )  # fmt: skip
+
+    # A click on the shortcut toggle.
+    if ex.has(".widget-toggle-buttons", "shortcut"):
+        buttons = ex.toggle_buttons("shortcut")
+        active = buttons.and_(nb.page.locator(".mod-active"))
+        first = active.inner_text().strip()
+        other = buttons.filter(has_not_text=re.compile(rf"^\s*{re.escape(first)}\s*$")).first
+        done.append(
+            _change_and_back(
+                nb, ex, "shortcut: toggle clicked",
+                lambda: other.click(),
+                lambda: buttons.filter(has_text=re.compile(rf"^\s*{re.escape(first)}\s*$")).click(),
+                lambda: active.inner_text().strip(),
+            )
+        )  # fmt: skip
+
+    if ex.has(".widget-slider", "width"):
+        timing = time_key_presses(nb, ex)
+        record_figure(timing.summary())
+        done.append(f"timed {len(timing.first)} key presses")
+    return done
+
+
+def time_key_presses(nb: Notebook, ex: Explorer) -> Timing:
+    """Key press on the depth slider to the new picture, at depth 100 and width 64."""
+    for description, value in (("depth", 100), ("width", 64)):
+        handle = ex.slider(description).locator(".noUi-handle[role='slider']")
+        value = min(value, int(float(handle.get_attribute("aria-valuemax"))))
+        if ex.slider_value(description) != value:
+            t = nb.now()
+            ex.type_slider_value(description, value)
+            nb.settle(t)
+        assert ex.slider_value(description) == value
+    timing = Timing(nb.name)
+    handle = ex.slider("depth").locator(".noUi-handle[role='slider']")
+    handle.focus()
+    for i in range(TIMED_PRESSES):
+        # Alternate, so the depth stays at 100 +- 1; one press at a time, each fully drawn.
+        nb.page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+        pressed = nb.page.evaluate("() => window.__keys[window.__keys.length - 1]")
+        draws = nb.settle(pressed, quiet_ms=300)
+        timing.first.append(draws[0] - pressed)
+        timing.settled.append(draws[-1] - pressed)
+    return timing
+
+
+# -- the training explorer (notebook 04) ------------------------------------------------------
+
+
+def exercise_training_explorer(nb: Notebook, ex: Explorer) -> list[str]:
+    before = ex.pictures()
+    clicked = nb.now()
+    ex.button("Train").click()
+    seen, deadline = {before}, time.monotonic() + 60
+    while len(seen) < 4 and time.monotonic() < deadline:  # three changes of the live plots
+        seen.add(ex.pictures())
+        time.sleep(0.1)
+    assert len(seen) >= 4, f"the live plots changed {len(seen) - 1} times in 60 s of training"
+    stop = nb.now()
+    ex.button("Stop").click()
+    draws = nb.settle(clicked, quiet_ms=2000, timeout=60)
+    after_stop = [d - stop for d in draws if d > stop]
+    # Training was live when Stop was clicked, and the plots stopped within a few seconds.
+    assert any(stop - d < 2000 for d in draws if d <= stop), "no redraw in the 2 s before Stop"
+    assert not after_stop or after_stop[-1] < 5000, (
+        f"{len(after_stop)} redraws after Stop, the last {after_stop[-1] / 1000:.1f} s after it"
+    )
+    still = ex.pictures()
+    time.sleep(2)
+    assert ex.pictures() == still, "the plots still change after Stop"
+    # If the readout counts steps or epochs ("step 12/300"), Stop came before the end.
+    counted = re.search(r"(\d+)\s*/\s*(\d+)", ex.readout_text())
+    if counted:
+        assert int(counted[1]) < int(counted[2]), f"training ran to the end: {counted[0]}"
+    intervals = [b - a for a, b in zip(draws, draws[1:], strict=False) if b <= stop]
+    record_figure(
+        f"{nb.name}: training redraws every {statistics.median(intervals):.0f} ms (median) "
+        f"while training; last redraw {after_stop[-1] if after_stop else 0:.0f} ms after Stop"
+    )
+    return ["Train clicked, plots live", "Stop clicked, stopped early"]
