@@ -9,6 +9,7 @@ from .compare import (
     ExplorerSettings,
     ShortcutComparison,
     compare_shortcut,
+    describe_gradients,
     describe_ratio,
     parse_settings,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "ShortcutComparison",
     "activation_derivative",
     "compare_shortcut",
+    "describe_gradients",
     "describe_ratio",
     "gradient_explorer",
     "gradient_profile",

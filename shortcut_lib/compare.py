@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -19,6 +20,7 @@ __all__ = [
     "ExplorerSettings",
     "ShortcutComparison",
     "compare_shortcut",
+    "describe_gradients",
     "describe_ratio",
     "parse_settings",
 ]
@@ -29,6 +31,9 @@ DIAGNOSTIC_CODES = {"dW_mean": "weight_grad_mean", "dW_norm": "weight_grad_norm"
 LIMITS = {"depth": (1, 200), "width": (1, 256), "batch": (1, 256), "seed": (0, 2**31 - 1),
           "gain": (0.05, 4.0)}
 HEALTHY = (0.1, 10.0)  # first/last ratios within a factor of 10 count as healthy
+# Rules of thumb for the size of the gradients themselves, with unit-scale inputs and a zero
+# target: beyond these the ratio alone would call a useless network healthy.
+HUGE, TINY = 1e4, 1e-8
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,27 @@ def describe_ratio(first: float, last: float) -> str:
     if ratio > HEALTHY[1]:
         return f"exploding: the first layer gets {_sci(ratio)} times the last layer's gradient"
     return f"healthy: the first layer gets {ratio:.2g} times the last layer's gradient"
+
+
+def describe_gradients(values: Sequence[float]) -> str:
+    """Per-layer gradients in words: the first/last ratio (:func:`describe_ratio`) and, when the
+    gradients themselves are huge or tiny everywhere, their size too.
+
+    A ratio near 1 is no comfort when every layer's gradient is 1e17 (the signal grew through a
+    deep stack of shortcuts) or 1e-30 (it shrank away): this says so.
+
+    Introduced in notebook 03.
+    """
+    if len(values) == 0:
+        raise ValueError("values must hold at least one layer's gradient")
+    words = describe_ratio(values[0], values[-1])
+    sizes = [abs(v) for v in values if math.isfinite(v)]
+    largest = max(sizes, default=0.0)
+    if largest > HUGE:
+        words += f", but the gradients are huge (up to {_sci(largest)}): the signal grew layer by layer"
+    elif 0 < largest < TINY:
+        words += f", but the gradients are tiny everywhere (at most {_sci(largest)})"
+    return words
 
 
 def _sci(value: float) -> str:

@@ -36,8 +36,9 @@ def plot_activations(
         figure: draw into this (empty) figure instead of a new one.
 
     Returns:
-        The ``Figure``: axes 0 holds one line per name of ``values``, axes 1 (if derivatives were
-        given) one line per name followed by the dashed reference line at 1.
+        The ``Figure``, with axes 0 for f and axes 1 (if derivatives were given) for f'. Each
+        axes' first lines are the curves, in the order of ``values``; grey lines mark x = 0 and
+        y = 0, and a dashed one f' = 1.
 
     Raises:
         TypeError: ``values`` or ``derivatives`` is not a non-empty dict, or a curve is not numbers.
@@ -61,9 +62,9 @@ def plot_activations(
     if slopes is not None:
         panels.append((slopes, "f'(x)", "derivative (slope)"))
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
-    for ax, (series, ylabel, title) in zip(axes, panels):
+    for ax, (series, ylabel, title) in zip(axes, panels, strict=True):
         for i, (name, y) in enumerate(series.items()):
-            ax.plot(xs, y, color=series_color(name, i), lw=2, label=name)
+            ax.plot(xs, y, color=series_color(name, i), lw=_width(i, len(series)), label=name)
         ax.axhline(0, color="0.6", lw=0.8, zorder=0)
         ax.axvline(0, color="0.6", lw=0.8, zorder=0)
         ax.set_xlabel("x")
@@ -71,13 +72,28 @@ def plot_activations(
         ax.set_title(title, loc="left", fontsize=10)
         ax.grid(True, alpha=0.3)
     if slopes is not None:
-        # Drawn after the curves, so each axes' lines list the names first, as the docstring says.
-        axes[1].axhline(1, color=OKABE_ITO["black"], lw=1, ls="--", label="_f' = 1")
-        axes[1].annotate("f' = 1", xy=(0.02, 1), xycoords=("axes fraction", "data"),
-                         xytext=(0, 3), textcoords="offset points", fontsize=8)
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center",
-               ncols=len(curves), frameon=False)
+        axes[1].axhline(1, color=OKABE_ITO["black"], lw=0.8, ls="--", label="_f' = 1", zorder=1)
+        axes[1].annotate(
+            "f' = 1",
+            xy=(0.02, 1),
+            xycoords=("axes fraction", "data"),
+            xytext=(0, 3),
+            textcoords="offset points",
+            fontsize=8,
+        )
+    fig.legend(
+        *axes[0].get_legend_handles_labels(),
+        loc="outside upper center",
+        ncols=len(curves),
+        frameon=False,
+    )
     return fig
+
+
+def _width(index: int, count: int) -> float:
+    # Earlier curves are drawn wider, so one that coincides with a later one (relu and identity
+    # for x > 0) still shows along both edges of it.
+    return 1.8 + 1.6 * (count - 1 - index) / max(count - 1, 1)
 
 
 def _as_curve(name: str, values: object) -> np.ndarray:

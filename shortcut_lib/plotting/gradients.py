@@ -59,7 +59,7 @@ class GradientPlot:
         ax.set_xlabel("layer (1 = nearest the input)", loc="left")
         ax.set_ylabel(f"{ylabel} (log scale)")
         if title:
-            ax.set_title(title, loc="right", fontsize=10)  # the legend holds the left
+            ax.set_title(title, loc="right", fontsize=10)  # a short legend holds the left
         ax.grid(True, which="major", alpha=0.3)
         ax.yaxis.set_minor_locator(NullLocator())  # decade ticks say enough; minor ones cost
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # layers are whole numbers
@@ -76,8 +76,11 @@ class GradientPlot:
                               clip_on=False, transform=edge)[0]
                 for kind, marker in _EDGE_SYMBOL.items()
             }
-        self.legend = ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=len(labels),
-                                frameon=False, borderaxespad=0.2)
+        if sum(len(label) for label in labels) <= 40:  # short labels: one row above the axes
+            self.legend = ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=len(labels),
+                                    frameon=False, borderaxespad=0.2)
+        else:  # long labels: a box inside, wherever it hides the least (fine for static plots)
+            self.legend = ax.legend(loc="best", fontsize=8, framealpha=0.85)
         # Below the axes, right of the x label: the note never hides data.
         self.note = self.figure.text(0.99, 0.01, "", ha="right", va="bottom", fontsize=8,
                                      color="0.2")

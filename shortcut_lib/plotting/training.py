@@ -45,15 +45,17 @@ class TrainingPlot:
         self, models: Sequence[str] = ("plain", "shortcut"), *, figure: Figure | None = None
     ) -> None:
         self.models = tuple(models)
+        if not 1 <= len(self.models) <= 2:
+            raise ValueError(f"models must name one or two models; got {self.models!r}")
         self.figure = figure if figure is not None else Figure(figsize=(9, 6), dpi=80)
         fig = self.figure
-        grid = fig.add_gridspec(2, len(self.models) + 1, width_ratios=[1] * len(self.models)
-                                + [0.05], hspace=0.45, wspace=0.3)  # fmt: skip
+        grid = fig.add_gridspec(2, 2, hspace=0.5, wspace=0.3)
         # Fixed margins: a layout engine would re-measure every label on every live redraw.
-        fig.subplots_adjust(left=0.08, right=0.93, bottom=0.09, top=0.86)
+        fig.subplots_adjust(left=0.08, right=0.88, bottom=0.09, top=0.86)
         self.loss_ax = fig.add_subplot(grid[0, 0])
-        self.ratio_ax = fig.add_subplot(grid[0, 1:-1] if len(self.models) > 1 else grid[0, 1])
-        self.heat_axes = {m: fig.add_subplot(grid[1, i]) for i, m in enumerate(self.models)}
+        self.ratio_ax = fig.add_subplot(grid[0, 1])
+        cells = [grid[1, 0], grid[1, 1]] if len(self.models) == 2 else [grid[1, :]]
+        self.heat_axes = {m: fig.add_subplot(cell) for m, cell in zip(self.models, cells)}
         self.title = fig.suptitle("", fontsize=11)
 
         ax = self.loss_ax
@@ -64,23 +66,21 @@ class TrainingPlot:
         ax.legend(loc="upper right", fontsize=9, frameon=False)
 
         ax = self.ratio_ax
-        ax.set(yscale="log", xlabel="layer", ylabel="||update|| / ||W|| (log)")
+        ax.set(yscale="log", xlabel="layer", ylabel="||ΔW|| / ||W|| (log)")
         ax.set_title(f"update ratio, mean of last {RATIO_WINDOW} steps", loc="left", fontsize=10)
-        ax.axhline(HEALTHY_RATIO, color=OKABE_ITO["green"], ls="--", lw=1.2)
-        ax.annotate("1e-3, healthy", (1, HEALTHY_RATIO), xycoords=("axes fraction", "data"),
-                    ha="right", va="bottom", fontsize=8, color=OKABE_ITO["green"])
+        ax.axhline(HEALTHY_RATIO, color=OKABE_ITO["green"], ls="--", lw=1.2, label="1e-3, healthy")
         edge = ax.get_xaxis_transform()  # x in data, y in axes coordinates
         self.ratio_lines, self.ratio_zeros = {}, {}
         for i, m in enumerate(self.models):
             color = series_color(m, i)
-            self.ratio_lines[m] = ax.plot([], [], color=color, lw=1.5, marker=MODEL_MARKERS.get(
-                m, "o"), markersize=3, label=m)[0]  # fmt: skip
+            self.ratio_lines[m] = ax.plot([], [], color=color, lw=1.5, markersize=3,
+                                          marker=MODEL_MARKERS.get(m, "o"))[0]  # fmt: skip
             # Exactly 0 (the weights did not move at all) cannot sit on a log axis: a marker at
             # the bottom edge says so instead of a silent gap.
             self.ratio_zeros[m] = ax.plot([], [], ls="none", marker="v", color=color,
                                           transform=edge, clip_on=False, markersize=6)[0]
-        ax.annotate("v = exactly 0", (0, 0), xycoords="axes fraction", xytext=(2, 2),
-                    textcoords="offset points", fontsize=8, color="0.3")
+        ax.plot([], [], ls="none", marker="v", color="0.3", label="exactly 0")  # legend entry
+        ax.legend(loc="lower right", fontsize=8, framealpha=0.8)
 
         self.norm = LogNorm(1e-8, 1.0)
         cmap = colormaps[_CMAP].with_extremes(bad=(1, 1, 1, 0))  # NaN, not run yet: blank
@@ -95,12 +95,14 @@ class TrainingPlot:
             self.empty_notes[m] = ax.text(0.5, 0.5, "not trained", transform=ax.transAxes,
                                           ha="center", va="center", color="0.4", visible=False)
             self.cursors[m] = ax.axvline(0, color="white", lw=1, alpha=0.8, visible=False)
-        colorbar_ax = fig.add_subplot(grid[1, -1])
+        colorbar_ax = self.heat_axes[self.models[-1]].inset_axes((1.04, 0, 0.04, 1))
         self.colorbar = fig.colorbar(self.images[self.models[0]], cax=colorbar_ax)
         self.colorbar.set_label("mean |dL/dW| (log)")
         for ax in (self.loss_ax, self.ratio_ax):
             ax.grid(True, which="major", alpha=0.3)
             ax.yaxis.set_minor_locator(NullLocator())  # decade ticks say enough; minor ones cost
+            ax.set_autoscale_on(False)  # update() sets the limits, snapped to decades
+        self.colorbar.ax.yaxis.set_minor_locator(NullLocator())
         self._layers = 0
 
     def update(
@@ -175,7 +177,9 @@ class TrainingPlot:
     def _set_layer_ticks(self, layers: int) -> None:
         depth = layers - 2
         every = next((s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500) if depth / s <= 5), 1000)
-        ticks = [0, *range(every, depth + 1, every), layers - 1]
+        # Hidden-layer ticks, minus any that would crowd the "out" label.
+        hidden = [t for t in range(every, depth + 1, every) if layers - 1 - t >= layers / 15]
+        ticks = [0, *hidden, layers - 1]
         names = {0: "in", layers - 1: "out"}
         formatter = FuncFormatter(lambda v, _: names.get(int(v), str(int(v))))
         for ax in [self.ratio_ax, *self.heat_axes.values()]:
@@ -297,7 +301,9 @@ def _check_histories(histories: object) -> list[str]:
 
 
 def _rows(values: list[list[float]], n: int, layers: int) -> np.ndarray:
-    array = np.asarray(values[:n], dtype=float).reshape(n, -1)  # (steps, layers)
+    if n == 0:
+        return np.empty((0, layers))
+    array = np.asarray(values[:n], dtype=float)  # (steps, layers)
     if array.shape[1] < layers:  # a model with fewer layers than another: pad with blanks
         array = np.pad(array, ((0, 0), (0, layers - array.shape[1])), constant_values=np.nan)
     return array

@@ -21,7 +21,7 @@ from ..compare import (
     LIMITS,
     ExplorerSettings,
     ShortcutComparison,
-    describe_ratio,
+    describe_gradients,
     parse_settings,
 )
 from ..networks import INITS, NORMS
@@ -142,7 +142,7 @@ class GradientExplorer(W.VBox):
         full = self.plot.update(values, emphasis=emphasis, hidden=hidden, band=band)
         self.plot.redraw(full=full)
         self.state_text.value = str(s)
-        lines = [f"<b>{label}</b>: {describe_ratio(v[0], v[-1])}" for label, v in values.items()]
+        lines = [f"<b>{label}</b>: {describe_gradients(v)}" for label, v in values.items()]
         lines.append(f"<span style='color:#555'>shaded: within {HEALTHY[1]:g}x of the "
                      f"{emphasis} model's last layer, the healthy range</span>")
         self.readout.value = "<br>".join(lines)

@@ -108,6 +108,16 @@ class LabServer:
             body = response.read()
         return json.loads(body) if body else None
 
+    def kernel_peak_mb(self) -> list[float]:
+        """Peak resident memory (VmHWM) of each live kernel this server started, in MB."""
+        peaks = []
+        for pid, _ in _processes.descendants(self.proc.pid):
+            if "ipykernel" in _processes.cmdline(pid):
+                status = Path(f"/proc/{pid}/status").read_text()
+                kb = next(ln.split()[1] for ln in status.splitlines() if ln.startswith("VmHWM:"))
+                peaks.append(int(kb) / 1024)
+        return peaks
+
     def log(self, tail: int = 60) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-tail:])

@@ -7,11 +7,13 @@ new image of the figure reaches a canvas in the notebook.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import statistics
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from playwright.sync_api import Locator, Page
 
@@ -45,12 +47,14 @@ STATE_JS = """
     }
   }
   // Errors inside widget callbacks land in Output widgets, which the notebook model does not hold.
-  const shown = document.querySelectorAll(
-    ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']");
-  const stderr = Array.from(shown).map(e => e.innerText);
+  const texts = sel => Array.from(document.querySelectorAll(sel)).map(e => e.innerText);
+  const stderrMime = "[data-mime-type='application/vnd.jupyter.stderr']";
+  const stderr = texts(".jp-OutputArea-output" + stderrMime);
+  const widgetStderr = texts(".widget-output .jp-OutputArea-output" + stderrMime);
   return {
     path: panel.context.path,
     stderr,
+    widgetStderr,
     status: kernel ? kernel.status : 'none',
     prompts: cells.map(c => {
       const p = c.node.querySelector('.jp-InputArea-prompt');
@@ -168,7 +172,9 @@ class Notebook:
 
     def _check_errors(self, state: dict, what: str) -> None:
         assert not state["errors"], f"{self.name}: error output during {what}: {state['errors']}"
-        bad = [t for t in state["stderr"] if TRACEBACK.search(t)]
+        # Top-level stderr may hold a harmless warning; an Output widget inside a widget shows
+        # stderr only when a callback failed (explorers write their errors there).
+        bad = [t for t in state["stderr"] if TRACEBACK.search(t)] + state["widgetStderr"]
         assert not bad, f"{self.name}: error shown during {what}:\n" + "\n---\n".join(bad)
 
     def assert_widgets_rendered(self) -> None:
@@ -220,13 +226,26 @@ class Explorer:
         self.nb = notebook
         self.page = notebook.page
         self.root = root
+        self.images: dict[str, str] = {}  # digest -> data: URL, to save pictures on failure
 
     def pictures(self) -> tuple[str, ...]:
         """A digest of each figure's pixels (the canvas as PNG), in page order."""
         urls = self.root.locator(".jupyter-matplotlib-canvas-div canvas:first-child").evaluate_all(
             "cs => cs.map(c => c.toDataURL())"
         )
-        return tuple(hashlib.sha1(url.encode()).hexdigest()[:12] for url in urls)
+        digests = tuple(hashlib.sha1(url.encode()).hexdigest()[:12] for url in urls)
+        self.images.update(zip(digests, urls, strict=True))
+        return digests
+
+    def save_pictures(self, digests: tuple[str, ...], path_stem: Path) -> list[Path]:
+        """Write the PNGs behind `digests` (as returned by `pictures`) for a failure report."""
+        paths = []
+        for i, digest in enumerate(digests):
+            path = path_stem.with_name(f"{path_stem.name}-{i}.png")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(base64.b64decode(self.images[digest].split(",", 1)[1]))
+            paths.append(path)
+        return paths
 
     def _labelled(self, selector: str, description: str) -> Locator:
         return self.root.locator(selector).filter(

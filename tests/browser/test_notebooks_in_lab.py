@@ -83,9 +83,11 @@ def test_notebook_in_lab(name, request):
         exercised += exercise_training_explorer(nb, Explorer(nb, roots.first))
     assert exercised, f"{name} calls an explorer this test does not know how to operate"
     nb.assert_no_errors()  # including errors that callbacks wrote into Output widgets
+    peaks = ", ".join(f"{mb:.0f} MB" for mb in server.kernel_peak_mb())
     record_figure(
         f"{name}: server {t_server:.1f} s, page to idle kernel {t_open:.1f} s, "
         f"Run All {t_run:.1f} s, whole test {time.monotonic() - t0:.1f} s; "
+        f"kernel peak memory {peaks}; "
         f"exercised: {', '.join(exercised)}"
     )
 
@@ -130,8 +132,31 @@ def _change_and_back(nb, ex, what: str, change, back, value=None) -> str:
     nb.settle(t)
     if value:
         assert value() == first_value, f"{what}: the control did not return to {first_value}"
-    assert ex.pictures() == first, f"{what}: going back did not give back the first figure"
+    back_again = ex.pictures()
+    if back_again != first:
+        slug = re.sub(r"\W+", "-", what).strip("-")
+        stem = ARTIFACTS / f"{Path(nb.name).stem}-{slug}"
+        saved = ex.save_pictures(first, stem.with_name(stem.name + "-first"))
+        saved += ex.save_pictures(back_again, stem.with_name(stem.name + "-back"))
+        raise AssertionError(
+            f"{what}: going back did not give back the first figure; {pixel_difference(saved)}"
+        )
     return what
+
+
+def pixel_difference(paths: list[Path]) -> str:
+    """How two saved pictures differ, for the failure message."""
+    from PIL import Image, ImageChops  # matplotlib's own dependency
+
+    first, back = (Image.open(p).convert("RGB") for p in paths[:2])
+    if first.size != back.size:
+        return f"sizes {first.size} and {back.size}; saved {[str(p) for p in paths]}"
+    diff = ImageChops.difference(first, back).convert("L")
+    changed = sum(1 for v in diff.getdata() if v > 0)
+    return (
+        f"{changed} of {first.width * first.height} pixels differ, box {diff.getbbox()}, "
+        f"max difference {max(diff.getdata())}; saved {[str(p) for p in paths]}"
+    )
 
 
 def exercise_gradient_explorer(nb: Notebook, ex: Explorer) -> list[str]:
