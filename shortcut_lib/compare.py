@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -75,12 +75,7 @@ class ExplorerSettings:
             )
 
     def __str__(self) -> str:
-        parts = []
-        for field in dataclasses.fields(self):
-            value = getattr(self, field.name)
-            parts.append(f"{field.name}={value:g}" if isinstance(value, float)
-                         else f"{field.name}={value}")
-        return " ".join(parts)
+        return format_settings(dataclasses.asdict(self))
 
     def replace(self, **changes: object) -> ExplorerSettings:
         """A copy with some fields changed (and checked)."""
@@ -90,6 +85,12 @@ class ExplorerSettings:
     def diagnostic_name(self) -> str:
         """The GradientProfile attribute this diagnostic reads, e.g. ``"weight_grad_mean"``."""
         return DIAGNOSTIC_CODES[self.diagnostic]
+
+
+def format_settings(values: Mapping[str, object]) -> str:
+    """``{name: value}`` as a state string, ``depth=50 width=64 ...``; numbers kept short."""
+    return " ".join(f"{name}={value:g}" if isinstance(value, float) else f"{name}={value}"
+                    for name, value in values.items())
 
 
 def parse_settings(text: str, base: ExplorerSettings | None = None) -> ExplorerSettings:
@@ -151,6 +152,14 @@ def describe_ratio(first: float, last: float) -> str:
     if ratio > HEALTHY[1]:
         return f"exploding: the first layer gets {_sci(ratio)} times the last layer's gradient"
     return f"healthy: the first layer gets {ratio:.2g} times the last layer's gradient"
+
+
+def healthy_band(reference: float) -> tuple[float, float] | None:
+    """The gradients within a factor of 10 of ``reference`` (say, the last layer's), or ``None``
+    when the reference is 0, NaN or inf and no band makes sense."""
+    if not (math.isfinite(reference) and reference > 0):
+        return None
+    return reference * HEALTHY[0], reference * HEALTHY[1]
 
 
 def describe_gradients(values: Sequence[float]) -> str:

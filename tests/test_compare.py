@@ -21,6 +21,16 @@ LONG_NAMES = {"dW_mean": "weight_grad_mean", "dW_norm": "weight_grad_norm",
 SERIES = ("weight_grad_mean", "weight_grad_norm", "output_grad_norm")
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    # Small models: a second thread gains nothing and, on a busy machine, makes LayerNorm
+    # probes 10x slower (jupyter-tooling notes). Restored afterwards for other modules.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 # --- helpers ------------------------------------------------------------------------------------
 
 def random_settings(rng, *, max_depth=200, max_width=256, max_batch=256, gain_digits=2):

@@ -22,6 +22,8 @@ from ..compare import (
     ExplorerSettings,
     ShortcutComparison,
     describe_gradients,
+    format_settings,
+    healthy_band,
     parse_settings,
 )
 from ..networks import INITS, NORMS
@@ -108,8 +110,11 @@ class GradientExplorer(W.VBox):
 
     @property
     def state(self) -> str:
-        """The current settings as one line, e.g. ``depth=50 width=64 activation=sigmoid ...``."""
-        return str(self.settings)
+        """The controls' settings as one line, e.g. ``depth=50 width=64 activation=sigmoid ...``.
+
+        Read from the controls themselves, so it is current even before a coalesced redraw ran.
+        """
+        return format_settings({name: c.value for name, c in self.controls.items()})
 
     def set_state(self, text: str) -> None:
         """Move the controls to the settings a state string gives (fields left out stay)."""
@@ -135,11 +140,10 @@ class GradientExplorer(W.VBox):
         s = self.settings
         emphasis = "shortcut" if s.shortcut == "on" else "plain"
         values = {label: p.diagnostic(s.diagnostic_name) for label, p in profiles.items()}
-        last = values[emphasis][-1]
-        band = (last * HEALTHY[0], last * HEALTHY[1]) if last > 0 and last < float("inf") else None
         hidden = () if self.compare.value else tuple(k for k in values if k != emphasis)
         self.plot.set_ylabel(DIAGNOSTICS[s.diagnostic_name])
-        full = self.plot.update(values, emphasis=emphasis, hidden=hidden, band=band)
+        full = self.plot.update(values, emphasis=emphasis, hidden=hidden,
+                                band=healthy_band(values[emphasis][-1]))
         self.plot.redraw(full=full)
         self.state_text.value = str(s)
         lines = [f"<b>{label}</b>: {describe_gradients(v)}" for label, v in values.items()]

@@ -1,0 +1,324 @@
+"""plot_gradients and GradientPlot under Agg: the returned Figure shows exactly the data it was given.
+
+Lines are read back from the Figure's artists; values a log axis cannot show must appear as edge
+markers in display space; a blitted redraw is compared pixel for pixel with a full draw.
+"""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import math  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+import shortcut_lib as sl  # noqa: E402
+from shortcut_lib import GradientPlot, plot_gradients  # noqa: E402
+
+PLAIN, SHORTCUT = "#d55e00", "#0072b2"  # Okabe-Ito vermillion and blue
+YLABELS = {"weight_grad_mean": "mean |dL/dW|", "weight_grad_norm": "||dL/dW||",
+           "output_grad_norm": "||dL/dh||"}
+EDGE_SYMBOLS = {"zero": "v", "inf": "^", "nan": "x"}
+
+
+# --- reading a Figure back ----------------------------------------------------------------------
+
+def data_line(fig, label):
+    (line,) = [ln for ln in fig.axes[0].lines if ln.get_label() == label]
+    return line
+
+
+def edge_points(fig, label, kind):
+    """(x in data, y as a fraction of the axes height) of the ``kind`` markers of one series."""
+    ax = fig.axes[0]
+    color = to_hex(data_line(fig, label).get_color())
+    found = [ln for ln in ax.lines if ln.get_label() != label and ln.get_linestyle() == "None"
+             and ln.get_marker() == EDGE_SYMBOLS[kind] and to_hex(ln.get_color()) == color]
+    assert len(found) == 1, f"expected one {kind} marker artist for {label}, got {len(found)}"
+    (line,) = found
+    xy = np.column_stack([line.get_xdata(), line.get_ydata()]).astype(float)
+    if not len(xy):
+        return np.empty(0), np.empty(0)
+    display = line.get_transform().transform(xy)
+    x_data = ax.transData.inverted().transform(display)[:, 0]
+    y_frac = ax.transAxes.inverted().transform(display)[:, 1]
+    return x_data, y_frac
+
+
+def note_text(fig):
+    return "\n".join(t.get_text() for t in fig.texts)
+
+
+def agg_figure():
+    fig = Figure(figsize=(7, 3.6), dpi=100)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def pixels(fig):
+    return np.asarray(fig.canvas.buffer_rgba()).copy()
+
+
+def assert_same_pixels(a, b, what):
+    differ = (a != b).any(axis=2)
+    assert a.shape == b.shape and not differ.any(), (
+        f"{what}: {differ.sum()} pixels differ, e.g. at (row, col) {np.argwhere(differ)[:3]}")
+
+
+# --- the data -----------------------------------------------------------------------------------
+
+def test_returns_a_figure_whose_lines_hold_the_values():
+    rng = np.random.default_rng(0)
+    plain = 10.0 ** rng.uniform(-12, -1, 25)
+    shortcut = 10.0 ** rng.uniform(-3, 0, 25)
+    fig = plot_gradients({"plain": list(plain), "shortcut": tuple(shortcut)})
+    assert isinstance(fig, Figure)
+    for label, values in (("plain", plain), ("shortcut", shortcut)):
+        line = data_line(fig, label)
+        np.testing.assert_array_equal(line.get_xdata(), np.arange(1, 26))
+        np.testing.assert_array_equal(line.get_ydata(), values)
+        # Everything is inside the view.
+        low, high = fig.axes[0].get_ylim()
+        assert low <= values.min() and values.max() <= high
+    assert fig.axes[0].get_yscale() == "log"
+    assert note_text(fig) == ""  # nothing off the scale, nothing to note
+
+
+def test_zero_nan_and_inf_become_edge_markers_and_are_counted():
+    plain = [1e-3, 0.0, 2e-3, math.nan, math.inf, 1e-2, 0.0, math.nan, math.nan]
+    shortcut = [1e-2, 2e-2, math.inf, 3e-2, 0.0, 4e-2, 5e-2, 6e-2, 7e-2]
+    fig = plot_gradients({"plain": plain, "shortcut": shortcut})
+    for label, values in (("plain", plain), ("shortcut", shortcut)):
+        y = np.asarray(values)
+        positive = np.isfinite(y) & (y > 0)
+        # The line has gaps, never a fake value, where the log axis cannot go.
+        np.testing.assert_array_equal(data_line(fig, label).get_ydata(),
+                                      np.where(positive, y, np.nan))
+        layers = np.arange(1, len(y) + 1)
+        expected = {"zero": layers[y == 0], "inf": layers[np.isposinf(y)],
+                    "nan": layers[np.isnan(y)]}
+        shown = 0
+        for kind, where in expected.items():
+            x, frac = edge_points(fig, label, kind)
+            np.testing.assert_array_equal(np.sort(x), where, err_msg=f"{label} {kind}")
+            shown += len(x)
+            if len(x):
+                # zeros at the bottom edge, inf and NaN at the top, inside the figure.
+                assert np.all(frac < 0.15) if kind == "zero" else np.all(frac > 0.85), (kind, frac)
+        # Every layer is drawn: on the line or as a marker, none silently dropped.
+        assert positive.sum() + shown == len(y)
+    note = note_text(fig)
+    plain_note = next(line for line in note.splitlines() if line.startswith("plain"))
+    shortcut_note = next(line for line in note.splitlines() if line.startswith("shortcut"))
+    assert "2 exactly 0" in plain_note and "1 inf" in plain_note and "3 NaN" in plain_note
+    assert "1 exactly 0" in shortcut_note and "1 inf" in shortcut_note
+    assert "NaN" not in shortcut_note
+
+
+def test_markers_of_two_series_at_the_same_layer_stay_apart():
+    fig = plot_gradients({"plain": [0.0, 1e-2], "shortcut": [0.0, 1e-2]})
+    (_, a), (_, b) = edge_points(fig, "plain", "zero"), edge_points(fig, "shortcut", "zero")
+    assert len(a) == len(b) == 1 and a[0] != b[0]
+
+
+@pytest.mark.parametrize("values", [[math.nan] * 5, [0.0] * 5, [math.inf] * 5, []],
+                         ids=["nan-only", "all-zero", "all-inf", "empty"])
+def test_series_without_a_drawable_value_do_not_crash(values):
+    fig = plot_gradients({"plain": values, "shortcut": values})
+    FigureCanvasAgg(fig).draw()  # renders without error
+    low, high = fig.axes[0].get_ylim()
+    assert 0 < low < high < math.inf
+    n = len(values)
+    markers = sum(len(edge_points(fig, "plain", k)[0]) for k in EDGE_SYMBOLS)
+    assert markers == n
+    if n:
+        assert f"{n} " in note_text(fig)
+
+
+def test_a_gradient_profile_is_read_by_each_diagnostic():
+    torch.manual_seed(0)
+    net = sl.DeepNetwork([8] * 7, "tanh", seed=1)
+    x = torch.randn(4, 8, generator=torch.Generator().manual_seed(2))
+    profiles = {}
+    for label, use_shortcut in (("plain", False), ("shortcut", True)):
+        net.use_shortcut = use_shortcut
+        profiles[label] = sl.gradient_profile(net, x)
+    for diagnostic, ylabel in YLABELS.items():
+        fig = plot_gradients(profiles, diagnostic=diagnostic)
+        for label, profile in profiles.items():
+            np.testing.assert_array_equal(data_line(fig, label).get_ydata(),
+                                          getattr(profile, diagnostic))
+        assert ylabel in fig.axes[0].get_ylabel()
+    # Profiles and plain lists mix.
+    fig = plot_gradients({"plain": profiles["plain"], "shortcut": [1e-3] * 6})
+    np.testing.assert_array_equal(data_line(fig, "plain").get_ydata(),
+                                  profiles["plain"].weight_grad_mean)
+
+
+def test_title_and_band():
+    fig = plot_gradients({"plain": [1e-3, 1e-2]}, title="depth 2", band=(1e-4, 1e-2))
+    assert "depth 2" in fig.axes[0].get_title(loc="right") + fig.axes[0].get_title()
+    low, high = fig.axes[0].get_ylim()
+    assert low <= 1e-4 and high >= 1e-2
+
+
+@pytest.mark.parametrize(
+    "series, exc, fragment",
+    [
+        ([1e-3, 1e-2], TypeError, "dict"),
+        ("plain", TypeError, "dict"),
+        (None, TypeError, "dict"),
+        ({}, (TypeError, ValueError), "non-empty"),
+        ({"plain": [[1e-3, 1e-2], [1e-3, 1e-2]]}, ValueError, "1-D"),
+        ({"plain": np.ones((2, 3))}, ValueError, "1-D"),
+        ({"plain": "abc"}, TypeError, "sequence of numbers"),
+        ({"plain": ["a", "b"]}, TypeError, "sequence of numbers"),
+        ({"plain": [1e-3, None]}, TypeError, "sequence of numbers"),
+        ({"plain": 0.5}, ValueError, "1-D"),
+    ],
+)
+def test_bad_series_raise_clear_errors(series, exc, fragment):
+    with pytest.raises(exc) as info:
+        plot_gradients(series)
+    assert fragment in str(info.value), str(info.value)
+
+
+def test_unknown_diagnostic_is_named_with_the_valid_ones():
+    with pytest.raises(ValueError) as info:
+        plot_gradients({"plain": [1e-3]}, diagnostic="grad_mean")
+    message = str(info.value)
+    assert "'grad_mean'" in message and all(f"'{d}'" in message for d in YLABELS)
+
+
+def test_models_keep_their_okabe_ito_colours():
+    for series in ({"plain": [1e-3], "shortcut": [1e-2]},
+                   {"shortcut": [1e-2], "plain": [1e-3]},
+                   {"other": [1e-4], "shortcut": [1e-2], "plain": [1e-3]}):
+        fig = plot_gradients(series)
+        assert to_hex(data_line(fig, "plain").get_color()) == PLAIN
+        assert to_hex(data_line(fig, "shortcut").get_color()) == SHORTCUT
+    # Any other series gets a colour of its own.
+    assert to_hex(data_line(fig, "other").get_color()) not in (PLAIN, SHORTCUT)
+    # Edge markers take their series' colour.
+    fig = plot_gradients({"plain": [0.0], "shortcut": [0.0]})
+    assert len(edge_points(fig, "plain", "zero")[0]) == 1
+    assert len(edge_points(fig, "shortcut", "zero")[0]) == 1
+
+
+def test_the_legend_names_both_models():
+    fig = plot_gradients({"plain": [1e-3], "shortcut": [1e-2]})
+    legend = fig.axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["plain", "shortcut"]
+
+
+# --- GradientPlot: updates in place -------------------------------------------------------------
+
+def test_update_reports_when_the_limits_must_change():
+    plot = GradientPlot(figure=agg_figure())
+    base = np.logspace(-3.8, -1.3, 10)
+    assert plot.update({"plain": base, "shortcut": base * 2}) is True  # first: set limits
+    limits = (plot.ax.get_xlim(), plot.ax.get_ylim())
+    assert plot.update({"plain": base * 1.2, "shortcut": base * 2.1}) is False  # small change
+    assert (plot.ax.get_xlim(), plot.ax.get_ylim()) == limits
+    assert plot.update({"plain": base * 1e-5, "shortcut": base}) is True  # off the old range
+    low, high = plot.ax.get_ylim()
+    assert low <= base.min() * 1e-5 and high >= base.max()
+    # The x range grows in steps: 10 -> 11 layers needs more room, 11 -> 12 does not.
+    assert plot.update({"plain": np.logspace(-3, -1, 11)}) is True
+    assert plot.ax.get_xlim()[1] >= 11.5
+    assert plot.update({"plain": np.logspace(-3, -1, 12)}) is False
+    # A new y label invalidates the limits: the next update calls for a full redraw.
+    plot.set_ylabel("||dL/dh||")
+    assert "||dL/dh||" in plot.ax.get_ylabel()
+    assert plot.update({"plain": np.logspace(-3, -1, 12)}) is True
+
+
+def test_update_emphasis_and_hidden():
+    plot = GradientPlot(figure=agg_figure())
+    plot.update({"plain": [1e-3, 0.0], "shortcut": [1e-2, 1e-2]}, emphasis="shortcut")
+    assert plot.lines["shortcut"].get_alpha() > plot.lines["plain"].get_alpha()
+    plot.update({"plain": [1e-3, 0.0], "shortcut": [1e-2, 1e-2]}, emphasis="plain",
+                hidden=("shortcut",))
+    assert plot.lines["plain"].get_alpha() > plot.lines["shortcut"].get_alpha()
+    assert len(plot.lines["shortcut"].get_ydata()) == 0
+    assert len(plot.lines["plain"].get_ydata()) == 2
+    assert len(edge_points(plot.figure, "plain", "zero")[0]) == 1
+    with pytest.raises(ValueError, match="unknown|labels"):
+        plot.update({"third": [1e-3]})
+
+
+def test_blitted_redraw_has_the_pixels_of_a_full_draw():
+    y = np.logspace(-3.8, -1.3, 20)
+    y[[3, 7, 12]] = [math.nan, math.inf, math.nan]  # edge markers at the top as well
+    first = {"plain": y, "shortcut": np.logspace(-2, -1.5, 20)}
+    second = {"plain": y * 1.2, "shortcut": np.logspace(-2, -1.5, 20) * 0.9}
+    plot = GradientPlot(figure=agg_figure())
+    plot.update(first)
+    plot.redraw(full=True)
+    assert plot.update(second) is False  # precondition: the cached background stays valid
+    plot.redraw(full=False)
+    blitted = pixels(plot.figure)
+    # A different picture from the first state: the blit really repainted something.
+    plot_first = GradientPlot(figure=agg_figure())
+    plot_first.update(first)
+    plot_first.redraw(full=True)
+    assert (pixels(plot_first.figure) != blitted).any()
+    # Same pixels as a fresh static figure of the same data at the same size and dpi ...
+    fresh = plot_gradients(second, figure=agg_figure())
+    assert (fresh.axes[0].get_xlim(), fresh.axes[0].get_ylim()) == (
+        plot.ax.get_xlim(), plot.ax.get_ylim())  # precondition: same limits
+    fresh.canvas.draw()
+    assert_same_pixels(blitted, pixels(fresh), "blit against a fresh plot_gradients")
+    # ... and as a full redraw of the same plot.
+    plot.redraw(full=True)
+    assert_same_pixels(blitted, pixels(plot.figure), "blit against redraw(full=True)")
+
+
+def test_blitted_redraw_with_bottom_markers_and_band_matches_a_full_redraw():
+    y = np.logspace(-3.8, -1.3, 20)
+    y[[2, 9]] = 0.0
+    plot = GradientPlot(figure=agg_figure())
+    plot.update({"plain": y, "shortcut": y[::-1]}, band=(1e-3, 1e-1), emphasis="plain")
+    plot.redraw(full=True)
+    assert plot.update({"plain": y * 0.8, "shortcut": y[::-1] * 1.1}, band=(2e-3, 1e-1),
+                       emphasis="shortcut") is False
+    plot.redraw(full=False)
+    blitted = pixels(plot.figure)
+    plot.redraw(full=True)
+    assert_same_pixels(blitted, pixels(plot.figure), "blit against redraw(full=True)")
+
+
+def test_a_full_canvas_draw_after_redraw_still_shows_the_data():
+    # BUG (GradientPlot.redraw): the data artists are left with animated=True, and a normal
+    # canvas draw skips animated artists. ipympl does a normal draw whenever the browser asks
+    # (view initialised, resize, refresh, a second view of the widget), so the explorer then
+    # shows empty axes until the next slider move. Fix: set animated back to False right after
+    # copy_from_bbox (draw_artist draws them either way), e.g.
+    #     for a in changing: a.set_animated(True)
+    #     FigureCanvasAgg.draw(canvas); self._background = canvas.copy_from_bbox(...)
+    #     for a in changing: a.set_animated(False)
+    plot = GradientPlot(figure=agg_figure())
+    plot.update({"plain": np.logspace(-4, -1, 12), "shortcut": np.full(12, 1e-2)})
+    plot.redraw(full=True)
+    expected = pixels(plot.figure)
+    plot.figure.canvas.draw()
+    assert_same_pixels(pixels(plot.figure), expected, "canvas.draw() after redraw()")
+
+
+def test_redraw_works_on_the_default_figure():
+    # BUG (GradientPlot.redraw): GradientPlot() makes a bare Figure whose canvas is a
+    # FigureCanvasBase; redraw() then takes the "full" branch and calls
+    # canvas.copy_from_bbox, which that canvas lacks: AttributeError. Fix: attach an Agg canvas
+    # in __init__ when the figure has none (FigureCanvasAgg(self.figure) if
+    # type(self.figure.canvas) is FigureCanvasBase), or in redraw fall back to canvas.draw()
+    # without caching a background when copy_from_bbox is missing.
+    plot = GradientPlot()
+    plot.update({"plain": [1e-3, 1e-2], "shortcut": [1e-2, 1e-2]})
+    plot.redraw(full=True)
+    plot.update({"plain": [1.1e-3, 1e-2], "shortcut": [1e-2, 1.1e-2]})
+    plot.redraw(full=False)
