@@ -9,6 +9,7 @@ and prints the medians, their ratio, and the cost per layer (flat per-layer cost
 ``--breakdown`` also times the pieces of the profile, to show where any overhead goes.
 
 Run: python benchmarks/probe.py [--repeats 21] [--warmup 3] [--batch 64] [--shortcut both]
+     [--breakdown] [--clock cpu|wall] [--keep-denormals]
 """
 
 from __future__ import annotations
@@ -37,10 +38,16 @@ def profile_step(model: torch.nn.Module, x: torch.Tensor) -> None:
     sl.gradient_profile(model, x)
 
 
+# CPU time of this thread: with torch.set_num_threads(1) every op runs here, and time spent
+# waiting for a core on a busy machine is not counted (wall time is available with --clock wall).
+CLOCKS = {"cpu": time.thread_time, "wall": time.perf_counter}
+clock = CLOCKS["cpu"]
+
+
 def timed(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
+    start = clock()
     fn()
-    return time.perf_counter() - start
+    return clock() - start
 
 
 def interleaved_medians(
@@ -122,14 +129,25 @@ def main() -> None:
     parser.add_argument("--widths", type=int, nargs="+", default=[3, 64])
     parser.add_argument("--shortcut", choices=["off", "on", "both"], default="both")
     parser.add_argument("--breakdown", action="store_true", help="time the profile's pieces too")
+    parser.add_argument("--clock", choices=list(CLOCKS), default="cpu")
+    parser.add_argument(
+        "--keep-denormals",
+        action="store_true",
+        help="do not flush denormals (a plain deep stack's vanishing gradients pass through the "
+        "denormal range, where CPU arithmetic is many times slower)",
+    )
     args = parser.parse_args()
 
+    global clock
+    clock = CLOCKS[args.clock]
     torch.set_num_threads(1)
+    flushing = not args.keep_denormals and torch.set_flush_denormal(True)
     shortcuts = {"off": [False], "on": [True], "both": [False, True]}[args.shortcut]
     print(
         f"torch {torch.__version__}, torch.set_num_threads(1), activation gelu, "
         f"batch {args.batch}, layer sizes [width] * (depth + 1), default init, seed 0\n"
-        f"median of {args.repeats} interleaved rounds after {args.warmup} warm-up rounds; "
+        f"{args.clock} clock, denormals {'flushed' if flushing else 'kept'}, "
+        f"median of {args.repeats} interleaved rounds after {args.warmup} warm-up rounds;\n"
         "'finite' says whether the loss stayed finite (a deep shortcut stack can overflow)"
     )
     header = (

@@ -38,6 +38,7 @@ def run(path: Path, timeout: int) -> float:
         notebook,
         timeout=timeout,
         kernel_name="python3",
+        record_timing=False,  # per-cell timestamps would only be noise in the diffs
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()  # raises CellExecutionError on the first error output

@@ -13,10 +13,21 @@ from .compare import (
     describe_ratio,
     parse_settings,
 )
+from .data import TASKS, Task, make_regression, make_spirals, make_task
 from .networks import INITS, NORMS, DeepNetwork
-from .plotting import GradientPlot, plot_activations, plot_gradients, plot_spread
+from .plotting import (
+    GradientPlot,
+    TrainingPlot,
+    plot_activations,
+    plot_final_losses,
+    plot_gradients,
+    plot_loss_curves,
+    plot_spread,
+    plot_training,
+)
 from .probes import GradientProfile, gradient_profile, print_gradients, weight_gradient_means
-from .widgets import GradientExplorer, gradient_explorer
+from .training import OPTIMIZERS, History, TrainingRun, train
+from .widgets import GradientExplorer, TrainingExplorer, gradient_explorer, training_explorer
 
 __version__ = "0.1.0"
 
@@ -44,4 +55,20 @@ __all__ = [
     "plot_spread",
     "print_gradients",
     "weight_gradient_means",
+    # notebook 04: training
+    "TASKS",
+    "Task",
+    "make_regression",
+    "make_spirals",
+    "make_task",
+    "OPTIMIZERS",
+    "History",
+    "TrainingRun",
+    "train",
+    "TrainingPlot",
+    "plot_final_losses",
+    "plot_loss_curves",
+    "plot_training",
+    "TrainingExplorer",
+    "training_explorer",
 ]

@@ -174,4 +174,6 @@ def _mean_abs(grads: list[torch.Tensor]) -> list[float]:
 
 
 def _norms(grads: list[torch.Tensor]) -> list[float]:
-    return torch.stack(torch._foreach_norm(grads)).tolist()
+    # In float64: float32 squares underflow to 0 once entries fall below ~1e-19, and a
+    # vanishing gradient would read "exactly 0" when it is only tiny.
+    return torch.stack([torch.linalg.vector_norm(g, dtype=torch.float64) for g in grads]).tolist()

@@ -75,7 +75,7 @@ class History:
 
 
 class _TaskNetwork(nn.Module):
-    """Input layer -> ``depth`` hidden layers (a DeepNetwork, with or without shortcuts) -> output."""
+    """Input layer -> ``depth`` hidden layers (a DeepNetwork, shortcuts or not) -> output."""
 
     def __init__(self, in_features: int, out_features: int, depth: int, width: int, **body) -> None:
         super().__init__()
@@ -150,18 +150,33 @@ class TrainingRun:
         check_int("batch_size", batch_size, low=1, high=len(self.task))
         check_int("seed", seed)
         self.settings: dict[str, object] = dict(
-            task=self.task.name, depth=depth, width=width, activation=activation,
-            init=init, gain=gain, norm=norm, optimizer=optimizer, lr=lr, steps=steps,
-            batch_size=batch_size, seed=seed,
-        )  # fmt: skip
+            task=self.task.name,
+            depth=depth,
+            width=width,
+            activation=activation,
+            init=init,
+            gain=gain,
+            norm=norm,
+            optimizer=optimizer,
+            lr=lr,
+            steps=steps,
+            batch_size=batch_size,
+            seed=seed,
+        )
         self.steps, self.step = steps, 0
 
         with torch.random.fork_rng(devices=[]):  # leaves the global RNG as it was
             torch.manual_seed(seed)
             base = _TaskNetwork(
-                self.task.in_features, self.task.out_features, depth, width,
-                activation=activation, init=init, gain=gain, norm=norm,
-            )  # fmt: skip
+                self.task.in_features,
+                self.task.out_features,
+                depth,
+                width,
+                activation=activation,
+                init=init,
+                gain=gain,
+                norm=norm,
+            )
         names = MODELS if use_shortcut is None else (MODELS[int(use_shortcut)],)
         self.models: dict[str, nn.Module] = {}
         for name in names:
@@ -180,13 +195,13 @@ class TrainingRun:
         return self.step >= self.steps
 
     def batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """The inputs (batch, in_features) and targets (batch, 1) both models train on at ``step``."""
+        """The inputs (batch, in_features) and targets (batch, 1) both models use at ``step``."""
         check_int("step", step, low=0, high=self.steps - 1)
         index = self._batches[step]
         return self.task.x[index], self.task.y[index]
 
     def advance(self, n: int = 1) -> int:
-        """Run up to ``n`` more steps (fewer if the run ends first); return the steps done so far."""
+        """Run up to ``n`` more steps (fewer if the run ends first); return the steps done."""
         check_int("n", n, low=1)
         n = min(n, self.steps - self.step)
         if n == 0:
@@ -235,7 +250,9 @@ class TrainingRun:
         records = self._records[name]
         records["loss"] += torch.stack(losses).tolist()
         records["weight_grad_mean"] += (torch.stack(grad_l1).view(n, layers) / numel).tolist()
-        records["update_ratio"] += (torch.stack(change_norms).view(n, layers) / weight_norm).tolist()
+        records["update_ratio"] += (
+            torch.stack(change_norms).view(n, layers) / weight_norm
+        ).tolist()
         records["weight_norm"] += weight_norm.tolist()
 
     def _loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -282,10 +299,20 @@ def train(
     Introduced in notebook 04.
     """
     run = TrainingRun(
-        task, depth=depth, width=width, activation=activation, use_shortcut=use_shortcut,
-        init=init, gain=gain, norm=norm, optimizer=optimizer, lr=lr, steps=steps,
-        batch_size=batch_size, seed=seed,
-    )  # fmt: skip
+        task,
+        depth=depth,
+        width=width,
+        activation=activation,
+        use_shortcut=use_shortcut,
+        init=init,
+        gain=gain,
+        norm=norm,
+        optimizer=optimizer,
+        lr=lr,
+        steps=steps,
+        batch_size=batch_size,
+        seed=seed,
+    )
     run.advance(steps)
     return run.history()
 
@@ -296,7 +323,9 @@ def _check_task(task: object) -> Task:
     if isinstance(task, str):
         return make_task(task)
     valid = ", ".join(repr(t) for t in TASKS)
-    raise TypeError(f"task must be one of {valid} or a shortcut_lib.Task; got {type(task).__name__}")
+    raise TypeError(
+        f"task must be one of {valid} or a shortcut_lib.Task; got {type(task).__name__}"
+    )
 
 
 def _make_optimizer(name: str, model: nn.Module, lr: float) -> torch.optim.Optimizer:

@@ -55,14 +55,18 @@ class TrainingPlot:
         self.loss_ax = fig.add_subplot(grid[0, 0])
         self.ratio_ax = fig.add_subplot(grid[0, 1])
         cells = [grid[1, 0], grid[1, 1]] if len(self.models) == 2 else [grid[1, :]]
-        self.heat_axes = {m: fig.add_subplot(cell) for m, cell in zip(self.models, cells)}
+        self.heat_axes = {
+            m: fig.add_subplot(cell) for m, cell in zip(self.models, cells, strict=True)
+        }
         self.title = fig.suptitle("", fontsize=11)
 
         ax = self.loss_ax
         ax.set(yscale="log", xlabel="step", ylabel="training loss (log)")
         ax.set_title("loss", loc="left", fontsize=10)
-        self.loss_lines = {m: ax.plot([], [], color=series_color(m, i), lw=1.5, label=m)[0]
-                           for i, m in enumerate(self.models)}  # fmt: skip
+        self.loss_lines = {
+            m: ax.plot([], [], color=series_color(m, i), lw=1.5, label=m)[0]
+            for i, m in enumerate(self.models)
+        }
         ax.legend(loc="upper right", fontsize=9, frameon=False)
 
         ax = self.ratio_ax
@@ -73,12 +77,21 @@ class TrainingPlot:
         self.ratio_lines, self.ratio_zeros = {}, {}
         for i, m in enumerate(self.models):
             color = series_color(m, i)
-            self.ratio_lines[m] = ax.plot([], [], color=color, lw=1.5, markersize=3,
-                                          marker=MODEL_MARKERS.get(m, "o"))[0]  # fmt: skip
+            self.ratio_lines[m] = ax.plot(
+                [], [], color=color, lw=1.5, markersize=3, marker=MODEL_MARKERS.get(m, "o")
+            )[0]
             # Exactly 0 (the weights did not move at all) cannot sit on a log axis: a marker at
             # the bottom edge says so instead of a silent gap.
-            self.ratio_zeros[m] = ax.plot([], [], ls="none", marker="v", color=color,
-                                          transform=edge, clip_on=False, markersize=6)[0]
+            self.ratio_zeros[m] = ax.plot(
+                [],
+                [],
+                ls="none",
+                marker="v",
+                color=color,
+                transform=edge,
+                clip_on=False,
+                markersize=6,
+            )[0]
         ax.plot([], [], ls="none", marker="v", color="0.3", label="exactly 0")  # legend entry
         ax.legend(loc="lower right", fontsize=8, framealpha=0.8)
 
@@ -86,14 +99,29 @@ class TrainingPlot:
         cmap = colormaps[_CMAP].with_extremes(bad=(1, 1, 1, 0))  # NaN, not run yet: blank
         self.images, self.empty_notes, self.cursors = {}, {}, {}
         for m, ax in self.heat_axes.items():
-            self.images[m] = ax.imshow(np.full((1, 1), np.nan), cmap=cmap, norm=self.norm,
-                                       aspect="auto", origin="lower", interpolation="nearest",
-                                       extent=(0, 1, -0.5, 0.5))  # fmt: skip
-            ax.set_title(f"{m}: mean |dL/dW| per layer", loc="left", fontsize=10,
-                         color=series_color(m, 0))
+            self.images[m] = ax.imshow(
+                np.full((1, 1), np.nan),
+                cmap=cmap,
+                norm=self.norm,
+                aspect="auto",
+                origin="lower",
+                interpolation="nearest",
+                extent=(0, 1, -0.5, 0.5),
+            )
+            ax.set_title(
+                f"{m}: mean |dL/dW| per layer", loc="left", fontsize=10, color=series_color(m, 0)
+            )
             ax.set(xlabel="step", ylabel="layer")
-            self.empty_notes[m] = ax.text(0.5, 0.5, "not trained", transform=ax.transAxes,
-                                          ha="center", va="center", color="0.4", visible=False)
+            self.empty_notes[m] = ax.text(
+                0.5,
+                0.5,
+                "not trained",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                color="0.4",
+                visible=False,
+            )
             self.cursors[m] = ax.axvline(0, color="white", lw=1, alpha=0.8, visible=False)
         colorbar_ax = self.heat_axes[self.models[-1]].inset_axes((1.04, 0, 0.04, 1))
         self.colorbar = fig.colorbar(self.images[self.models[0]], cax=colorbar_ax)
@@ -233,10 +261,11 @@ def plot_loss_curves(
     nrows = math.ceil(len(runs) / ncols)
     figure = figure if figure is not None else Figure(figsize=(3.2 * ncols, 2.6 * nrows), dpi=80)
     axes = figure.subplots(nrows, ncols, sharey=True, squeeze=False).ravel()
-    for ax, (label, histories) in zip(axes, runs.items()):
+    for ax, (label, histories) in zip(axes, runs.items(), strict=False):
         for i, (model, h) in enumerate(histories.items()):
-            ax.plot(np.arange(1, h.steps + 1), h.loss, color=series_color(model, i), lw=1.2,
-                    label=model)  # fmt: skip
+            ax.plot(
+                np.arange(1, h.steps + 1), h.loss, color=series_color(model, i), lw=1.2, label=model
+            )
         ax.set_title(label, fontsize=10)
         ax.set(yscale="log", xlabel="step")
         ax.grid(True, alpha=0.3)
@@ -274,8 +303,15 @@ def plot_final_losses(
     models = list(dict.fromkeys(m for h in runs.values() for m in _check_histories(h)))
     for i, model in enumerate(models):
         y = [h[model].final_loss if model in h else np.nan for h in runs.values()]
-        ax.plot(x, y, ls="none", marker=MODEL_MARKERS.get(model, "o"), markersize=8,
-                color=series_color(model, i), label=model)  # fmt: skip
+        ax.plot(
+            x,
+            y,
+            ls="none",
+            marker=MODEL_MARKERS.get(model, "o"),
+            markersize=8,
+            color=series_color(model, i),
+            label=model,
+        )
     if reference is not None:
         ax.axhline(reference[0], color="0.4", ls="--", lw=1, label=reference[1])
     ax.set_xticks(x, list(runs))
@@ -325,9 +361,15 @@ def _describe(histories: Histories, n: int, total: int) -> str:
         return "no run yet: press Train"
     s = next(iter(histories.values())).settings
     lr = s.get("lr")
-    parts = [f"{s.get('task')}", f"depth {s.get('depth')}", f"width {s.get('width')}",
-             f"{s.get('activation')}", f"init {s.get('init')}", f"norm {s.get('norm')}",
-             f"{s.get('optimizer')} lr {lr:g}" if isinstance(lr, float) else ""]  # fmt: skip
+    parts = [
+        f"{s.get('task')}",
+        f"depth {s.get('depth')}",
+        f"width {s.get('width')}",
+        f"{s.get('activation')}",
+        f"init {s.get('init')}",
+        f"norm {s.get('norm')}",
+        f"{s.get('optimizer')} lr {lr:g}" if isinstance(lr, float) else "",
+    ]
     losses = "   ".join(
         f"{m} loss {h.loss[n - 1]:.3g}" for m, h in histories.items() if 0 < n <= h.steps
     )

@@ -2,5 +2,6 @@
 functions and hold no maths."""
 
 from .gradient import GradientExplorer, gradient_explorer
+from .training import TrainingExplorer, training_explorer
 
-__all__ = ["GradientExplorer", "gradient_explorer"]
+__all__ = ["GradientExplorer", "gradient_explorer", "TrainingExplorer", "training_explorer"]

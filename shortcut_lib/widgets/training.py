@@ -33,6 +33,7 @@ __all__ = ["TrainingExplorer", "training_explorer"]
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0)
 SHORTCUT = {"both": None, "off": False, "on": True}
 LIMITS = {"depth": (1, 60), "width": (4, 128), "steps": (50, 2000), "seed": (0, 10**6)}
+_STOP_CHECK_STEPS = 5  # Stop waits for at most this many steps (~0.1 s at depth 60)
 _STYLE = {"style": {"description_width": "70px"}, "layout": W.Layout(width="300px")}
 
 
@@ -40,21 +41,42 @@ def _make_control(name: str, value: object) -> W.ValueWidget:
     if name in ("depth", "width", "steps"):
         low, high = LIMITS[name]
         step = {"depth": 1, "width": 4, "steps": 50}[name]
-        return W.IntSlider(value=value, min=low, max=high, step=step, description=name,
-                           continuous_update=False, **_STYLE)  # fmt: skip
+        return W.IntSlider(
+            value=value,
+            min=low,
+            max=high,
+            step=step,
+            description=name,
+            continuous_update=False,
+            **_STYLE,
+        )
     if name == "lr":
-        return W.SelectionSlider(value=value, options=[(f"{v:g}", v) for v in LEARNING_RATES],
-                                 description=name, continuous_update=False, **_STYLE)  # fmt: skip
+        return W.SelectionSlider(
+            value=value,
+            options=[(f"{v:g}", v) for v in LEARNING_RATES],
+            description=name,
+            continuous_update=False,
+            **_STYLE,
+        )
     if name == "seed":
-        return W.BoundedIntText(value=value, min=0, max=LIMITS["seed"][1], description=name,
-                                **_STYLE)  # fmt: skip
+        return W.BoundedIntText(
+            value=value, min=0, max=LIMITS["seed"][1], description=name, **_STYLE
+        )
     if name == "shortcut":
-        return W.ToggleButtons(value=value, options=list(SHORTCUT), description=name,
-                               tooltips=["train both from the same weights", "plain only",
-                                         "shortcut only"],
-                               style={"description_width": "70px", "button_width": "60px"})  # fmt: skip
-    options = {"task": TASKS, "activation": tuple(ACTIVATIONS), "init": INITS, "norm": NORMS,
-               "optimizer": OPTIMIZERS}[name]  # fmt: skip
+        return W.ToggleButtons(
+            value=value,
+            options=list(SHORTCUT),
+            description=name,
+            tooltips=["train both from the same weights", "plain only", "shortcut only"],
+            style={"description_width": "70px", "button_width": "60px"},
+        )
+    options = {
+        "task": TASKS,
+        "activation": tuple(ACTIVATIONS),
+        "init": INITS,
+        "norm": NORMS,
+        "optimizer": OPTIMIZERS,
+    }[name]
     return W.Dropdown(value=value, options=list(options), description=name, **_STYLE)
 
 
@@ -82,20 +104,38 @@ class TrainingExplorer(W.VBox):
     Introduced in notebook 04.
     """
 
-    def __init__(self, settings: Mapping[str, object], *, batch_size: int,
-                 update_every: int | None) -> None:  # fmt: skip
+    def __init__(
+        self, settings: Mapping[str, object], *, batch_size: int, update_every: int | None
+    ) -> None:
         self.controls = {name: _make_control(name, value) for name, value in settings.items()}
         self.batch_size, self.update_every = batch_size, update_every
-        self.train_button = W.Button(description="Train", icon="play", button_style="success",
-                                     tooltip="train with these settings")  # fmt: skip
-        self.stop_button = W.Button(description="Stop", icon="stop", button_style="danger",
-                                    disabled=True, tooltip="stop after the current few steps")
-        self.progress = W.IntProgress(value=0, min=0, max=1, description="progress",
-                                      style={"description_width": "70px"})  # fmt: skip
+        self.train_button = W.Button(
+            description="Train",
+            icon="play",
+            button_style="success",
+            tooltip="train with these settings",
+        )
+        self.stop_button = W.Button(
+            description="Stop",
+            icon="stop",
+            button_style="danger",
+            disabled=True,
+            tooltip="stop after the current few steps",
+        )
+        self.progress = W.IntProgress(
+            value=0, min=0, max=1, description="progress", style={"description_width": "70px"}
+        )
         self.status = W.Label(value="press Train")
-        self.replay = W.IntSlider(value=0, min=0, max=1, description="step", disabled=True,
-                                  continuous_update=True, layout=W.Layout(width="620px"),
-                                  style={"description_width": "70px"})  # fmt: skip
+        self.replay = W.IntSlider(
+            value=0,
+            min=0,
+            max=1,
+            description="step",
+            disabled=True,
+            continuous_update=True,
+            layout=W.Layout(width="620px"),
+            style={"description_width": "70px"},
+        )
         self.output = W.Output()
         self.histories: dict[str, History] = {}
         self._lock = threading.RLock()
@@ -112,7 +152,8 @@ class TrainingExplorer(W.VBox):
         self.plot.update({})
 
         shown = list(self.controls.values())
-        columns = W.HBox([W.VBox(shown[i::2]) for i in range(2)])
+        half = (len(shown) + 1) // 2
+        columns = W.HBox([W.VBox(shown[:half]), W.VBox(shown[half:])])
         buttons = W.HBox([self.train_button, self.stop_button, self.progress, self.status])
         super().__init__([columns, buttons, canvas, self.replay, self.output])
         self.train_button.on_click(lambda _: self.train())
@@ -142,8 +183,9 @@ class TrainingExplorer(W.VBox):
         self._stop.clear()
         self._set_running(True)
         self.progress.max, self.progress.value = run.steps, 0
-        self._thread = threading.Thread(target=self._train, args=(run,), daemon=True,
-                                        name="shortcut_lib training")  # fmt: skip
+        self._thread = threading.Thread(
+            target=self._train, args=(run,), daemon=True, name="shortcut_lib training"
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -167,11 +209,15 @@ class TrainingExplorer(W.VBox):
         start = time.perf_counter()
         try:
             while not run.done and not self._stop.is_set():
-                run.advance(every)
+                # Stop is checked every few steps, even when the plots update more rarely.
+                run.advance(min(every - run.step % every, _STOP_CHECK_STEPS))
+                if run.step % every and not run.done:
+                    continue
                 elapsed = time.perf_counter() - start
                 self._show(run.history(), total=run.steps)
-                self.status.value = (f"{run.step}/{run.steps} steps, "
-                                     f"{run.step / elapsed:.0f} steps/s")  # fmt: skip
+                self.status.value = (
+                    f"{run.step}/{run.steps} steps, {run.step / elapsed:.0f} steps/s"
+                )
                 self.progress.value = run.step
         except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
             self._show_error(exc)
@@ -183,13 +229,16 @@ class TrainingExplorer(W.VBox):
             self.replay.max = max(1, run.step)
             self.replay.value = run.step
         word = "done" if run.done else "stopped"
-        self.status.value = (f"{word}: {run.step}/{run.steps} steps in {elapsed:.1f} s "
-                             f"({run.step / max(elapsed, 1e-9):.0f} steps/s)")  # fmt: skip
+        self.status.value = (
+            f"{word}: {run.step}/{run.steps} steps in {elapsed:.1f} s "
+            f"({run.step / max(elapsed, 1e-9):.0f} steps/s)"
+        )
         self._show(self.histories, total=run.steps)
         self._set_running(False)
 
-    def _show(self, histories: Mapping[str, History], *, total: int,
-              step: int | None = None) -> None:  # fmt: skip
+    def _show(
+        self, histories: Mapping[str, History], *, total: int, step: int | None = None
+    ) -> None:
         with self._lock:
             self.plot.update(histories, step=step, total_steps=total)
         self.figure.canvas.draw_idle()
@@ -271,7 +320,17 @@ def training_explorer(
     if update_every is not None:
         check_int("update_every", update_every, low=1)
     shortcut = next(k for k, v in SHORTCUT.items() if v is use_shortcut)
-    settings = dict(task=task, depth=depth, width=width, activation=activation,
-                    shortcut=shortcut, init=init, norm=norm, optimizer=optimizer, lr=lr,
-                    steps=steps, seed=seed)  # fmt: skip
+    settings = dict(
+        task=task,
+        depth=depth,
+        width=width,
+        activation=activation,
+        shortcut=shortcut,
+        init=init,
+        norm=norm,
+        optimizer=optimizer,
+        lr=lr,
+        steps=steps,
+        seed=seed,
+    )
     return TrainingExplorer(settings, batch_size=batch_size, update_every=update_every)

@@ -127,11 +127,15 @@ def _change_and_back(nb, ex, what: str, change, back, value=None) -> str:
     if value:
         assert value() != first_value, f"{what}: the control's value did not change"
     assert changed != first, f"{what}: the figure did not change"
+    changed_value = value() if value else None
     t = nb.now()
     back()
     nb.settle(t)
     if value:
-        assert value() == first_value, f"{what}: the control did not return to {first_value}"
+        assert value() == first_value, (
+            f"{what}: the control did not return to {first_value}: it went {first_value} -> "
+            f"{changed_value} -> {value()} (a value sent back by the kernel can make it jump)"
+        )
     back_again = ex.pictures()
     if back_again != first:
         slug = re.sub(r"\W+", "-", what).strip("-")
@@ -152,10 +156,10 @@ def pixel_difference(paths: list[Path]) -> str:
     if first.size != back.size:
         return f"sizes {first.size} and {back.size}; saved {[str(p) for p in paths]}"
     diff = ImageChops.difference(first, back).convert("L")
-    changed = sum(1 for v in diff.getdata() if v > 0)
+    changed = sum(1 for v in diff.get_flattened_data() if v > 0)
     return (
         f"{changed} of {first.width * first.height} pixels differ, box {diff.getbbox()}, "
-        f"max difference {max(diff.getdata())}; saved {[str(p) for p in paths]}"
+        f"max difference {max(diff.get_flattened_data())}; saved {[str(p) for p in paths]}"
     )
 
 

@@ -1,0 +1,105 @@
+"""How fast does notebook 04 train, and how long does the explorer's default run take?
+
+Prints, at the notebook's default settings (spirals, depth 20, width 32, sigmoid, Adam, lr 0.01,
+300 steps, batch 64; a step trains both the plain and the shortcut model):
+
+  cold start  the first TrainingRun of a process: torch.optim imports torch._dynamo on first use
+  train()     steps per second of ``sl.train`` (median and best of ``--repeats``)
+  draw        one full redraw of the explorer's figure (what a front-end draw request costs)
+  explorer    the default run from the Train button to the end, in-process, twice:
+              headless (no front end asks for frames), and with a simulated front end that,
+              like ipympl's, asks for one full redraw at a time whenever the training thread
+              announces new data (``draw_idle``) and draws it in the main thread.
+
+Goal: the default run finishes in <= 10 s on a 2-core machine. The machine's load average is
+printed too: other processes slow every number here.
+
+Run: python benchmarks/training.py [--repeats 5] [--steps 300] [--depth 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import threading
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import shortcut_lib as sl  # noqa: E402
+
+GOAL_SECONDS = 10.0
+
+
+def timed(call) -> float:
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
+def run_with_simulated_front_end(explorer: sl.TrainingExplorer) -> tuple[float, int]:
+    """Train, redrawing in this (the 'kernel main') thread whenever the plot asks for a frame."""
+    canvas = explorer.figure.canvas
+    wanted = threading.Event()
+    canvas.draw_idle = wanted.set  # the training thread's request for a frame
+    frames = 0
+    start = time.perf_counter()
+    explorer.train()
+    while explorer.running or wanted.is_set():
+        if wanted.wait(0.02):
+            wanted.clear()
+            canvas.draw()  # a full draw, taking the artist lock like a real request
+            frames += 1
+    explorer.wait()
+    return time.perf_counter() - start, frames
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--depth", type=int, default=20)
+    args = parser.parse_args()
+    settings = {"depth": args.depth, "steps": args.steps}
+
+    print(f"cpus {os.cpu_count()}, load average {os.getloadavg()[0]:.2f} (1 min)")
+    cold = timed(lambda: sl.TrainingRun(**settings))
+    print(f"cold start   first TrainingRun: {cold:6.2f} s (torch._dynamo import, once a process)")
+
+    times = [timed(lambda: sl.train(**settings)) for _ in range(args.repeats)]
+    median, best = statistics.median(times), min(times)
+    print(
+        f"train()      {args.steps} steps: median {median:5.2f} s ({args.steps / median:5.0f} "
+        f"steps/s), best {best:5.2f} s ({args.steps / best:5.0f} steps/s); "
+        f"{median / args.steps / 2 * 1e3:.2f} ms per model step"
+    )
+
+    explorer = sl.training_explorer(**settings)
+    explorer.train()
+    explorer.wait()
+    draws = [timed(explorer.figure.canvas.draw) for _ in range(args.repeats)]
+    print(f"draw         one full redraw: median {statistics.median(draws) * 1e3:5.0f} ms")
+
+    headless = []
+    for _ in range(args.repeats):
+        explorer = sl.training_explorer(**settings)
+        headless.append(timed(lambda e=explorer: (e.train(), e.wait())))
+    print(f"explorer     default run, headless: median {statistics.median(headless):5.2f} s")
+
+    live = [run_with_simulated_front_end(sl.training_explorer(**settings))
+            for _ in range(args.repeats)]  # fmt: skip
+    seconds = statistics.median(t for t, _ in live)
+    frames = statistics.median(f for _, f in live)
+    print(
+        f"explorer     default run, with a front end: median {seconds:5.2f} s, "
+        f"{frames:.0f} frames ({frames / seconds:.1f} frames/s)"
+    )
+    verdict = "met" if seconds <= GOAL_SECONDS else "NOT met"
+    print(f"goal         default run <= {GOAL_SECONDS:g} s: {verdict} ({seconds:.2f} s)")
+
+
+if __name__ == "__main__":
+    main()

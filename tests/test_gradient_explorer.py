@@ -1,0 +1,362 @@
+"""The gradient explorer, outside a kernel: set a control's ``.value`` and check what is plotted.
+
+Without a running event loop the explorer updates synchronously, so every assertion right after a
+change sees its result. The oracle for the plotted data is a fresh ``DeepNetwork`` per model at the
+explorer's settings, probed by ``gradient_profile``; coalescing is checked inside ``asyncio.run``.
+"""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import asyncio  # noqa: E402
+import gc  # noqa: E402
+import re  # noqa: E402
+
+import ipywidgets as W  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+import shortcut_lib as sl  # noqa: E402
+
+CONTROLS = ("depth", "width", "activation", "shortcut", "init", "gain", "norm", "batch", "seed",
+            "diagnostic")
+LONG_NAMES = {"dW_mean": "weight_grad_mean", "dW_norm": "weight_grad_norm",
+              "dh_norm": "output_grad_norm"}
+SMALL = dict(depth=8, width=12, batch=4)  # quick to probe
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+# --- the oracle ---------------------------------------------------------------------------------
+
+def expected_lines(s):
+    """What each line must hold for settings ``s``: fresh networks, NaN where 0, NaN or inf."""
+    x = torch.randn(s.batch, s.width, generator=torch.Generator().manual_seed(s.seed))
+    result = {}
+    for label, use_shortcut in (("plain", False), ("shortcut", True)):
+        net = sl.DeepNetwork([s.width] * (s.depth + 1), s.activation, use_shortcut, seed=s.seed,
+                             init=s.init, gain=s.gain, norm=s.norm)
+        y = np.asarray(getattr(sl.gradient_profile(net, x), LONG_NAMES[s.diagnostic]))
+        result[label] = np.where(np.isfinite(y) & (y > 0), y, np.nan)
+    return result
+
+
+def plotted(explorer):
+    return {label: np.asarray(line.get_ydata(), dtype=float)
+            for label, line in explorer.plot.lines.items()}
+
+
+def assert_plot_shows(explorer, settings):
+    expected = expected_lines(settings)
+    got = plotted(explorer)
+    for label in ("plain", "shortcut"):
+        np.testing.assert_allclose(got[label], expected[label], rtol=1e-6, equal_nan=True,
+                                   err_msg=f"{label} for {settings}")
+        np.testing.assert_array_equal(explorer.plot.lines[label].get_xdata(),
+                                      np.arange(1, settings.depth + 1))
+
+
+def error_text(explorer):
+    return "".join(o.get("text", "") for o in explorer.errors.outputs)
+
+
+def descendants(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from descendants(child)
+
+
+# --- controls -----------------------------------------------------------------------------------
+
+def test_each_control_is_described_by_its_setting():
+    e = sl.gradient_explorer(**SMALL)
+    assert tuple(e.controls) == CONTROLS
+    for name, control in e.controls.items():
+        assert control.description == name
+        assert control.value == getattr(e.settings, name)
+    assert isinstance(e.controls["depth"], W.IntSlider)
+    assert set(e.controls["activation"].options) == set(sl.ACTIVATIONS)
+    assert {v for _, v in e.controls["diagnostic"].options} == set(LONG_NAMES)
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [("depth", 13), ("depth", 1), ("width", 5), ("activation", "sigmoid"), ("activation", "relu"),
+     ("shortcut", "off"), ("init", "kaiming"), ("gain", 2.5), ("norm", "layernorm"),
+     ("batch", 1), ("seed", 42), ("diagnostic", "dW_norm"), ("diagnostic", "dh_norm")],
+)
+def test_setting_a_control_plots_an_independent_computation(name, value):
+    e = sl.gradient_explorer(**SMALL)
+    assert_plot_shows(e, e.settings)
+    before, count = plotted(e), e.update_count
+    e.controls[name].value = value
+    assert getattr(e.settings, name) == value
+    assert e.update_count == count + 1
+    assert error_text(e) == ""
+    assert_plot_shows(e, e.settings)
+    assert e.state == str(e.settings)
+    assert e.state_text.value == e.state
+    if name != "shortcut":  # the toggle only changes emphasis; the others change the numbers
+        assert any(len(before[k]) != len(plotted(e)[k]) or
+                   not np.allclose(before[k], plotted(e)[k], equal_nan=True) for k in before)
+
+
+def test_a_sequence_of_changes_keeps_matching_the_oracle():
+    e = sl.gradient_explorer(**SMALL)
+    moves = [("depth", 40), ("activation", "tanh"), ("depth", 3), ("width", 30), ("seed", 5),
+             ("depth", 120), ("norm", "layernorm"), ("depth", 60), ("init", "xavier"),
+             ("width", 2), ("gain", 0.5), ("diagnostic", "dh_norm"), ("depth", 200)]
+    for name, value in moves:
+        e.controls[name].value = value
+        assert_plot_shows(e, e.settings)
+
+
+def test_overflow_and_underflow_are_plotted_as_gaps_not_numbers():
+    # GELU with shortcuts and a large gain overflows; the plot must hold NaN (a gap, with an
+    # edge marker) where the oracle has inf or NaN.
+    e = sl.gradient_explorer(depth=200, width=64, gain=4.0, activation="relu", batch=8)
+    assert_plot_shows(e, e.settings)
+    raw = expected_lines(e.settings)
+    assert np.isnan(raw["shortcut"]).any()  # precondition: something is off the log scale
+    assert "off the log scale" in "".join(t.get_text() for t in e.figure.texts)
+
+
+# --- the state string ---------------------------------------------------------------------------
+
+def test_state_round_trips_into_a_new_explorer():
+    e = sl.gradient_explorer(**SMALL)
+    for name, value in [("depth", 17), ("activation", "tanh"), ("init", "xavier"), ("gain", 1.5),
+                        ("seed", 9), ("diagnostic", "dh_norm"), ("shortcut", "off")]:
+        e.controls[name].value = value
+    again = sl.gradient_explorer(e.state)
+    assert again.settings == e.settings
+    assert again.state == e.state
+    for label, y in plotted(e).items():
+        np.testing.assert_array_equal(plotted(again)[label], y)
+    for name in CONTROLS:
+        assert again.controls[name].value == e.controls[name].value
+
+
+def test_set_state_moves_the_controls_in_one_update():
+    e = sl.gradient_explorer(**SMALL)
+    count = e.update_count
+    e.set_state("depth=21 activation=relu seed=3")
+    assert e.update_count == count + 1
+    assert (e.controls["depth"].value, e.controls["activation"].value,
+            e.controls["seed"].value) == (21, "relu", 3)
+    assert e.controls["width"].value == SMALL["width"]  # left out: unchanged
+    assert_plot_shows(e, e.settings)
+
+
+def test_typing_a_state_moves_the_controls():
+    e = sl.gradient_explorer(**SMALL)
+    e.state_text.value = "depth=9 width=7 norm=layernorm diagnostic=dW_norm"
+    assert (e.controls["depth"].value, e.controls["width"].value, e.controls["norm"].value,
+            e.controls["diagnostic"].value) == (9, 7, "layernorm", "dW_norm")
+    assert e.settings.depth == 9 and error_text(e) == ""
+    assert_plot_shows(e, e.settings)
+    assert e.state_text.value == e.state
+
+
+@pytest.mark.parametrize("text, fragment", [("depth=foo", "depth=foo"), ("depht=3", "depht"),
+                                            ("activation=swish", "swish"), ("depth", "depth")])
+def test_a_malformed_state_shows_a_message_and_leaves_controls_usable(text, fragment):
+    e = sl.gradient_explorer(**SMALL)
+    settings, before = e.settings, plotted(e)
+    e.state_text.value = text
+    assert fragment in error_text(e)
+    assert e.settings == settings  # nothing moved
+    for label, y in before.items():
+        np.testing.assert_array_equal(plotted(e)[label], y)
+    # A later valid change still updates the plot and clears the message.
+    e.controls["depth"].value = 11
+    assert error_text(e) == ""
+    assert e.settings.depth == 11
+    assert_plot_shows(e, e.settings)
+    assert e.state_text.value == e.state
+    # And set_state raises the same error for code that calls it directly.
+    with pytest.raises(ValueError):
+        e.set_state(text)
+
+
+def test_an_impossible_combination_shows_a_message_not_an_exception():
+    e = sl.gradient_explorer(**SMALL)
+    e.controls["norm"].value = "layernorm"
+    e.controls["width"].value = 1  # must not raise
+    assert "layernorm" in error_text(e) and "width" in error_text(e)
+    e.controls["width"].value = 3
+    assert error_text(e) == ""
+    assert e.settings.width == 3 and e.settings.norm == "layernorm"
+    assert_plot_shows(e, e.settings)
+
+
+# --- construction -------------------------------------------------------------------------------
+
+def test_keyword_arguments_set_start_values_and_limits():
+    e = sl.gradient_explorer("depth=50 activation=sigmoid", depth=12, width=10, seed=4,
+                             limits={"depth": (1, 100), "width": (2, 40)})
+    assert (e.settings.depth, e.settings.activation, e.settings.width, e.settings.seed) == (
+        12, "sigmoid", 10, 4)  # keyword arguments win over the state string
+    assert (e.controls["depth"].min, e.controls["depth"].max) == (1, 100)
+    assert (e.controls["width"].min, e.controls["width"].max) == (2, 40)
+    assert (e.controls["batch"].min, e.controls["batch"].max) == (1, 256)  # untouched default
+    assert_plot_shows(e, e.settings)
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, fragments",
+    [
+        (dict(dpth=3), TypeError, ["dpth"]),
+        (dict(depth=0), ValueError, ["depth"]),
+        (dict(activation="swish"), ValueError, ["swish"]),
+        (dict(norm="layernorm", width=1), ValueError, ["layernorm"]),
+        (dict(limits={"depth": (0, 100)}), ValueError, ["depth", "1"]),
+        (dict(limits={"depth": (1, 1000)}), ValueError, ["depth", "200"]),
+        (dict(limits={"depth": (50, 10)}), ValueError, ["depth"]),
+        (dict(limits={"activation": (1, 2)}), ValueError, ["activation"]),
+        (dict(depth=150, limits={"depth": (1, 100)}), ValueError, ["150"]),
+        (dict(controls=("depth", "dept")), ValueError, ["dept"]),
+        (dict(controls="depth"), ValueError, ["controls"]),
+        (dict(state="depth=foo"), ValueError, ["depth=foo"]),
+    ],
+)
+def test_bad_arguments_raise_clear_errors(kwargs, exc, fragments):
+    with pytest.raises(exc) as info:
+        sl.gradient_explorer(**kwargs)
+    for fragment in fragments:
+        assert fragment in str(info.value), str(info.value)
+
+
+def test_controls_shows_only_those_named():
+    e = sl.gradient_explorer(controls=("activation", "depth"), **SMALL)
+    shown = [w for w in descendants(e) if any(w is c for c in e.controls.values())]
+    assert sorted(w.description for w in shown) == ["activation", "depth"]
+    # Hidden settings stay fixed at their start values; the shown ones still work.
+    e.controls["depth"].value = 5
+    assert_plot_shows(e, e.settings)
+    e_all = sl.gradient_explorer(**SMALL)
+    shown = [w for w in descendants(e_all) if any(w is c for c in e_all.controls.values())]
+    assert sorted(w.description for w in shown) == sorted(CONTROLS)
+
+
+# --- one figure, updated in place ---------------------------------------------------------------
+
+def test_a_hundred_changes_leave_exactly_one_figure():
+    gc.collect()
+    before = {id(o) for o in gc.get_objects() if type(o) is Figure}
+    fignums = plt.get_fignums()
+    e = sl.gradient_explorer(**SMALL)
+    count = e.update_count
+    rng = np.random.default_rng(0)
+    for i in range(100):
+        name = ("depth", "activation", "seed")[i % 3]
+        options = {"depth": range(1, 60), "activation": ["gelu", "tanh", "sigmoid"],
+                   "seed": range(100)}[name]
+        new_value = e.controls[name].value
+        while new_value == e.controls[name].value:  # a change, so that it triggers an update
+            new_value = options[int(rng.integers(len(options)))]
+        e.controls[name].value = new_value
+    assert e.update_count == count + 100
+    gc.collect()
+    new = [o for o in gc.get_objects() if type(o) is Figure and id(o) not in before]
+    assert new == [e.figure]
+    assert plt.get_fignums() == fignums
+    assert_plot_shows(e, e.settings)
+
+
+def test_changes_inside_a_running_loop_coalesce_into_one_refresh():
+    e = sl.gradient_explorer(**SMALL)
+
+    async def drag():
+        count = e.update_count
+        for depth in range(10, 20):
+            e.controls["depth"].value = depth
+        assert e.update_count == count  # nothing yet: the loop has not run
+        await asyncio.sleep(0.05)
+        assert e.update_count == count + 1
+        # Later changes schedule a refresh again.
+        e.controls["activation"].value = "tanh"
+        await asyncio.sleep(0.05)
+        assert e.update_count == count + 2
+
+    asyncio.run(drag())
+    assert e.settings.depth == 19 and e.settings.activation == "tanh"
+    assert_plot_shows(e, e.settings)
+
+
+# --- what the learner reads and sees ------------------------------------------------------------
+
+def readout_lines(e):
+    text = re.sub(r"<[^>]+>", "", e.readout.value.replace("<br>", "\n"))
+    return {line.split(":")[0]: line for line in text.splitlines() if ":" in line}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_readout_claim_sigmoid_depth_50_kaiming(seed):
+    # Claim: at depth 50 with sigmoid, the plain model's first layer gets a vanishing share of
+    # the last layer's weight gradient, the shortcut model a healthy one.
+    e = sl.gradient_explorer(depth=50, activation="sigmoid", init="kaiming", seed=seed)
+    lines = readout_lines(e)
+    assert lines["plain"].startswith("plain: vanishing"), lines["plain"]
+    assert lines["shortcut"].startswith("shortcut: healthy"), lines["shortcut"]
+    # The words agree with the oracle's numbers.
+    y = expected_lines(e.settings)
+    assert y["plain"][0] / y["plain"][-1] < 0.1 <= y["shortcut"][0] / y["shortcut"][-1] <= 10
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_readout_claim_sigmoid_depth_50_gradient_flow(seed):
+    # Claim, read at each layer's output (||dL/dh||): plain vanishing, shortcut healthy.
+    # Fails today for plain ("dead: ... exactly 0") because of the probes._norms underflow bug
+    # (see tests/test_compare.py::test_norms_are_exact_where_the_gradients_are_representable):
+    # the true ||dL/dh_1|| is ~4e-33, a normal float32, but its float32 norm underflows to 0.
+    e = sl.gradient_explorer(depth=50, activation="sigmoid", init="xavier",
+                             diagnostic="dh_norm", seed=seed)
+    lines = readout_lines(e)
+    assert lines["shortcut"].startswith("shortcut: healthy"), lines["shortcut"]
+    assert lines["plain"].startswith("plain: vanishing"), lines["plain"]
+
+
+def test_the_shortcut_toggle_moves_the_emphasis():
+    e = sl.gradient_explorer(**SMALL, shortcut="on")
+    alpha = {k: line.get_alpha() for k, line in e.plot.lines.items()}
+    assert alpha["shortcut"] > alpha["plain"]
+    e.controls["shortcut"].value = "off"
+    alpha = {k: line.get_alpha() for k, line in e.plot.lines.items()}
+    assert alpha["plain"] > alpha["shortcut"]
+    assert "plain model's last layer" in e.readout.value
+
+
+def test_the_compare_checkbox_hides_the_other_model():
+    e = sl.gradient_explorer(**SMALL, shortcut="on")
+    assert "faded" in e.compare.description
+    e.compare.value = False
+    assert len(e.plot.lines["plain"].get_ydata()) == 0
+    assert len(e.plot.lines["shortcut"].get_ydata()) == SMALL["depth"]
+    e.controls["shortcut"].value = "off"
+    assert len(e.plot.lines["shortcut"].get_ydata()) == 0
+    assert len(e.plot.lines["plain"].get_ydata()) == SMALL["depth"]
+    e.compare.value = True
+    assert_plot_shows(e, e.settings)
+
+
+def test_a_full_canvas_draw_keeps_the_lines():
+    # BUG (GradientPlot.redraw leaves the data artists animated; see
+    # tests/test_plotting.py::test_a_full_canvas_draw_after_redraw_still_shows_the_data):
+    # ipympl's canvas.draw(), which runs when the browser initialises, resizes or refreshes
+    # the view, renders the axes without the two lines.
+    e = sl.gradient_explorer(**SMALL)
+    blitted = np.asarray(e.figure.canvas.buffer_rgba()).copy()
+    e.figure.canvas.draw()
+    full = np.asarray(e.figure.canvas.buffer_rgba()).copy()
+    assert (blitted != full).any(axis=2).sum() == 0

@@ -1,0 +1,160 @@
+"""The training explorer outside a kernel: Train fills the plots with the same numbers sl.train
+gives, Stop ends a run early, the kernel thread is never blocked, errors land in the output."""
+
+import threading
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+from ipympl.backend_nbagg import Canvas  # noqa: E402
+
+import shortcut_lib as sl  # noqa: E402
+import shortcut_lib.widgets.training as widget_module  # noqa: E402
+
+SMALL = {"depth": 3, "width": 8, "steps": 50, "update_every": 10}
+CONTROLS = ["depth", "width", "activation", "shortcut", "init", "norm", "optimizer", "lr", "steps"]
+
+
+def test_controls_buttons_and_canvas_are_what_the_browser_tests_look_for():
+    explorer = sl.training_explorer()
+    descriptions = {c.description for c in explorer.controls.values()}
+    assert set(CONTROLS) <= descriptions
+    assert explorer.train_button.description == "Train"
+    assert explorer.stop_button.description == "Stop" and explorer.stop_button.disabled
+    assert isinstance(explorer.figure.canvas, Canvas)
+    assert explorer.figure.canvas in explorer.children
+    assert explorer.replay.description == "step" and explorer.replay.disabled
+
+
+def test_train_fills_the_plots_with_the_numbers_sl_train_gives():
+    explorer = sl.training_explorer(**SMALL)
+    line = explorer.plot.loss_lines["shortcut"]
+    assert len(line.get_xdata()) == 0
+    explorer.train_button.click()
+    assert explorer.wait(timeout=120)
+    expected = sl.train(depth=3, width=8, steps=50)
+    assert explorer.histories == expected
+    np.testing.assert_array_equal(line.get_ydata(), expected["shortcut"].loss)
+    image = np.asarray(explorer.plot.images["plain"].get_array())
+    np.testing.assert_allclose(image, np.array(expected["plain"].weight_grad_mean).T)
+    assert explorer.progress.value == explorer.progress.max == 50
+    assert explorer.status.value.startswith("done: 50/50 steps")
+    assert not explorer.train_button.disabled and explorer.stop_button.disabled
+    assert not any(c.disabled for c in explorer.controls.values())
+    assert explorer.output.outputs == ()
+
+
+def test_plots_update_live_while_the_run_goes_on():
+    explorer = sl.training_explorer(**SMALL)
+    seen = []  # (progress, points on the loss curve) at every progress update, from the thread
+    explorer.progress.observe(
+        lambda change: seen.append(
+            (change["new"], len(explorer.plot.loss_lines["plain"].get_xdata()))
+        ),
+        names="value",
+    )
+    explorer.train()
+    explorer.wait(timeout=120)
+    assert seen == [(10, 10), (20, 20), (30, 30), (40, 40), (50, 50)]
+
+
+def test_stop_ends_a_run_early():
+    explorer = sl.training_explorer(depth=3, width=8, steps=2000, update_every=10)
+    # Click Stop as soon as the first chunk is reported: no timing involved.
+    explorer.progress.observe(lambda change: explorer.stop_button.click(), names="value")
+    explorer.train_button.click()
+    assert explorer.wait(timeout=120)
+    assert explorer.histories["plain"].steps == 10 < 2000
+    assert explorer.status.value.startswith("stopped: 10/2000 steps")
+    assert not explorer.train_button.disabled and not explorer.replay.disabled
+    assert explorer.replay.max == 10
+
+
+def test_train_returns_at_once_and_controls_are_locked_during_the_run():
+    explorer = sl.training_explorer(**SMALL)
+    gate = threading.Event()
+    during = []
+    explorer.progress.observe(lambda change: gate.wait(60), names="value")
+    explorer.status.observe(
+        lambda change: during.append(explorer.controls["depth"].disabled), names="value"
+    )
+    explorer.train()
+    # The run is held at its first progress update: train() returned while it goes on.
+    assert explorer.running and explorer.train_button.disabled
+    assert not explorer.stop_button.disabled
+    explorer.train()  # a second click while running does nothing
+    explorer.stop()
+    gate.set()
+    assert explorer.wait(timeout=120)
+    assert during[0] is True and not explorer.controls["depth"].disabled
+
+
+def test_replay_slider_shows_the_first_steps():
+    explorer = sl.training_explorer(**SMALL)
+    explorer.train()
+    explorer.wait(timeout=120)
+    explorer.replay.value = 20
+    assert len(explorer.plot.loss_lines["plain"].get_xdata()) == 20
+    data = np.ma.filled(np.asarray(explorer.plot.images["plain"].get_array(), float), np.nan)
+    assert np.isfinite(data[:, :20]).all() and np.isnan(data[:, 20:]).all()
+    explorer.replay.value = 50
+    assert len(explorer.plot.loss_lines["plain"].get_xdata()) == 50
+
+
+def test_settings_reach_the_run():
+    explorer = sl.training_explorer(**SMALL)
+    explorer.controls["shortcut"].value = "on"
+    explorer.controls["optimizer"].value = "sgd"
+    explorer.controls["lr"].value = 0.1
+    explorer.controls["task"].value = "regression"
+    explorer.train()
+    explorer.wait(timeout=120)
+    assert list(explorer.histories) == ["shortcut"]
+    settings = explorer.histories["shortcut"].settings
+    assert (settings["optimizer"], settings["lr"], settings["task"]) == ("sgd", 0.1, "regression")
+    assert explorer.plot.empty_notes["plain"].get_visible()
+
+
+def test_errors_show_in_the_output_and_the_controls_stay_usable(monkeypatch):
+    explorer = sl.training_explorer(**SMALL)
+
+    def broken_advance(self, n=1):
+        raise RuntimeError("something broke mid-run")
+
+    monkeypatch.setattr(widget_module.TrainingRun, "advance", broken_advance)
+    explorer.train()
+    assert explorer.wait(timeout=120)
+    text = "".join(o.get("text", "") for o in explorer.output.outputs)
+    assert "RuntimeError: something broke mid-run" in text
+    assert not explorer.train_button.disabled and explorer.stop_button.disabled
+    monkeypatch.undo()
+    explorer.train()  # the next run works and clears the old error
+    assert explorer.wait(timeout=120)
+    assert explorer.output.outputs == () and explorer.histories["plain"].steps == 50
+
+
+def test_a_bad_setting_at_start_is_reported_not_raised():
+    explorer = sl.training_explorer(**SMALL, batch_size=1000)  # the tasks have 256 points
+    explorer.train()
+    assert not explorer.running
+    text = "".join(o.get("text", "") for o in explorer.output.outputs)
+    assert "batch_size must be between 1 and 256; got 1000" in text
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"depth": 0}, ValueError, "depth must be between 1 and 60; got 0"),
+        ({"steps": 10}, ValueError, "steps must be between 50 and 2000"),
+        ({"lr": 0.02}, ValueError, "lr must be one of 0.0001, 0.0003"),
+        ({"activation": "swish"}, ValueError, "activation must be one of"),
+        ({"use_shortcut": 1}, TypeError, "use_shortcut must be True or False"),
+        ({"update_every": 0}, ValueError, "update_every must be >= 1"),
+    ],
+)
+def test_bad_start_values_are_named(kwargs, error, words):
+    with pytest.raises(error, match=words):
+        sl.training_explorer(**kwargs)
