@@ -89,8 +89,11 @@ def breakdown_steps(model: sl.DeepNetwork, x: torch.Tensor) -> dict[str, Callabl
         ),
         "autograd.grad wrt W only": lambda: torch.autograd.grad(loss, weights, retain_graph=True),
         "_mean_abs (abs.mean, stack, tolist)": lambda: probes._mean_abs(wg),
-        "_norms (_foreach_norm, stack, tolist)": lambda: probes._norms(wg),
+        "_norms (as the library does it now)": lambda: probes._norms(wg),
         "alt: mean|dW| as L1 norm / numel": lambda: mean_abs_by_l1(wg),
+        "alt: norms by _foreach_norm(float64)": lambda: torch.stack(
+            torch._foreach_norm(wg, 2, dtype=torch.float64)
+        ).tolist(),
         "alt: weights read from model.layers": lambda: [layer[0].weight for layer in model.layers],
         "variant: lean profile (all alts)": lambda: lean_profile(model, x, with_states=True),
         "variant: lean profile without dL/dh": lambda: lean_profile(model, x, with_states=False),
@@ -112,10 +115,11 @@ def lean_profile(model: sl.DeepNetwork, x: torch.Tensor, with_states: bool) -> l
     inputs = weights + states if with_states else weights
     grads = list(torch.autograd.grad(loss, inputs))
     wg, sg = grads[: len(weights)], grads[len(weights) :]
-    # Both norms of every tensor in two fused calls and one conversion to Python floats.
-    l1 = torch._foreach_norm(wg, 1)
-    l2 = torch._foreach_norm(wg + sg)
-    table = torch.stack(l1 + l2).tolist()
+    # Both norms of every tensor in two fused calls and one conversion to Python floats;
+    # the 2-norms in float64 as the library takes them (float32 squares underflow).
+    l1 = [t.double() for t in torch._foreach_norm(wg, 1)]
+    l2 = torch._foreach_norm(wg + sg, 2, dtype=torch.float64)
+    table = torch.stack([*l1, *l2]).tolist()
     means = [t / g.numel() for t, g in zip(table[: len(wg)], wg, strict=True)]
     return [means, table[len(wg) : 2 * len(wg)], table[2 * len(wg) :], [loss.item()]]
 

@@ -60,7 +60,7 @@ class DeepNetwork(nn.Module):
         make_activation(activation)  # validate the name before any weights are drawn
         self.use_shortcut = check_bool("use_shortcut", use_shortcut)
         if seed is not None:
-            check_int("seed", seed)
+            check_int("seed", seed, low=-(2**63), high=2**64 - 1)  # what torch.manual_seed takes
         check_choice("init", init, INITS)
         gain = check_float("gain", gain, low=0.0)
         check_choice("norm", norm, NORMS)
@@ -121,8 +121,10 @@ class DeepNetwork(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"x must be a torch.Tensor; got {type(x).__name__}")
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
-            x = as_batch("x", x, features=self.in_features)  # raises with a clear message
+        weight = self.layers[0][0].weight
+        if x.ndim == 0 or x.shape[-1] != self.in_features or x.dtype != weight.dtype:
+            # Raises with a clear message for a wrong shape; converts ints and float64.
+            x = as_batch("x", x, features=self.in_features).to(weight.dtype)
         return self.hidden_states(x)[-1]
 
     def extra_repr(self) -> str:

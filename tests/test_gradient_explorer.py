@@ -28,6 +28,10 @@ LONG_NAMES = {"dW_mean": "weight_grad_mean", "dW_norm": "weight_grad_norm",
               "dh_norm": "output_grad_norm"}
 SMALL = dict(depth=8, width=12, batch=4)  # quick to probe
 
+# ipympl's Toolbar passes an argument traitlets no longer wants: not ours to fix.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Passing unrecognized arguments to super\\(Toolbar\\):DeprecationWarning")
+
 
 @pytest.fixture(autouse=True, scope="module")
 def one_thread():
@@ -282,6 +286,7 @@ def test_changes_inside_a_running_loop_coalesce_into_one_refresh():
         for depth in range(10, 20):
             e.controls["depth"].value = depth
         assert e.update_count == count  # nothing yet: the loop has not run
+        assert "depth=19 " in e.state  # the state follows the controls at once
         await asyncio.sleep(0.05)
         assert e.update_count == count + 1
         # Later changes schedule a refresh again.
@@ -317,9 +322,8 @@ def test_readout_claim_sigmoid_depth_50_kaiming(seed):
 @pytest.mark.parametrize("seed", range(3))
 def test_readout_claim_sigmoid_depth_50_gradient_flow(seed):
     # Claim, read at each layer's output (||dL/dh||): plain vanishing, shortcut healthy.
-    # Fails today for plain ("dead: ... exactly 0") because of the probes._norms underflow bug
-    # (see tests/test_compare.py::test_norms_are_exact_where_the_gradients_are_representable):
-    # the true ||dL/dh_1|| is ~4e-33, a normal float32, but its float32 norm underflows to 0.
+    # The plain model's ||dL/dh_1|| is ~4e-33: a float32 norm would underflow to 0 and the
+    # readout would say "dead" (it did, before probes._norms moved to float64).
     e = sl.gradient_explorer(depth=50, activation="sigmoid", init="xavier",
                              diagnostic="dh_norm", seed=seed)
     lines = readout_lines(e)
@@ -350,13 +354,22 @@ def test_the_compare_checkbox_hides_the_other_model():
     assert_plot_shows(e, e.settings)
 
 
+def coloured_pixels(figure):
+    """How many pixels are clearly coloured (the data lines, markers and legend samples); the
+    grey grid, black text and the pale healthy band do not count."""
+    rgb = np.asarray(figure.canvas.buffer_rgba())[..., :3].astype(int)
+    return int(((rgb.max(axis=2) - rgb.min(axis=2)) > 60).sum())
+
+
 def test_a_full_canvas_draw_keeps_the_lines():
     # BUG (GradientPlot.redraw leaves the data artists animated; see
     # tests/test_plotting.py::test_a_full_canvas_draw_after_redraw_still_shows_the_data):
     # ipympl's canvas.draw(), which runs when the browser initialises, resizes or refreshes
-    # the view, renders the axes without the two lines.
+    # the view, renders the axes without the two lines; only the legend's samples stay coloured.
+    # (Not an exact pixel match: a normal draw puts the band under the grid and the spines over
+    # the lines, the blit the other way round, ~1000 pixels at this size.)
     e = sl.gradient_explorer(**SMALL)
-    blitted = np.asarray(e.figure.canvas.buffer_rgba()).copy()
+    blitted = coloured_pixels(e.figure)
     e.figure.canvas.draw()
-    full = np.asarray(e.figure.canvas.buffer_rgba()).copy()
-    assert (blitted != full).any(axis=2).sum() == 0
+    full = coloured_pixels(e.figure)
+    assert full >= 0.9 * blitted, f"{blitted} coloured pixels blitted, {full} after canvas.draw()"

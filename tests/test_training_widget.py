@@ -14,6 +14,10 @@ from ipympl.backend_nbagg import Canvas  # noqa: E402
 import shortcut_lib as sl  # noqa: E402
 import shortcut_lib.widgets.training as widget_module  # noqa: E402
 
+# ipympl's own Toolbar passes traitlets an argument it no longer wants; nothing of ours.
+pytestmark = pytest.mark.filterwarnings(
+    r"ignore:Passing unrecognized arguments to super\(Toolbar\):DeprecationWarning"
+)
 SMALL = {"depth": 3, "width": 8, "steps": 50, "update_every": 10}
 CONTROLS = ["depth", "width", "activation", "shortcut", "init", "norm", "optimizer", "lr", "steps"]
 
@@ -158,3 +162,22 @@ def test_a_bad_setting_at_start_is_reported_not_raised():
 def test_bad_start_values_are_named(kwargs, error, words):
     with pytest.raises(error, match=words):
         sl.training_explorer(**kwargs)
+
+
+def test_a_front_end_draw_request_renders_under_the_lock():
+    explorer = sl.training_explorer(**SMALL)
+    explorer.train()
+    explorer.wait(timeout=120)
+    canvas = explorer.figure.canvas
+    canvas.draw()  # what ipympl runs when the browser asks for a frame
+    pixels = np.asarray(canvas.buffer_rgba())
+    assert pixels.shape[:2] == (480, 720)  # 9 x 6 inches at 80 dpi
+    # The lock is the one the training thread holds while it changes the artists.
+    got = []
+    with explorer._lock:
+        thread = threading.Thread(target=lambda: (canvas.draw(), got.append("drawn")))
+        thread.start()
+        thread.join(0.2)
+        assert got == []  # the draw waits for the artists to be complete
+    thread.join(60)
+    assert got == ["drawn"]

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib import colormaps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
@@ -132,6 +133,10 @@ class TrainingPlot:
             ax.set_autoscale_on(False)  # update() sets the limits, snapped to decades
         self.colorbar.ax.yaxis.set_minor_locator(NullLocator())
         self._layers = 0
+        self._axes_state: tuple = ((), (), (), 0, 0)  # the limits of the last update
+        self._ranges: dict[str, tuple[float, float]] = {}
+        self._background = None
+        self._background_state: tuple = ()
 
     def update(
         self, histories: Histories, *, step: int | None = None, total_steps: int | None = None
@@ -151,6 +156,8 @@ class TrainingPlot:
         total = max(1, total_steps or n)
         layers = max((len(h.layer_names) for h in shown.values()), default=1)
         grads = {m: _rows(h.weight_grad_mean, n, layers) for m, h in shown.items()}
+        if (total, layers) != self._axes_state[3:5]:
+            self._ranges.clear()  # another run: the ranges start afresh
         self._set_norm(list(grads.values()))
         losses = []
         for m in self.models:
@@ -161,14 +168,59 @@ class TrainingPlot:
             self._update_heatmap(m, grads.get(m), total, layers)
             self._update_ratio(m, h, n)
         self.loss_ax.set_xlim(0, total)
-        self.loss_ax.set_ylim(*_decades(np.concatenate(losses), (1e-2, 1e1)))
+        self.loss_ax.set_ylim(*self._steady("loss", np.concatenate(losses), (1e-2, 1e1)))
         ratios = [line.get_ydata() for line in self.ratio_lines.values()]
         ratio_values = np.concatenate([np.asarray(r, float) for r in ratios] + [[HEALTHY_RATIO]])
-        self.ratio_ax.set_ylim(*_decades(ratio_values, (1e-6, 1e0)))
+        self.ratio_ax.set_ylim(*self._steady("ratio", ratio_values, (1e-6, 1e0)))
         self.ratio_ax.set_xlim(-0.5, layers - 0.5)
         if layers != self._layers:
             self._set_layer_ticks(layers)
         self.title.set_text(_describe(shown, n, total))
+        self._axes_state = (
+            self.loss_ax.get_ylim(),
+            self.ratio_ax.get_ylim(),
+            (self.norm.vmin, self.norm.vmax),
+            total,
+            layers,
+        )
+
+    def redraw(self, full: bool = False) -> None:
+        """Render the last update to the figure's canvas, as cheaply as possible.
+
+        A full draw (ticks, labels, colour bar) costs several times more than the data: while the
+        axes stay as they were, the cached background is restored and only the changing artists
+        (curves, heatmaps, title) are drawn and blitted. ipympl sends the blitted frame as a diff.
+        ``full=True`` redraws everything.
+        """
+        figure = self.figure
+        canvas = figure.canvas
+        if not isinstance(canvas, FigureCanvasAgg):  # a bare Figure(): give it a renderer
+            canvas = FigureCanvasAgg(figure)
+        changing = [
+            *self.loss_lines.values(),
+            *self.ratio_lines.values(),
+            *self.ratio_zeros.values(),
+            *self.images.values(),
+            *self.cursors.values(),
+            *self.empty_notes.values(),
+            self.title,
+        ]
+        state = (*self._axes_state, tuple(figure.bbox.size))
+        if full or self._background is None or state != self._background_state:
+            for artist in changing:
+                artist.set_animated(True)  # left out of the background
+            try:
+                FigureCanvasAgg.draw(canvas)  # render only: the blit below sends one frame
+            finally:
+                for artist in changing:
+                    artist.set_animated(False)  # an ordinary draw or savefig shows them
+            self._background = canvas.copy_from_bbox(figure.bbox)
+            self._background_state = state
+        else:
+            canvas.restore_region(self._background)
+        for artist in changing:
+            figure.draw_artist(artist)
+        canvas.blit(figure.bbox)
 
     def _update_heatmap(self, m: str, grads: np.ndarray | None, total: int, layers: int) -> None:
         image, ax = self.images[m], self.heat_axes[m]
@@ -197,10 +249,27 @@ class TrainingPlot:
 
     def _set_norm(self, grads: list[np.ndarray]) -> None:
         values = np.concatenate([g.ravel() for g in grads]) if grads else np.empty(0)
-        low, high = _decades(values, (1e-8, 1e0))
+        low, high = self._steady("grad", values, (1e-8, 1e0))
         # One scale for both heatmaps, so the same colour means the same gradient.
         if (self.norm.vmin, self.norm.vmax) != (low, high):
             self.norm.vmin, self.norm.vmax = low, high
+
+    def _steady(self, key: str, values: np.ndarray, default: tuple[float, float]) -> tuple:
+        # Whole decades that only grow during a run (unless 4 decades or more are left
+        # unused): limits that jump with every update would force a full redraw each time.
+        values = np.asarray(values, float)
+        if not (np.isfinite(values) & (values > 0)).any():
+            return self._ranges.get(key, default)  # nothing to show yet
+        need = _decades(values, default)
+        if key not in self._ranges:
+            self._ranges[key] = need
+            return need
+        low, high = self._ranges[key]
+        grown = (min(low, need[0]), max(high, need[1]))
+        if math.log10(need[0] / grown[0]) + math.log10(grown[1] / need[1]) >= 4:
+            grown = need
+        self._ranges[key] = grown
+        return grown
 
     def _set_layer_ticks(self, layers: int) -> None:
         depth = layers - 2

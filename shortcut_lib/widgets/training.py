@@ -81,15 +81,21 @@ def _make_control(name: str, value: object) -> W.ValueWidget:
 
 
 class _LockedCanvas(Canvas):
-    """An ipympl canvas whose draws wait while the training thread is changing the artists."""
+    """An ipympl canvas whose draws wait while the training thread is changing the artists, and
+    go through the plot's own redraw, which blits when the axes did not change."""
 
     def __init__(self, figure: Figure, lock: threading.RLock) -> None:
         self._artist_lock = lock
+        self._plot: TrainingPlot | None = None
         super().__init__(figure)
 
     def draw(self) -> None:
+        # Called in the kernel's main thread when the front end asks for a frame.
         with self._artist_lock:
-            super().draw()
+            if self._plot is None:
+                super().draw()
+            else:
+                self._plot.redraw()
 
 
 class TrainingExplorer(W.VBox):
@@ -149,6 +155,7 @@ class TrainingExplorer(W.VBox):
         canvas.resizable = False
         canvas.syncing_data_url = False  # no PNG copy per frame for a widget state never saved
         self.plot = TrainingPlot(MODELS, figure=figure)
+        canvas._plot = self.plot
         self.plot.update({})
 
         shown = list(self.controls.values())

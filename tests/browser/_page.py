@@ -14,8 +14,10 @@ import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from playwright.sync_api import Locator, Page
+if TYPE_CHECKING:  # playwright may be missing: the tests then skip, they must still import
+    from playwright.sync_api import Locator, Page
 
 INIT_SCRIPT = """
 (() => {
@@ -272,7 +274,12 @@ class Explorer:
         return self.root.locator("button.jupyter-button", has_text=label(description)).first
 
     def readout_text(self) -> str:
-        return " ".join(self.root.locator(".widget-html-content").all_inner_texts())
+        # HTML widgets and Label widgets (descriptions are <label>s, left out).
+        return " ".join(
+            self.root.locator(
+                ".widget-html-content, div.widget-label:not(.jupyter-matplotlib-header)"
+            ).all_inner_texts()
+        )
 
     # -- a person's interactions --------------------------------------------------------------
     def type_slider_value(self, description: str, value: int) -> None:

@@ -7,53 +7,22 @@ Without Chromium or Playwright these tests skip, except under CI (CI set), where
 
 from __future__ import annotations
 
-import importlib.util
 import os
+import shutil
+import signal
 from pathlib import Path
 
 import pytest
 
 from . import _processes
 from ._lab import LabServer
-
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "artifacts"
-TIMING_FILE = ARTIFACTS / "browser-timing.txt"
-# Debian's chromium; SHORTCUT_CHROMIUM points elsewhere (e.g. /usr/bin/chromium-browser).
-CHROMIUM = os.environ.get("SHORTCUT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-INSTALL_HINT = "install with `apt-get install chromium` and `pip install -r requirements-test.txt`"
-
-_figures: list[str] = []  # measured timings, printed in the terminal summary
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def skip_or_fail(message: str) -> None:
-    """Skip locally; under CI a missing prerequisite must not pass silently."""
-    if in_ci():
-        pytest.fail(f"{message} (CI is set, so this fails instead of skipping)", pytrace=False)
-    pytest.skip(message)
-
-
-def record_figure(line: str) -> None:
-    """Print a measured figure and keep it for the summary and artifacts/browser-timing.txt."""
-    print(line)
-    ARTIFACTS.mkdir(exist_ok=True)
-    with open(TIMING_FILE, "a" if _figures else "w") as f:  # figures of this run only
-        f.write(line + "\n")
-    _figures.append(line)
+from ._support import CHROMIUM, CHROMIUM_ARGS, FAILURES, FIGURES, INSTALL_HINT, skip_or_fail
 
 
 def pytest_terminal_summary(terminalreporter):
-    if _figures:
+    if FIGURES:
         terminalreporter.write_sep("-", "browser timings (figures, not assertions)")
-        for line in _figures:
+        for line in FIGURES:
             terminalreporter.write_line(line)
 
 
@@ -64,15 +33,26 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 @pytest.fixture(scope="session")
 def browser():
     missing = [f"{CHROMIUM} is missing"] if not Path(CHROMIUM).exists() else []
-    if importlib.util.find_spec("playwright") is None:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
         missing.append("playwright is not installed")
     if missing:
         skip_or_fail(f"{'; '.join(missing)}: {INSTALL_HINT}")
-    from playwright.sync_api import sync_playwright
 
+    shutil.rmtree(FAILURES, ignore_errors=True)  # only this run's failures
+    # A cancelled CI job gets SIGTERM: turn it into KeyboardInterrupt so the finalizers below
+    # (and the server fixtures') still end every process this session started.
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
     before = set(_processes.descendants(os.getpid()))
     started: list = []
     try:
@@ -84,8 +64,12 @@ def browser():
             try:
                 yield chromium
             finally:
+                # Renderers started since the launch hang below the browser: take them too.
+                started += [d for p in started for d in _processes.descendants(p[0])]
                 chromium.close()
     finally:
+        if previous == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, previous)
         notes = _processes.terminate(started)
         if notes:
             print("\n".join(["browser processes left after close:", *notes]))
@@ -123,9 +107,9 @@ def page(browser, request):
     finally:
         report = getattr(request.node, "report_call", None)
         if report is not None and report.failed:
-            ARTIFACTS.mkdir(exist_ok=True)
+            FAILURES.mkdir(parents=True, exist_ok=True)
             try:
-                page.screenshot(path=ARTIFACTS / f"{request.node.name}-failure.png")
+                page.screenshot(path=FAILURES / f"{request.node.name}.png")
             except Exception as err:  # a crashed page must not hide the test's own failure
                 print(f"no failure screenshot: {err!r}")
         context.close()

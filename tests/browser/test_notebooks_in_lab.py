@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from ._page import Explorer, Notebook, Timing, label
-from .conftest import ARTIFACTS, ROOT, record_figure, skip_or_fail
+from ._support import ARTIFACTS, FAILURES, ROOT, record_figure, skip_or_fail
 
 pytestmark = pytest.mark.browser
 
@@ -67,7 +67,7 @@ def test_notebook_in_lab(name, request):
     nb.settle(since=0, need_draw=False)
     screenshot_notebook(page, ARTIFACTS / f"{Path(name).stem}.png")
 
-    exercised = []
+    exercised, explorers = [], []
     if "gradient_explorer(" in source:
         assert page.locator(".widget-slider").count() > 0, "no slider rendered as a slider"
         depth_slider = page.locator(".widget-slider").filter(
@@ -75,13 +75,17 @@ def test_notebook_in_lab(name, request):
         )
         roots = nb.outputs_with(page.locator(".jupyter-matplotlib")).filter(has=depth_slider)
         assert roots.count() >= 1, "gradient_explorer( is called but no explorer is on the page"
+        explorers.append(roots.first)
         exercised += exercise_gradient_explorer(nb, Explorer(nb, roots.first))
     if "training_explorer(" in source:
         train = page.locator("button.jupyter-button", has_text=label("Train"))
         roots = nb.outputs_with(page.locator(".jupyter-matplotlib")).filter(has=train)
         assert roots.count() >= 1, "training_explorer( is called but no explorer is on the page"
+        explorers.append(roots.first)
         exercised += exercise_training_explorer(nb, Explorer(nb, roots.first))
     assert exercised, f"{name} calls an explorer this test does not know how to operate"
+    for i, root in enumerate(explorers):
+        root.screenshot(path=ARTIFACTS / f"{Path(name).stem}-explorer{i}-after.png")
     nb.assert_no_errors()  # including errors that callbacks wrote into Output widgets
     peaks = ", ".join(f"{mb:.0f} MB" for mb in server.kernel_peak_mb())
     record_figure(
@@ -100,11 +104,14 @@ def screenshot_notebook(page, path: Path) -> None:
           const nb = window.jupyterapp.shell.currentWidget.content.node;
           const scroller = nb.querySelector('.jp-WindowedPanel-outer') || nb;
           scroller.scrollTop = 0;
-          return scroller.scrollHeight + (window.innerHeight - scroller.clientHeight);
+          const cells = nb.querySelectorAll('.jp-Cell');
+          const bottom = cells[cells.length - 1].getBoundingClientRect().bottom;
+          // The page below the notebook (status bar) keeps its height when the viewport grows.
+          return bottom + (window.innerHeight - scroller.getBoundingClientRect().bottom) + 20;
         }"""
     )
     viewport = page.viewport_size
-    page.set_viewport_size({"width": viewport["width"], "height": min(20_000, height + 50)})
+    page.set_viewport_size({"width": viewport["width"], "height": min(20_000, round(height))})
     try:
         page.wait_for_timeout(300)  # one layout pass
         page.screenshot(path=path)
@@ -139,7 +146,7 @@ def _change_and_back(nb, ex, what: str, change, back, value=None) -> str:
     back_again = ex.pictures()
     if back_again != first:
         slug = re.sub(r"\W+", "-", what).strip("-")
-        stem = ARTIFACTS / f"{Path(nb.name).stem}-{slug}"
+        stem = FAILURES / f"{Path(nb.name).stem}-{slug}"
         saved = ex.save_pictures(first, stem.with_name(stem.name + "-first"))
         saved += ex.save_pictures(back_again, stem.with_name(stem.name + "-back"))
         raise AssertionError(
@@ -150,20 +157,36 @@ def _change_and_back(nb, ex, what: str, change, back, value=None) -> str:
 
 def pixel_difference(paths: list[Path]) -> str:
     """How two saved pictures differ, for the failure message."""
-    from PIL import Image, ImageChops  # matplotlib's own dependency
+    import numpy as np
+    from PIL import Image  # matplotlib's own dependency
 
-    first, back = (Image.open(p).convert("RGB") for p in paths[:2])
-    if first.size != back.size:
-        return f"sizes {first.size} and {back.size}; saved {[str(p) for p in paths]}"
-    diff = ImageChops.difference(first, back).convert("L")
-    changed = sum(1 for v in diff.get_flattened_data() if v > 0)
+    first, back = (np.asarray(Image.open(p).convert("RGB"), dtype=int) for p in paths[:2])
+    if first.shape != back.shape:
+        return f"sizes {first.shape} and {back.shape}; saved {[str(p) for p in paths]}"
+    diff = np.abs(first - back).max(axis=2)
+    rows, cols = np.nonzero(diff)
+    box = (
+        tuple(int(v) for v in (cols.min(), rows.min(), cols.max(), rows.max()))
+        if rows.size
+        else None
+    )
     return (
-        f"{changed} of {first.width * first.height} pixels differ, box {diff.getbbox()}, "
-        f"max difference {max(diff.get_flattened_data())}; saved {[str(p) for p in paths]}"
+        f"{rows.size} of {diff.size} pixels differ (x0, y0, x1, y1 = {box}), max difference "
+        f"{diff.max()}; saved {[str(p) for p in paths]}"
     )
 
 
+def look_at(nb: Notebook, ex: Explorer) -> None:
+    """Scroll the explorer into view and wait until its figure is quiet, as a person looks first.
+
+    ipympl may draw again once a figure is on screen (its view sends its size), so the first
+    picture is taken only then."""
+    ex.root.scroll_into_view_if_needed()
+    nb.settle(since=0, need_draw=False, quiet_ms=500)
+
+
 def exercise_gradient_explorer(nb: Notebook, ex: Explorer) -> list[str]:
+    look_at(nb, ex)
     done = []
 
     def depth():
@@ -261,6 +284,7 @@ def time_key_presses(nb: Notebook, ex: Explorer) -> Timing:
 
 
 def exercise_training_explorer(nb: Notebook, ex: Explorer) -> list[str]:
+    look_at(nb, ex)
     before = ex.pictures()
     clicked = nb.now()
     ex.button("Train").click()
@@ -282,12 +306,14 @@ def exercise_training_explorer(nb: Notebook, ex: Explorer) -> list[str]:
     time.sleep(2)
     assert ex.pictures() == still, "the plots still change after Stop"
     # If the readout counts steps or epochs ("step 12/300"), Stop came before the end.
-    counted = re.search(r"(\d+)\s*/\s*(\d+)", ex.readout_text())
+    readout = ex.readout_text()
+    counted = re.search(r"(\d+)\s*/\s*(\d+)", readout)
     if counted:
-        assert int(counted[1]) < int(counted[2]), f"training ran to the end: {counted[0]}"
+        assert int(counted[1]) < int(counted[2]), f"training ran to the end: {readout!r}"
     intervals = [b - a for a, b in zip(draws, draws[1:], strict=False) if b <= stop]
     record_figure(
         f"{nb.name}: training redraws every {statistics.median(intervals):.0f} ms (median) "
-        f"while training; last redraw {after_stop[-1] if after_stop else 0:.0f} ms after Stop"
+        f"while training; last redraw {after_stop[-1] if after_stop else 0:.0f} ms after Stop; "
+        f"readout after Stop: {' '.join(readout.split())[:120]!r}"
     )
     return ["Train clicked, plots live", "Stop clicked, stopped early"]
