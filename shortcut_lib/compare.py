@@ -3,10 +3,11 @@ one-line string a teacher can put on a slide, and the per-layer profiles of both
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -143,9 +144,9 @@ def describe_ratio(first: float, last: float) -> str:
     if not (math.isfinite(first) and math.isfinite(last)):
         return "overflow: NaN or inf gradients, the numbers no longer mean anything"
     if last == 0:
-        return "dead: the last layer gets no gradient at all (exactly 0)"
+        return "dead: the last layer gets no gradient at all (0 in float32)"
     if first == 0:
-        return "dead: the first layer gets no gradient at all (exactly 0)"
+        return "dead: the first layer gets no gradient at all (0 in float32)"
     ratio = first / last
     if ratio < HEALTHY[0]:
         return f"vanishing: the first layer gets {_sci(ratio)} of the last layer's gradient"
@@ -188,13 +189,31 @@ def _sci(value: float) -> str:
     return f"{mantissa}e{int(exponent)}"
 
 
+@contextlib.contextmanager
+def _fast_cpu() -> Iterator[None]:
+    # Small models: one thread beats two (and is not slowed by a busy second core).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(False)
+        torch.set_num_threads(threads)
+
+
 class ShortcutComparison:
     """Computes both models' profiles for a stream of settings, reusing work between calls.
 
     Weights are drawn layer by layer, so a deeper network built from the same seed starts with the
     same layers: one network is built per (width, activation, init, gain, norm, seed) at a roomy
     depth and each request runs its first ``depth`` layers. A slider move costs a probe, not a
-    rebuild. Introduced in notebook 03.
+    rebuild.
+
+    The probes run on one thread and with float32 subnormals (below 1.2e-38) flushed to zero, as
+    many GPU kernels do: a vanishing gradient passes through that range, where CPU arithmetic is
+    several times slower, and the slider would lag. Such gradients read as 0. Flushing is switched
+    off again afterwards (PyTorch's default). Introduced in notebook 03.
     """
 
     def __init__(self) -> None:
@@ -207,9 +226,10 @@ class ShortcutComparison:
         network = self._network_for(settings).first_layers(settings.depth)
         x = self._input_for(settings)
         result = {}
-        for label, use_shortcut in (("plain", False), ("shortcut", True)):
-            network.use_shortcut = use_shortcut
-            result[label] = gradient_profile(network, x)
+        with _fast_cpu():
+            for label, use_shortcut in (("plain", False), ("shortcut", True)):
+                network.use_shortcut = use_shortcut
+                result[label] = gradient_profile(network, x)
         return result
 
     def _network_for(self, s: ExplorerSettings) -> DeepNetwork:

@@ -10,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import asyncio  # noqa: E402
+import contextlib  # noqa: E402
 import gc  # noqa: E402
 import re  # noqa: E402
 
@@ -41,16 +42,29 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
+@contextlib.contextmanager
+def flushed_denormals():
+    """As ShortcutComparison documents: float32 subnormals (below 1.2e-38) flushed to zero while
+    it probes (many times faster where a gradient vanishes), PyTorch's default again after."""
+    torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(False)
+
+
 # --- the oracle ---------------------------------------------------------------------------------
 
 def expected_lines(s):
-    """What each line must hold for settings ``s``: fresh networks, NaN where 0, NaN or inf."""
+    """What each line must hold for settings ``s``: fresh networks probed with subnormals flushed
+    (as ShortcutComparison documents), NaN where 0, NaN or inf."""
     x = torch.randn(s.batch, s.width, generator=torch.Generator().manual_seed(s.seed))
     result = {}
     for label, use_shortcut in (("plain", False), ("shortcut", True)):
         net = sl.DeepNetwork([s.width] * (s.depth + 1), s.activation, use_shortcut, seed=s.seed,
                              init=s.init, gain=s.gain, norm=s.norm)
-        y = np.asarray(getattr(sl.gradient_profile(net, x), LONG_NAMES[s.diagnostic]))
+        with flushed_denormals():
+            y = np.asarray(getattr(sl.gradient_profile(net, x), LONG_NAMES[s.diagnostic]))
         result[label] = np.where(np.isfinite(y) & (y > 0), y, np.nan)
     return result
 
@@ -68,6 +82,16 @@ def assert_plot_shows(explorer, settings):
                                    err_msg=f"{label} for {settings}")
         np.testing.assert_array_equal(explorer.plot.lines[label].get_xdata(),
                                       np.arange(1, settings.depth + 1))
+
+
+def shown_state(explorer):
+    """The state string the explorer shows the learner (its read-only state line)."""
+    return re.sub(r"<[^>]+>", "", explorer.state_line.value).removeprefix("state:").strip()
+
+
+def type_state(explorer, text):
+    """What a learner does: paste a state string into the box and press Enter."""
+    explorer.state_input.value = text
 
 
 def error_text(explorer):
@@ -109,7 +133,7 @@ def test_setting_a_control_plots_an_independent_computation(name, value):
     assert error_text(e) == ""
     assert_plot_shows(e, e.settings)
     assert e.state == str(e.settings)
-    assert e.state_text.value == e.state
+    assert shown_state(e) == e.state
     if name != "shortcut":  # the toggle only changes emphasis; the others change the numbers
         assert any(len(before[k]) != len(plotted(e)[k]) or
                    not np.allclose(before[k], plotted(e)[k], equal_nan=True) for k in before)
@@ -164,12 +188,17 @@ def test_set_state_moves_the_controls_in_one_update():
 
 def test_typing_a_state_moves_the_controls():
     e = sl.gradient_explorer(**SMALL)
-    e.state_text.value = "depth=9 width=7 norm=layernorm diagnostic=dW_norm"
+    type_state(e, "depth=9 width=7 norm=layernorm diagnostic=dW_norm")
     assert (e.controls["depth"].value, e.controls["width"].value, e.controls["norm"].value,
             e.controls["diagnostic"].value) == (9, 7, "layernorm", "dW_norm")
     assert e.settings.depth == 9 and error_text(e) == ""
     assert_plot_shows(e, e.settings)
-    assert e.state_text.value == e.state
+    assert shown_state(e) == e.state
+    assert e.state_input.value == ""  # loaded: the box is ready for the next one
+    # The same string typed again still loads (after the controls moved away from it).
+    e.controls["depth"].value = 4
+    type_state(e, "depth=9")
+    assert e.settings.depth == 9
 
 
 @pytest.mark.parametrize("text, fragment", [("depth=foo", "depth=foo"), ("depht=3", "depht"),
@@ -177,8 +206,9 @@ def test_typing_a_state_moves_the_controls():
 def test_a_malformed_state_shows_a_message_and_leaves_controls_usable(text, fragment):
     e = sl.gradient_explorer(**SMALL)
     settings, before = e.settings, plotted(e)
-    e.state_text.value = text
+    type_state(e, text)
     assert fragment in error_text(e)
+    assert e.state_input.value == text  # left in the box, to be corrected
     assert e.settings == settings  # nothing moved
     for label, y in before.items():
         np.testing.assert_array_equal(plotted(e)[label], y)
@@ -187,7 +217,7 @@ def test_a_malformed_state_shows_a_message_and_leaves_controls_usable(text, frag
     assert error_text(e) == ""
     assert e.settings.depth == 11
     assert_plot_shows(e, e.settings)
-    assert e.state_text.value == e.state
+    assert shown_state(e) == e.state
     # And set_state raises the same error for code that calls it directly.
     with pytest.raises(ValueError):
         e.set_state(text)

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, NullLocator
@@ -86,6 +87,7 @@ class GradientPlot:
                                      color="0.2")
         self.limits: tuple[tuple[float, float], tuple[float, float]] | None = None
         self._background = None
+        self._draw_cid: int | None = None
         # Fixed margins: a layout engine would re-measure every tick label on every draw.
         self.figure.subplots_adjust(left=0.12, right=0.97, bottom=0.19, top=0.88)
 
@@ -99,26 +101,46 @@ class GradientPlot:
     def redraw(self, full: bool = True) -> None:
         """Render the changes to the canvas, repainting only the changing artists when possible.
 
-        A full draw (ticks, labels, layout) costs several times more than the lines; while the
-        axis limits stay put, the static parts are restored from a cached background and only the
-        data artists are drawn and blitted.
+        A full draw (ticks, labels) costs several times more than the lines. While the axis limits
+        stay put, the static parts come from a cached background and only the data artists are
+        drawn and blitted (matplotlib's blitting recipe). The data artists are drawn on top of
+        every full draw, including the ones the canvas makes by itself (when it is first shown,
+        or resized), so the picture is never left without its lines.
         """
         canvas = self.figure.canvas
-        changing = [self.band, *self.lines.values(), self.note,
-                    *(m for markers in self.edge_markers.values() for m in markers.values())]
-        if full or self._background is None or not hasattr(canvas, "copy_from_bbox"):
-            for artist in changing:
-                artist.set_animated(True)  # left out of the background
-            if isinstance(canvas, FigureCanvasAgg):
-                FigureCanvasAgg.draw(canvas)  # render only: the blit below sends one frame
-            else:
-                canvas.draw()
-            self._background = canvas.copy_from_bbox(self.figure.bbox)
+        if not hasattr(canvas, "copy_from_bbox"):  # a bare Figure(): give it a raster canvas
+            canvas = FigureCanvasAgg(self.figure)
+        if self._draw_cid is None:
+            for artist in self._changing:
+                artist.set_animated(True)  # left out of the cached background
+            self._draw_cid = canvas.mpl_connect("draw_event", self._on_full_draw)
+        if full or self._background is None:
+            # Render without sending (an ipympl canvas's own draw() would send a frame too);
+            # the draw_event handler caches the background and draws the data on top.
+            FigureCanvasAgg.draw(canvas)
         else:
             canvas.restore_region(self._background)
-        for artist in changing:
-            self.figure.draw_artist(artist)
+            self._draw_changing()
+        # ipympl sends a frame as a diff against the last one unless told otherwise; a frame
+        # the browser drops would then leave ghosts of old lines, so send whole frames.
+        canvas._force_full = True
         canvas.blit(self.figure.bbox)
+
+    @property
+    def _changing(self) -> list[Artist]:
+        markers = (m for per_label in self.edge_markers.values() for m in per_label.values())
+        return [self.band, *self.lines.values(), *markers, self.note]
+
+    def _draw_changing(self) -> None:
+        for artist in self._changing:
+            self.figure.draw_artist(artist)
+
+    def _on_full_draw(self, event: object) -> None:
+        canvas = self.figure.canvas
+        if canvas.is_saving():  # savefig draws animated artists itself
+            return
+        self._background = canvas.copy_from_bbox(self.figure.bbox)
+        self._draw_changing()
 
     def update(
         self,
@@ -187,14 +209,7 @@ class GradientPlot:
         finite = np.concatenate(finite) if finite else np.empty(0)
         if band is not None:
             finite = np.concatenate([finite, band])
-        if finite.size:
-            # Snapped to whole decades, so small changes keep the limits (and the cached
-            # background of a blitting canvas) unchanged.
-            low = 10.0 ** math.floor(math.log10(finite.min()) - 0.05)
-            high = 10.0 ** math.ceil(math.log10(finite.max()) + 0.05)
-        else:
-            low, high = _DEFAULT_LIMITS
-        ylim = (low, high) if self.limits is None else _steady_range(self.limits[1], (low, high))
+        ylim = _decade_range(finite.min(), finite.max()) if finite.size else _DEFAULT_LIMITS
         limits = ((0.5, _roomy(depth) + 0.5), ylim)
         if limits == self.limits:
             return False
@@ -204,13 +219,13 @@ class GradientPlot:
         return True
 
 
-def _steady_range(current: tuple[float, float], needed: tuple[float, float]) -> tuple[float, float]:
-    # Grow the current y range to cover the data, as long as that leaves at most 4 decades to
-    # spare; a range that jumps with every slider step forces full redraws and is hard to read.
-    low, high = min(current[0], needed[0]), max(current[1], needed[1])
-    if math.log10(needed[0] / low) + math.log10(high / needed[1]) <= 4:
-        return low, high
-    return needed
+def _decade_range(low: float, high: float) -> tuple[float, float]:
+    # Limits on a grid of whole decades, coarser for wider data: a slider step rarely moves
+    # them (so the cached background stays valid), and the same data always gets the same axes.
+    span = math.log10(high / low)
+    step = 1 if span <= 6 else 5 if span <= 30 else 10
+    return (10.0 ** (step * math.floor((math.log10(low) - 0.05) / step)),
+            10.0 ** (step * math.ceil((math.log10(high) + 0.05) / step)))
 
 
 def _roomy(depth: int) -> int:

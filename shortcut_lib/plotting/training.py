@@ -60,7 +60,20 @@ class TrainingPlot:
             m: fig.add_subplot(cell) for m, cell in zip(self.models, cells, strict=True)
         }
         self.title = fig.suptitle("", fontsize=11)
+        self._build_loss_panel()
+        self._build_ratio_panel()
+        self._build_heatmaps()
+        for ax in (self.loss_ax, self.ratio_ax):
+            ax.grid(True, which="major", alpha=0.3)
+            ax.yaxis.set_minor_locator(NullLocator())  # decade ticks say enough; minor ones cost
+            ax.set_autoscale_on(False)  # update() sets the limits, snapped to decades
+        self._layers = 0
+        self._axes_state: tuple = ((), (), (), 0, 0)  # the limits of the last update
+        self._ranges: dict[str, tuple[float, float]] = {}
+        self._background = None
+        self._background_state: tuple = ()
 
+    def _build_loss_panel(self) -> None:
         ax = self.loss_ax
         ax.set(yscale="log", xlabel="step", ylabel="training loss (log)")
         ax.set_title("loss", loc="left", fontsize=10)
@@ -70,6 +83,7 @@ class TrainingPlot:
         }
         ax.legend(loc="upper right", fontsize=9, frameon=False)
 
+    def _build_ratio_panel(self) -> None:
         ax = self.ratio_ax
         ax.set(yscale="log", xlabel="layer", ylabel="||ΔW|| / ||W|| (log)")
         ax.set_title(f"update ratio, mean of last {RATIO_WINDOW} steps", loc="left", fontsize=10)
@@ -77,66 +91,37 @@ class TrainingPlot:
         edge = ax.get_xaxis_transform()  # x in data, y in axes coordinates
         self.ratio_lines, self.ratio_zeros = {}, {}
         for i, m in enumerate(self.models):
-            color = series_color(m, i)
-            self.ratio_lines[m] = ax.plot(
-                [], [], color=color, lw=1.5, markersize=3, marker=MODEL_MARKERS.get(m, "o")
-            )[0]
+            color, marker = series_color(m, i), MODEL_MARKERS.get(m, "o")
+            (self.ratio_lines[m],) = ax.plot([], [], color=color, lw=1.5, ms=3, marker=marker)
             # Exactly 0 (the weights did not move at all) cannot sit on a log axis: a marker at
             # the bottom edge says so instead of a silent gap.
-            self.ratio_zeros[m] = ax.plot(
-                [],
-                [],
-                ls="none",
-                marker="v",
-                color=color,
-                transform=edge,
-                clip_on=False,
-                markersize=6,
-            )[0]
+            (self.ratio_zeros[m],) = ax.plot(
+                [], [], ls="none", marker="v", ms=6, color=color, transform=edge, clip_on=False
+            )
         ax.plot([], [], ls="none", marker="v", color="0.3", label="exactly 0")  # legend entry
         ax.legend(loc="lower right", fontsize=8, framealpha=0.8)
 
-        self.norm = LogNorm(1e-8, 1.0)
+    def _build_heatmaps(self) -> None:
+        self.norm = LogNorm(1e-8, 1.0)  # one scale for every heatmap: one colour, one gradient
         cmap = colormaps[_CMAP].with_extremes(bad=(1, 1, 1, 0))  # NaN, not run yet: blank
         self.images, self.empty_notes, self.cursors = {}, {}, {}
-        for m, ax in self.heat_axes.items():
+        for i, (m, ax) in enumerate(self.heat_axes.items()):
             self.images[m] = ax.imshow(
-                np.full((1, 1), np.nan),
-                cmap=cmap,
-                norm=self.norm,
-                aspect="auto",
-                origin="lower",
-                interpolation="nearest",
-                extent=(0, 1, -0.5, 0.5),
-            )
-            ax.set_title(
-                f"{m}: mean |dL/dW| per layer", loc="left", fontsize=10, color=series_color(m, 0)
-            )
+                np.full((1, 1), np.nan), cmap=cmap, norm=self.norm, aspect="auto",
+                origin="lower", interpolation="nearest", extent=(0, 1, -0.5, 0.5),
+            )  # fmt: skip
+            title = f"{m}: mean |dL/dW| per layer"
+            ax.set_title(title, loc="left", fontsize=10, color=series_color(m, i))
             ax.set(xlabel="step", ylabel="layer")
             self.empty_notes[m] = ax.text(
-                0.5,
-                0.5,
-                "not trained",
-                transform=ax.transAxes,
-                ha="center",
-                va="center",
-                color="0.4",
-                visible=False,
-            )
+                0.5, 0.5, "not trained", transform=ax.transAxes, ha="center", va="center",
+                color="0.4", visible=False,
+            )  # fmt: skip
             self.cursors[m] = ax.axvline(0, color="white", lw=1, alpha=0.8, visible=False)
         colorbar_ax = self.heat_axes[self.models[-1]].inset_axes((1.04, 0, 0.04, 1))
-        self.colorbar = fig.colorbar(self.images[self.models[0]], cax=colorbar_ax)
+        self.colorbar = self.figure.colorbar(self.images[self.models[0]], cax=colorbar_ax)
         self.colorbar.set_label("mean |dL/dW| (log)")
-        for ax in (self.loss_ax, self.ratio_ax):
-            ax.grid(True, which="major", alpha=0.3)
-            ax.yaxis.set_minor_locator(NullLocator())  # decade ticks say enough; minor ones cost
-            ax.set_autoscale_on(False)  # update() sets the limits, snapped to decades
         self.colorbar.ax.yaxis.set_minor_locator(NullLocator())
-        self._layers = 0
-        self._axes_state: tuple = ((), (), (), 0, 0)  # the limits of the last update
-        self._ranges: dict[str, tuple[float, float]] = {}
-        self._background = None
-        self._background_state: tuple = ()
 
     def update(
         self, histories: Histories, *, step: int | None = None, total_steps: int | None = None
@@ -328,7 +313,7 @@ def plot_loss_curves(
         _check_histories(histories)
     ncols = max(1, min(ncols, len(runs)))
     nrows = math.ceil(len(runs) / ncols)
-    figure = figure if figure is not None else Figure(figsize=(3.2 * ncols, 2.6 * nrows), dpi=80)
+    figure = figure if figure is not None else Figure(figsize=(3 * ncols, 2.4 * nrows), dpi=72)
     axes = figure.subplots(nrows, ncols, sharey=True, squeeze=False).ravel()
     for ax, (label, histories) in zip(axes, runs.items(), strict=False):
         for i, (model, h) in enumerate(histories.items()):
@@ -352,7 +337,7 @@ def plot_final_losses(
     reference: tuple[float, str] | None = None,
     figure: Figure | None = None,
 ) -> Figure:
-    """Each run's final loss (mean of its last tenth of steps), plain and shortcut side by side.
+    """Each run's final loss (mean of its last tenth of steps), plain and shortcut, on one axis.
 
     Args:
         runs: ``{label: histories}``, e.g. one entry per seed.
@@ -360,7 +345,7 @@ def plot_final_losses(
         figure: draw into this figure instead of a new one.
 
     Returns:
-        The ``Figure``, final loss on a log axis with one column per run.
+        The ``Figure``: final loss (a linear axis from 0) with one column per run.
 
     Introduced in notebook 04.
     """
@@ -385,7 +370,8 @@ def plot_final_losses(
         ax.axhline(reference[0], color="0.4", ls="--", lw=1, label=reference[1])
     ax.set_xticks(x, list(runs))
     ax.set_xlim(-0.6, len(runs) - 0.4)
-    ax.set(yscale="log", ylabel="final loss (log)")
+    ax.set_ylim(0, None)
+    ax.set_ylabel("final loss")
     ax.grid(True, axis="y", alpha=0.3)
     ax.legend(fontsize=8, frameon=False, loc="best")
     figure.set_layout_engine("constrained")
@@ -439,7 +425,7 @@ def _describe(histories: Histories, n: int, total: int) -> str:
         f"norm {s.get('norm')}",
         f"{s.get('optimizer')} lr {lr:g}" if isinstance(lr, float) else "",
     ]
-    losses = "   ".join(
-        f"{m} loss {h.loss[n - 1]:.3g}" for m, h in histories.items() if 0 < n <= h.steps
-    )
-    return f"{', '.join(p for p in parts if p)}\nstep {n}/{total}   {losses}"
+    window = {m: h.loss[max(0, n - RATIO_WINDOW) : n] for m, h in histories.items()}
+    losses = ", ".join(f"{m} {sum(v) / len(v):.3g}" for m, v in window.items() if v)
+    losses = f"   loss, mean of the last {RATIO_WINDOW} steps: {losses}" if losses else ""
+    return f"{', '.join(p for p in parts if p)}\nstep {n}/{total}{losses}"

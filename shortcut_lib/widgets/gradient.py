@@ -66,7 +66,8 @@ class GradientExplorer(W.VBox):
 
     Build it with :func:`gradient_explorer`. ``controls`` maps each setting's name to its widget,
     ``plot`` is the :class:`~shortcut_lib.plotting.GradientPlot` being updated, ``state`` the
-    one-line settings string. Errors show in ``errors`` and leave the controls usable.
+    one-line settings string (shown in ``state_line``; typing one into ``state_input`` loads it).
+    Errors show in ``errors`` and leave the controls usable.
     """
 
     def __init__(self, settings: ExplorerSettings, shown: Iterable[str],
@@ -76,9 +77,13 @@ class GradientExplorer(W.VBox):
                          for name in CONTROL_NAMES}
         self.compare = W.Checkbox(value=True, description="show the other model faded",
                                   indent=False)
-        self.state_text = W.Text(value=str(settings), description="state",
-                                 continuous_update=False, layout=W.Layout(width="100%"),
-                                 style={"description_width": "70px"})
+        # The state is shown read-only and typed into a separate box: a single two-way text
+        # field would race with the slider updates and could echo a stale state back.
+        self.state_line = W.HTML()
+        self.state_input = W.Text(value="", description="load state",
+                                  placeholder="paste a state string, press Enter",
+                                  continuous_update=False, layout=W.Layout(width="100%"),
+                                  style={"description_width": "70px"})
         self.readout = W.HTML()
         self.errors = W.Output()
         self.update_count = 0
@@ -96,11 +101,11 @@ class GradientExplorer(W.VBox):
 
         shown = [self.controls[name] for name in shown]
         columns = [W.VBox(shown[i::2]) for i in range(2)] if len(shown) > 3 else [W.VBox(shown)]
-        super().__init__([W.HBox(columns), self.compare, self.state_text, self.readout,
-                          canvas, self.errors])
+        super().__init__([W.HBox(columns), self.compare, self.state_line, self.state_input,
+                          self.readout, canvas, self.errors])
         for control in [*self.controls.values(), self.compare]:
             control.observe(self._on_change, names="value")
-        self.state_text.observe(self._on_state_text, names="value")
+        self.state_input.observe(self._on_state_input, names="value")
         self.refresh()
 
     @property
@@ -145,7 +150,7 @@ class GradientExplorer(W.VBox):
         full = self.plot.update(values, emphasis=emphasis, hidden=hidden,
                                 band=healthy_band(values[emphasis][-1]))
         self.plot.redraw(full=full)
-        self.state_text.value = str(s)
+        self.state_line.value = f"<span style='color:#555'>state:</span> <code>{s}</code>"
         lines = [f"<b>{label}</b>: {describe_gradients(v)}" for label, v in values.items()]
         lines.append(f"<span style='color:#555'>shaded: within {HEALTHY[1]:g}x of the "
                      f"{emphasis} model's last layer, the healthy range</span>")
@@ -171,13 +176,16 @@ class GradientExplorer(W.VBox):
         if self._pending is None:
             self._pending = loop.call_later(_COALESCE_SECONDS, self.refresh)
 
-    def _on_state_text(self, change: Mapping[str, object]) -> None:
-        if change["new"] == str(self.settings):
+    def _on_state_input(self, change: Mapping[str, object]) -> None:
+        text = str(change["new"]).strip()
+        if not text:
             return
         try:
-            self.set_state(change["new"])
+            self.set_state(text)
         except (TypeError, ValueError) as exc:
-            self._show_error(exc)
+            self._show_error(exc)  # the text stays in the box, to be corrected
+        else:
+            self.state_input.value = ""
 
     @contextlib.contextmanager
     def _paused(self) -> Iterator[None]:

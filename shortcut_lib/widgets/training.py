@@ -68,7 +68,7 @@ def _make_control(name: str, value: object) -> W.ValueWidget:
             options=list(SHORTCUT),
             description=name,
             tooltips=["train both from the same weights", "plain only", "shortcut only"],
-            style={"description_width": "70px", "button_width": "60px"},
+            style={"description_width": "70px", "button_width": "54px"},
         )
     options = {
         "task": TASKS,
@@ -81,21 +81,17 @@ def _make_control(name: str, value: object) -> W.ValueWidget:
 
 
 class _LockedCanvas(Canvas):
-    """An ipympl canvas whose draws wait while the training thread is changing the artists, and
-    go through the plot's own redraw, which blits when the axes did not change."""
+    """An ipympl canvas for a TrainingPlot: its draws wait while the training thread is changing
+    the artists, and go through the plot's own redraw, which blits when the axes did not change."""
 
-    def __init__(self, figure: Figure, lock: threading.RLock) -> None:
-        self._artist_lock = lock
-        self._plot: TrainingPlot | None = None
-        super().__init__(figure)
+    def __init__(self, plot: TrainingPlot, lock: threading.RLock) -> None:
+        self._plot, self._artist_lock = plot, lock
+        super().__init__(plot.figure)
 
     def draw(self) -> None:
         # Called in the kernel's main thread when the front end asks for a frame.
         with self._artist_lock:
-            if self._plot is None:
-                super().draw()
-            else:
-                self._plot.redraw()
+            self._plot.redraw()
 
 
 class TrainingExplorer(W.VBox):
@@ -120,6 +116,7 @@ class TrainingExplorer(W.VBox):
             icon="play",
             button_style="success",
             tooltip="train with these settings",
+            layout=W.Layout(width="100px"),
         )
         self.stop_button = W.Button(
             description="Stop",
@@ -127,9 +124,15 @@ class TrainingExplorer(W.VBox):
             button_style="danger",
             disabled=True,
             tooltip="stop after the current few steps",
+            layout=W.Layout(width="100px"),
         )
         self.progress = W.IntProgress(
-            value=0, min=0, max=1, description="progress", style={"description_width": "70px"}
+            value=0,
+            min=0,
+            max=1,
+            description="progress",
+            style={"description_width": "70px"},
+            layout=W.Layout(width="300px"),
         )
         self.status = W.Label(value="press Train")
         self.replay = W.IntSlider(
@@ -148,15 +151,13 @@ class TrainingExplorer(W.VBox):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-        figure = Figure(figsize=(9, 6), dpi=80)
-        canvas = _LockedCanvas(figure, self._lock)  # an ipympl widget, whatever the backend
+        self.plot = TrainingPlot(MODELS, figure=Figure(figsize=(9, 6), dpi=80))
+        self.plot.update({})
+        canvas = _LockedCanvas(self.plot, self._lock)  # an ipympl widget, whatever the backend
         FigureManager(canvas, 0)
         canvas.header_visible = canvas.footer_visible = canvas.toolbar_visible = False
         canvas.resizable = False
         canvas.syncing_data_url = False  # no PNG copy per frame for a widget state never saved
-        self.plot = TrainingPlot(MODELS, figure=figure)
-        canvas._plot = self.plot
-        self.plot.update({})
 
         shown = list(self.controls.values())
         half = (len(shown) + 1) // 2
@@ -228,7 +229,12 @@ class TrainingExplorer(W.VBox):
                 self.progress.value = run.step
         except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
             self._show_error(exc)
-        self._finish(run, time.perf_counter() - start)
+        try:
+            self._finish(run, time.perf_counter() - start)
+        except Exception as exc:  # noqa: BLE001
+            self._show_error(exc)
+        finally:
+            self._set_running(False)  # whatever happened, the controls come back
 
     def _finish(self, run: TrainingRun, elapsed: float) -> None:
         self.histories = run.history()
@@ -241,7 +247,6 @@ class TrainingExplorer(W.VBox):
             f"({run.step / max(elapsed, 1e-9):.0f} steps/s)"
         )
         self._show(self.histories, total=run.steps)
-        self._set_running(False)
 
     def _show(
         self, histories: Mapping[str, History], *, total: int, step: int | None = None

@@ -29,6 +29,15 @@ USER_SETTINGS = {
 }
 
 
+def _not_copied(folder: str, names: list[str]) -> list[str]:
+    # Checkpoints, and sockets or other special files a kernel may have left (copytree fails).
+    return [
+        n for n in names
+        if n == ".ipynb_checkpoints"
+        or not (os.path.isfile(os.path.join(folder, n)) or os.path.isdir(os.path.join(folder, n)))
+    ]  # fmt: skip
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -42,7 +51,7 @@ class LabServer:
         self.workdir = workdir
         self.root = workdir / "notebooks"
         # A copy, so that autosave and checkpoints never write into the repository.
-        shutil.copytree(notebooks, self.root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        shutil.copytree(notebooks, self.root, ignore=_not_copied)
         self.token = secrets.token_hex(16)
         self.log_path = workdir / "server.log"
         self.proc: subprocess.Popen | None = None

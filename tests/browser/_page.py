@@ -42,17 +42,25 @@ STATE_JS = """
   if (!panel || !panel.content || !panel.content.widgets) return null;
   const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
   const cells = panel.content.widgets.filter(c => c.model.type === 'code');
-  const errors = [];
+  const errors = [], stderr = [], widgetStderr = [];
+  const stderrMime = "[data-mime-type='application/vnd.jupyter.stderr']";
+  const inWidget = '.widget-output .jp-OutputArea-output' + stderrMime;
   for (const cell of cells) {
+    // A cell tagged raises-exception shows an error on purpose (nbval and JupyterLab agree).
+    const tags = (cell.model.getMetadata && cell.model.getMetadata('tags')) || [];
+    if (tags.includes('raises-exception')) continue;
     for (const out of cell.model.outputs.toJSON()) {
       if (out.output_type === 'error') errors.push(out.ename + ': ' + out.evalue);
     }
+    // Errors inside widget callbacks land in Output widgets, which the notebook model does not
+    // hold: read what the page shows.
+    for (const e of cell.node.querySelectorAll('.jp-OutputArea-output' + stderrMime)) {
+      stderr.push(e.innerText);
+    }
+    for (const e of cell.node.querySelectorAll(inWidget)) {
+      widgetStderr.push(e.innerText);
+    }
   }
-  // Errors inside widget callbacks land in Output widgets, which the notebook model does not hold.
-  const texts = sel => Array.from(document.querySelectorAll(sel)).map(e => e.innerText);
-  const stderrMime = "[data-mime-type='application/vnd.jupyter.stderr']";
-  const stderr = texts(".jp-OutputArea-output" + stderrMime);
-  const widgetStderr = texts(".widget-output .jp-OutputArea-output" + stderrMime);
   return {
     path: panel.context.path,
     stderr,
@@ -122,8 +130,7 @@ class Notebook:
             "() => window.jupyterapp.restored && !document.querySelector('#jupyterlab-splash')",
             timeout=timeout,
         )
-        tab = page.locator(".jp-mod-current .lm-TabBar-tab, #jp-main-dock-panel .lm-TabBar-tab")
-        tab.filter(has_text=self.name).first.click()
+        page.locator("#jp-main-dock-panel .lm-TabBar-tab", has_text=self.name).first.click()
         ready = "name => { const s = (" + STATE_JS + ")(); return s && s.path === name"
         page.wait_for_function(ready + " && s.status === 'idle'; }", arg=self.name, timeout=timeout)
 

@@ -64,12 +64,12 @@ def test_notebook_in_lab(name, request):
     nb.assert_no_errors()
     nb.assert_widgets_rendered()
     assert page.locator(".jupyter-matplotlib canvas").count() > 0, "no ipympl figure on the page"
+    assert page.locator(".widget-slider").count() > 0, "no slider rendered as a slider"
     nb.settle(since=0, need_draw=False)
     screenshot_notebook(page, ARTIFACTS / f"{Path(name).stem}.png")
 
     exercised, explorers = [], []
     if "gradient_explorer(" in source:
-        assert page.locator(".widget-slider").count() > 0, "no slider rendered as a slider"
         depth_slider = page.locator(".widget-slider").filter(
             has=page.locator("label.widget-label", has_text=label("depth"))
         )
@@ -310,7 +310,7 @@ def exercise_training_explorer(nb: Notebook, ex: Explorer) -> list[str]:
     counted = re.search(r"(\d+)\s*/\s*(\d+)", readout)
     if counted:
         assert int(counted[1]) < int(counted[2]), f"training ran to the end: {readout!r}"
-    intervals = [b - a for a, b in zip(draws, draws[1:], strict=False) if b <= stop]
+    intervals = [b - a for a, b in zip(draws, draws[1:], strict=False) if b <= stop] or [0.0]
     record_figure(
         f"{nb.name}: training redraws every {statistics.median(intervals):.0f} ms (median) "
         f"while training; last redraw {after_stop[-1] if after_stop else 0:.0f} ms after Stop; "
