@@ -19,8 +19,11 @@ Then, on the same explorer: the split (probe vs plot update + blitted redraw), a
 redraw ``fig.canvas.draw()``, ``redraw(full=True)``, and the open-figure count after 100 updates.
 ``--profile`` prints a cProfile of a drag at each depth.
 
+torch.set_num_threads(1) for the whole run (ShortcutComparison also sets it, and flushes float32
+subnormals to zero, while it probes).
+
 Run: python benchmarks/explorer.py [--activation gelu] [--depths 10 100 200] [--width 64]
-                                   [--batch 16] [--steps 60] [--profile] [--flush-denormals]
+                                   [--batch 16] [--steps 60] [--profile]
 """
 
 from __future__ import annotations
@@ -67,8 +70,9 @@ def depth_path(pattern: str, target: int, steps: int) -> list[int]:
     return (path * (steps // len(path) + 1))[:steps]
 
 
-def time_changes(explorer: sl.GradientExplorer,
-                 changes: list[tuple[str, object]]) -> tuple[list[float], list[float]]:
+def time_changes(
+    explorer: sl.GradientExplorer, changes: list[tuple[str, object]]
+) -> tuple[list[float], list[float]]:
     """Wall and CPU seconds of each update the changes cause."""
     wall, cpu = [], []
     for name, value in changes:
@@ -124,9 +128,11 @@ def split(explorer: sl.GradientExplorer, target: int, steps: int) -> Clock:
         clock.lap("redraw (blit only)", keep=not full)
         if not full:
             clock.wall.setdefault("  so the frame PNG costs", []).append(
-                max(with_frame[0] - clock.wall["redraw (blit only)"][-1], 0.0))
+                max(with_frame[0] - clock.wall["redraw (blit only)"][-1], 0.0)
+            )
             clock.cpu.setdefault("  so the frame PNG costs", []).append(
-                max(with_frame[1] - clock.cpu["redraw (blit only)"][-1], 0.0))
+                max(with_frame[1] - clock.cpu["redraw (blit only)"][-1], 0.0)
+            )
     for _ in range(max(steps // 3, 5)):
         clock.start()
         plot.redraw(full=True)
@@ -164,28 +170,31 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--profile", action="store_true", help="cProfile a drag per depth")
     parser.add_argument("--top", type=int, default=18, help="rows of the cProfile listing")
-    parser.add_argument("--flush-denormals", action="store_true",
-                        help="torch.set_flush_denormal(True) first (the explorer does not)")
     args = parser.parse_args()
 
     torch.set_num_threads(1)
-    flushing = args.flush_denormals and torch.set_flush_denormal(True)
-    print(f"torch {torch.__version__}, matplotlib {matplotlib.__version__}, "
-          f"torch.set_num_threads(1), denormals {'flushed' if flushing else 'kept (as the explorer)'}")
-    print(f"activation {args.activation}, width {args.width}, batch {args.batch}, seed 0, "
-          f"shortcut on, diagnostic dW_mean; {args.steps} updates per pattern after "
-          f"{args.warmup} untimed; median and p95 in ms; goal p95 <= {GOAL_MS:g} ms at depth 100")
-    print("one update = control.value = ... returning: settings, probe of both models, artists,"
-          " canvas render + blit, ipympl's frame PNG")
-    header = (f"{'depth':>5} {'pattern':<7} | {'wall ms':>15} | {'CPU ms':>15} | "
-              f"full redraws | goal")
+    print(
+        f"torch {torch.__version__}, matplotlib {matplotlib.__version__}, "
+        f"shortcut_lib from {sl.__file__}; torch.set_num_threads(1)"
+    )
+    print(
+        f"activation {args.activation}, width {args.width}, batch {args.batch}, seed 0, "
+        f"shortcut on, diagnostic dW_mean; {args.steps} updates per pattern after "
+        f"{args.warmup} untimed; median and p95 in ms; goal p95 <= {GOAL_MS:g} ms at depth 100"
+    )
+    print(
+        "one update = control.value = ... returning: settings, probe of both models, artists,"
+        " canvas render + blit, ipympl's frame PNG"
+    )
+    header = f"{'depth':>5} {'pattern':<7} | {'wall ms':>15} | {'CPU ms':>15} | full redraws | goal"
     print(header)
     print(f"{'':>5} {'':<7} | {'median     p95':>15} | {'median     p95':>15} |")
     print("-" * len(header))
     splits, profiles = {}, {}
     for target in args.depths:
-        e = sl.gradient_explorer(depth=target, width=args.width, batch=args.batch,
-                                 activation=args.activation, seed=0)
+        e = sl.gradient_explorer(
+            depth=target, width=args.width, batch=args.batch, activation=args.activation, seed=0
+        )
         time_changes(e, [("depth", d) for d in depth_path("drag", target, args.warmup)])
         fulls = count_full_redraws(e)
         patterns: dict[str, Callable[[], list[tuple[str, object]]]] = {
@@ -203,8 +212,10 @@ def main() -> None:
             if target == 100:
                 goal = "met" if p95(wall) <= GOAL_MS / 1e3 else "MISSED (wall)"
                 goal += "" if p95(cpu) <= GOAL_MS / 1e3 else ", MISSED (CPU)"
-            print(f"{target:>5} {pattern:<7} | {ms(wall)} | {ms(cpu)} | "
-                  f"{fulls['full'] - full_before:>5}/{len(wall):<6} | {goal}")
+            print(
+                f"{target:>5} {pattern:<7} | {ms(wall)} | {ms(cpu)} | "
+                f"{fulls['full'] - full_before:>5}/{len(wall):<6} | {goal}"
+            )
         e.controls["seed"].value = 0
         e.controls["depth"].value = target
         splits[target] = split(e, target, args.steps)
@@ -219,19 +230,24 @@ def main() -> None:
             print(f"{target:>5} {name:<34} | {ms(values)} | {ms(clock.cpu[name])}")
 
     figures_before, fignums_before = figures_alive(), plt.get_fignums()
-    e = sl.gradient_explorer(depth=100, width=args.width, batch=args.batch,
-                             activation=args.activation)
+    e = sl.gradient_explorer(
+        depth=100, width=args.width, batch=args.batch, activation=args.activation
+    )
     count = e.update_count
     for i in range(100):  # a drag with a jump every fifth step; each one a change
         e.controls["depth"].value = (100 - i % 2) if i % 5 else 50 + i % 7
-    print(f"\nafter {e.update_count - count} updates of one explorer: "
-          f"{figures_alive() - figures_before} more Figure alive than before it was made "
-          f"(expected 1: its own); plt.get_fignums() {plt.get_fignums()}, before "
-          f"{fignums_before}")
+    print(
+        f"\nafter {e.update_count - count} updates of one explorer: "
+        f"{figures_alive() - figures_before} more Figure alive than before it was made "
+        f"(expected 1: its own); plt.get_fignums() {plt.get_fignums()}, before "
+        f"{fignums_before}"
+    )
     for target, text in profiles.items():
-        print(f"\ncProfile (CPU time) of a {args.steps}-step drag at depth {target}, "
-              "sorted by own time:")
-        print("\n".join(text.splitlines()[:args.top + 12]))
+        print(
+            f"\ncProfile (CPU time) of a {args.steps}-step drag at depth {target}, "
+            "sorted by own time:"
+        )
+        print("\n".join(text.splitlines()[: args.top + 12]))
 
 
 def count_full_redraws(explorer: sl.GradientExplorer) -> dict[str, int]:

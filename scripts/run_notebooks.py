@@ -25,8 +25,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def _isolate_jupyter_state() -> None:
     # Same isolation as the tests: no user-wide config, kernelspec or matplotlib cache.
     state = Path(tempfile.mkdtemp(prefix="shortcut-lib-run-"))
-    for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR",
-                "MPLCONFIGDIR"):
+    for var in (
+        "JUPYTER_CONFIG_DIR",
+        "JUPYTER_DATA_DIR",
+        "JUPYTER_RUNTIME_DIR",
+        "IPYTHONDIR",
+        "MPLCONFIGDIR",
+    ):
         os.environ[var] = str(state / var.lower())
     os.environ["JUPYTER_PATH"] = os.environ["JUPYTER_DATA_DIR"]
 

@@ -1,7 +1,8 @@
 """shortcut_lib: helpers for a notebook series on vanishing gradients and shortcut connections.
 
 Notebooks write ``import shortcut_lib as sl`` so a reader always sees which code is library code.
-Layers, imports flowing one way: computation (activations, networks, probes) <- plotting <- widgets.
+Three layers, imports flowing one way: computation (activations, networks, probes, compare, data,
+training) returns plain data <- plotting draws it <- widgets wire controls to both.
 """
 
 from .activations import ACTIVATIONS, GELU, activation_derivative, make_activation
@@ -36,12 +37,19 @@ __all__ = [
     "GELU",
     "INITS",
     "NORMS",
+    "OPTIMIZERS",
+    "TASKS",
     "DeepNetwork",
     "ExplorerSettings",
     "GradientExplorer",
     "GradientPlot",
     "GradientProfile",
+    "History",
     "ShortcutComparison",
+    "Task",
+    "TrainingExplorer",
+    "TrainingPlot",
+    "TrainingRun",
     "activation_derivative",
     "compare_shortcut",
     "describe_gradients",
@@ -49,26 +57,18 @@ __all__ = [
     "gradient_explorer",
     "gradient_profile",
     "make_activation",
-    "parse_settings",
-    "plot_activations",
-    "plot_gradients",
-    "plot_spread",
-    "print_gradients",
-    "weight_gradient_means",
-    # notebook 04: training
-    "TASKS",
-    "Task",
     "make_regression",
     "make_spirals",
     "make_task",
-    "OPTIMIZERS",
-    "History",
-    "TrainingRun",
-    "train",
-    "TrainingPlot",
+    "parse_settings",
+    "plot_activations",
     "plot_final_losses",
+    "plot_gradients",
     "plot_loss_curves",
+    "plot_spread",
     "plot_training",
-    "TrainingExplorer",
+    "print_gradients",
+    "train",
     "training_explorer",
+    "weight_gradient_means",
 ]

@@ -56,10 +56,15 @@ def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
 
 def _range_text(low: float | None, high: float | None) -> str:
     if low is not None and high is not None:
-        return f"between {low:g} and {high:g}"
+        return f"between {_number(low)} and {_number(high)}"
     if low is not None:
-        return f">= {low:g}"
-    return f"<= {high:g}"
+        return f">= {_number(low)}"
+    return f"<= {_number(high)}"
+
+
+def _number(value: float) -> str:
+    # Ints in full (a seed's limit is 2147483647, not 2.14748e+09); floats short.
+    return str(value) if isinstance(value, int) else f"{value:g}"
 
 
 def check_layer_sizes(layer_sizes: object) -> list[int]:
@@ -107,7 +112,9 @@ def as_batch(name: str, value: object, *, features: int | None) -> torch.Tensor:
     if tensor.ndim == 0:
         raise ValueError(f"{name} must have at least one dimension (batch, features); got a scalar")
     if tensor.numel() == 0:
-        raise ValueError(f"{name} is empty (shape {tuple(tensor.shape)}); give at least one example")
+        raise ValueError(
+            f"{name} is empty (shape {tuple(tensor.shape)}); give at least one example"
+        )
     if features is not None and tensor.shape[-1] != features:
         raise ValueError(
             f"{name} has {tensor.shape[-1]} features in its last dimension (shape "

@@ -15,7 +15,7 @@ import torch
 from ._checks import check_choice, check_float, check_int
 from .activations import ACTIVATIONS
 from .networks import INITS, NORMS, DeepNetwork
-from .probes import DIAGNOSTICS, GradientProfile, gradient_profile
+from .probes import GradientProfile, gradient_profile
 
 __all__ = [
     "ExplorerSettings",
@@ -27,10 +27,18 @@ __all__ = [
 ]
 
 # Short names for the state string; the long ones are GradientProfile's attributes.
-DIAGNOSTIC_CODES = {"dW_mean": "weight_grad_mean", "dW_norm": "weight_grad_norm",
-                    "dh_norm": "output_grad_norm"}
-LIMITS = {"depth": (1, 200), "width": (1, 256), "batch": (1, 256), "seed": (0, 2**31 - 1),
-          "gain": (0.05, 4.0)}
+DIAGNOSTIC_CODES = {
+    "dW_mean": "weight_grad_mean",
+    "dW_norm": "weight_grad_norm",
+    "dh_norm": "output_grad_norm",
+}
+LIMITS = {
+    "depth": (1, 200),
+    "width": (1, 256),
+    "batch": (1, 256),
+    "seed": (0, 2**31 - 1),
+    "gain": (0.05, 4.0),
+}
 HEALTHY = (0.1, 10.0)  # first/last ratios within a factor of 10 count as healthy
 # Rules of thumb for the size of the gradients themselves, with unit-scale inputs and a zero
 # target: beyond these the ratio alone would call a useless network healthy.
@@ -90,8 +98,14 @@ class ExplorerSettings:
 
 def format_settings(values: Mapping[str, object]) -> str:
     """``{name: value}`` as a state string, ``depth=50 width=64 ...``; numbers kept short."""
-    return " ".join(f"{name}={value:g}" if isinstance(value, float) else f"{name}={value}"
-                    for name, value in values.items())
+    return " ".join(f"{name}={_short_number(value)}" for name, value in values.items())
+
+
+def _short_number(value: object) -> str:
+    # gain=1 rather than gain=1.0, but never a rounding: the string must restore the value.
+    if isinstance(value, float) and float(f"{value:g}") == value:
+        return f"{value:g}"
+    return str(value)
 
 
 def parse_settings(text: str, base: ExplorerSettings | None = None) -> ExplorerSettings:
@@ -112,8 +126,9 @@ def parse_settings(text: str, base: ExplorerSettings | None = None) -> ExplorerS
     for part in text.replace(",", " ").split():
         key, sep, raw = part.partition("=")
         if not sep or not raw:
-            raise ValueError(f"cannot read {part!r} in the state string: write name=value, "
-                             f"e.g. depth=50")
+            raise ValueError(
+                f"cannot read {part!r} in the state string: write name=value, e.g. depth=50"
+            )
         if key not in fields:
             raise ValueError(f"unknown setting {key!r} in {part!r}; known: {', '.join(fields)}")
         changes[key] = _read_value(key, raw, fields[key], part)
@@ -148,6 +163,10 @@ def describe_ratio(first: float, last: float) -> str:
     if first == 0:
         return "dead: the first layer gets no gradient at all (0 in float32)"
     ratio = first / last
+    if ratio == 0:  # the quotient underflowed: both finite, first far below last
+        return "vanishing: the first layer gets less than 1e-300 of the last layer's gradient"
+    if math.isinf(ratio):
+        return "exploding: the first layer gets more than 1e300 times the last layer's gradient"
     if ratio < HEALTHY[0]:
         return f"vanishing: the first layer gets {_sci(ratio)} of the last layer's gradient"
     if ratio > HEALTHY[1]:
@@ -177,10 +196,11 @@ def describe_gradients(values: Sequence[float]) -> str:
     words = describe_ratio(values[0], values[-1])
     sizes = [abs(v) for v in values if math.isfinite(v)]
     largest = max(sizes, default=0.0)
+    but = "and" if words.startswith(("exploding", "vanishing", "dead")) else "but"
     if largest > HUGE:
-        words += f", but the gradients are huge (up to {_sci(largest)}): the signal grew layer by layer"
+        words += f", {but} the gradients are huge (up to {_sci(largest)}): the signal grew"
     elif 0 < largest < TINY:
-        words += f", but the gradients are tiny everywhere (at most {_sci(largest)})"
+        words += f", {but} the gradients are tiny everywhere (at most {_sci(largest)})"
     return words
 
 
@@ -236,10 +256,18 @@ class ShortcutComparison:
         key = (s.width, s.activation, s.init, s.gain, s.norm, s.seed)
         if key != self._key or self._network.depth < s.depth:
             # Room to grow: dragging the depth slider upwards should not rebuild on every step.
-            depth = min(max(s.depth, 2 ** math.ceil(math.log2(max(s.depth, 32)))),
-                        max(s.depth, LIMITS["depth"][1]))
-            self._network = DeepNetwork([s.width] * (depth + 1), s.activation, seed=s.seed,
-                                        init=s.init, gain=s.gain, norm=s.norm)
+            depth = min(
+                max(s.depth, 2 ** math.ceil(math.log2(max(s.depth, 32)))),
+                max(s.depth, LIMITS["depth"][1]),
+            )
+            self._network = DeepNetwork(
+                [s.width] * (depth + 1),
+                s.activation,
+                seed=s.seed,
+                init=s.init,
+                gain=s.gain,
+                norm=s.norm,
+            )
             self._key = key
         return self._network
 
@@ -271,6 +299,8 @@ def compare_shortcut(
     elif isinstance(settings, str):
         settings = parse_settings(settings)
     elif not isinstance(settings, ExplorerSettings):
-        raise TypeError("settings must be an ExplorerSettings, a state string or None; got "
-                        f"{type(settings).__name__}")
+        raise TypeError(
+            "settings must be an ExplorerSettings, a state string or None; got "
+            f"{type(settings).__name__}"
+        )
     return ShortcutComparison().profiles(settings.replace(**changes))

@@ -21,11 +21,11 @@ NORMS = ("none", "layernorm")
 class DeepNetwork(nn.Module):
     """A stack of ``Linear -> activation`` layers with optional shortcut connections.
 
-    Layer ``i`` is ``nn.Sequential(nn.Linear(sizes[i], sizes[i+1]), activation)``, so parameter names
-    read ``layers.0.0.weight`` as in the book. Wherever a layer's output has the shape of its input,
-    a shortcut adds the input back: ``h = h + layer(h)`` instead of ``h = layer(h)``.
+    Layer ``i`` is ``nn.Sequential(nn.Linear(sizes[i], sizes[i+1]), activation)``, so parameter
+    names read ``layers.0.0.weight`` as in the book. Wherever a layer's output has the shape of its
+    input, a shortcut adds the input back: ``h = h + layer(h)`` instead of ``h = layer(h)``.
 
-    ``use_shortcut`` is a plain attribute: flip it to compare both versions on the very same weights.
+    ``use_shortcut`` is a plain attribute: flip it to compare both versions on the same weights.
 
     Args:
         layer_sizes: the input size, then each layer's output size, e.g. ``[3, 3, 3, 3, 3, 1]``.
@@ -72,7 +72,7 @@ class DeepNetwork(nn.Module):
             layers = []
             # One layer at a time, init included, so a deeper network with the same seed starts
             # with the same weights: the first layers never depend on the depth.
-            for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+            for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
                 linear = nn.Linear(fan_in, fan_out)
                 _initialize(linear, init, gain)
                 layers.append(nn.Sequential(linear, make_activation(activation)))
@@ -103,7 +103,11 @@ class DeepNetwork(nn.Module):
         view.use_shortcut = self.use_shortcut
         view.layer_sizes = self.layer_sizes[: depth + 1]
         view.activation, view.init, view.gain, view.norm = (
-            self.activation, self.init, self.gain, self.norm)
+            self.activation,
+            self.init,
+            self.gain,
+            self.norm,
+        )
         view.layers = self.layers[:depth]  # a new ModuleList holding the same modules
         view.norms = self.norms[:depth]
         return view

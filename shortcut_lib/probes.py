@@ -83,7 +83,7 @@ def weight_gradient_means(
     output = model(x)
     names, weights = _weight_matrices(model)
     grads = _gradients(_mse(output, target), weights)
-    return dict(zip(names, _mean_abs(grads)))
+    return dict(zip(names, _mean_abs(grads), strict=True))
 
 
 def print_gradients(
@@ -118,7 +118,7 @@ def gradient_profile(
     if not callable(getattr(model, "hidden_states", None)):
         raise TypeError(
             "model must be a shortcut_lib.DeepNetwork (it needs hidden_states(x) to reach each "
-            f"layer's output); got {type(model).__name__}. weight_gradient_means works on any model."
+            f"layer's output); got {type(model).__name__}. weight_gradient_means takes any model."
         )
     states = model.hidden_states(x)  # depth tensors of shape (batch, width_i)
     loss = _mse(states[-1], target)
@@ -180,8 +180,9 @@ def _gradients(loss: torch.Tensor, inputs: list[torch.Tensor]) -> list[torch.Ten
 
 
 def _mean_abs(grads: list[torch.Tensor]) -> list[float]:
-    # The 1-norm is sum |g|; one stack and one .tolist() make a single sync, not one per layer.
-    sums = torch.stack(torch._foreach_norm(grads, 1))
+    # The 1-norm is sum |g|, summed in float64: float32 sums of large entries overflow to inf.
+    # One stack and one .tolist() make a single sync, not one per layer.
+    sums = torch.stack(torch._foreach_norm(grads, 1, dtype=torch.float64))
     return (sums / torch.tensor([g.numel() for g in grads], dtype=sums.dtype)).tolist()
 
 

@@ -17,8 +17,11 @@ import torch
 import shortcut_lib as sl
 from shortcut_lib import ExplorerSettings, ShortcutComparison, describe_ratio, parse_settings
 
-LONG_NAMES = {"dW_mean": "weight_grad_mean", "dW_norm": "weight_grad_norm",
-              "dh_norm": "output_grad_norm"}
+LONG_NAMES = {
+    "dW_mean": "weight_grad_mean",
+    "dW_norm": "weight_grad_norm",
+    "dh_norm": "output_grad_norm",
+}
 SERIES = ("weight_grad_mean", "weight_grad_norm", "output_grad_norm")
 
 
@@ -33,6 +36,7 @@ def one_thread():
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
 
 def random_settings(rng, *, max_depth=200, max_width=256, max_batch=256, gain_digits=2):
     """A random valid ExplorerSettings; gains carry ``gain_digits`` decimals (None: any float)."""
@@ -76,8 +80,15 @@ def fresh_profiles(s):
     x = fresh_input(s)
     result = {}
     for label, use_shortcut in (("plain", False), ("shortcut", True)):
-        network = sl.DeepNetwork([s.width] * (s.depth + 1), s.activation, use_shortcut,
-                                 seed=s.seed, init=s.init, gain=s.gain, norm=s.norm)
+        network = sl.DeepNetwork(
+            [s.width] * (s.depth + 1),
+            s.activation,
+            use_shortcut,
+            seed=s.seed,
+            init=s.init,
+            gain=s.gain,
+            norm=s.norm,
+        )
         with flushed_denormals():
             result[label] = sl.gradient_profile(network, x)
     return result
@@ -89,13 +100,24 @@ def assert_same_profiles(got, expected, context):
         assert got[label].names == expected[label].names, (label, context)
         for series in SERIES:
             np.testing.assert_allclose(
-                getattr(got[label], series), getattr(expected[label], series),
-                rtol=1e-6, atol=0, equal_nan=True, err_msg=f"{label} {series} for {context}")
-        np.testing.assert_allclose(got[label].loss, expected[label].loss, rtol=1e-6,
-                                   equal_nan=True, err_msg=f"{label} loss for {context}")
+                getattr(got[label], series),
+                getattr(expected[label], series),
+                rtol=1e-6,
+                atol=0,
+                equal_nan=True,
+                err_msg=f"{label} {series} for {context}",
+            )
+        np.testing.assert_allclose(
+            got[label].loss,
+            expected[label].loss,
+            rtol=1e-6,
+            equal_nan=True,
+            err_msg=f"{label} loss for {context}",
+        )
 
 
 # --- the state string ---------------------------------------------------------------------------
+
 
 def test_state_string_round_trips_for_random_settings():
     rng = random.Random(20240601)
@@ -109,10 +131,11 @@ def test_state_string_round_trips_for_random_settings():
 
 
 def test_state_string_round_trips_any_gain():
-    # BUG (compare.ExplorerSettings.__str__): gain is written with "{:g}", six significant
-    # digits, so e.g. gain=0.123456789 comes back as 0.123457 and the state no longer
-    # reproduces the configuration. Fix: write floats with repr() (shortest round-tripping
-    # form), e.g. f"{name}={value!r}", or "{:g}" only when float(f"{value:g}") == value.
+    # BUG (compare.format_settings, used by ExplorerSettings.__str__ and the explorer's state):
+    # floats are written with "{:g}", six significant digits, so gain=0.123456789 comes back
+    # as 0.123457 and the state no longer reproduces the configuration. Fix: keep "{:g}" only
+    # when it round-trips, else repr() (the shortest form that does):
+    #     short = f"{value:g}"; text = short if float(short) == value else repr(value)
     rng = random.Random(7)
     for _ in range(50):
         s = random_settings(rng, gain_digits=None)
@@ -128,8 +151,18 @@ def test_state_string_reads_the_documented_format():
 
 
 def test_parse_settings_keeps_base_for_fields_left_out():
-    base = ExplorerSettings(depth=12, width=8, activation="tanh", shortcut="off", init="xavier",
-                            gain=0.5, norm="layernorm", batch=3, seed=99, diagnostic="dh_norm")
+    base = ExplorerSettings(
+        depth=12,
+        width=8,
+        activation="tanh",
+        shortcut="off",
+        init="xavier",
+        gain=0.5,
+        norm="layernorm",
+        batch=3,
+        seed=99,
+        diagnostic="dh_norm",
+    )
     assert parse_settings("", base=base) == base
     assert parse_settings("   ", base=base) == base
     got = parse_settings("depth=40 seed=1", base=base)
@@ -203,6 +236,7 @@ def test_parse_settings_rejects_non_strings():
 
 # --- ShortcutComparison against fresh networks -------------------------------------------------
 
+
 def test_profiles_equal_fresh_networks_for_random_settings():
     rng = random.Random(11)
     for _ in range(10):
@@ -234,8 +268,7 @@ def test_profiles_equal_fresh_networks_through_a_stream_of_changes():
 
 def test_prefix_reuse_gives_the_numbers_of_a_fresh_network():
     comparison = ShortcutComparison()
-    deep = ExplorerSettings(depth=150, width=24, activation="tanh", init="xavier", seed=3,
-                            batch=6)
+    deep = ExplorerSettings(depth=150, width=24, activation="tanh", init="xavier", seed=3, batch=6)
     assert_same_profiles(comparison.profiles(deep), fresh_profiles(deep), deep)
     # The cached network is now at least as deep; every shallower request must run a prefix
     # of it and still match a network built at exactly that depth.
@@ -254,8 +287,15 @@ def test_changing_width_seed_or_weights_invalidates_the_cache():
     comparison = ShortcutComparison()
     s = ExplorerSettings(depth=30, width=32, seed=0, batch=4)
     before = comparison.profiles(s)
-    for change in ({"width": 31}, {"seed": 1}, {"activation": "relu"}, {"init": "kaiming"},
-                   {"gain": 2.0}, {"norm": "layernorm"}, {"batch": 5}):
+    for change in (
+        {"width": 31},
+        {"seed": 1},
+        {"activation": "relu"},
+        {"init": "kaiming"},
+        {"gain": 2.0},
+        {"norm": "layernorm"},
+        {"batch": 5},
+    ):
         t = s.replace(**change)
         got = comparison.profiles(t)
         assert_same_profiles(got, fresh_profiles(t), t)
@@ -271,8 +311,9 @@ HAND_CASES = [
     ExplorerSettings(depth=20, width=7, activation="sigmoid", init="xavier", gain=1.25, seed=3),
     ExplorerSettings(depth=25, width=12, activation="tanh", norm="layernorm", batch=4, seed=4),
     ExplorerSettings(depth=18, width=10, activation="identity", gain=0.5, batch=2, seed=5),
-    ExplorerSettings(depth=15, width=4, activation="gelu", norm="layernorm", init="xavier",
-                     batch=2, seed=6),
+    ExplorerSettings(
+        depth=15, width=4, activation="gelu", norm="layernorm", init="xavier", batch=2, seed=6
+    ),
     ExplorerSettings(depth=1, width=1, activation="relu", batch=1, seed=7),
 ]
 
@@ -285,32 +326,58 @@ def test_profiles_match_a_hand_written_forward_and_backward_pass(s):
     Gains stay <= 1.25: in a chaotic regime (tanh, kaiming, gain 2.4) float32 rounding
     differences between torch's fused LayerNorm and the hand-written one grow to ~1% over 25
     layers (both agree to 3e-11 in float64), which would test rounding, not the comparison."""
-    acts = {"gelu": lambda z: torch.nn.functional.gelu(z, approximate="tanh"),
-            "relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
-            "identity": lambda z: z}
+    acts = {
+        "gelu": lambda z: torch.nn.functional.gelu(z, approximate="tanh"),
+        "relu": torch.relu,
+        "tanh": torch.tanh,
+        "sigmoid": torch.sigmoid,
+        "identity": lambda z: z,
+    }
     profiles = ShortcutComparison().profiles(s)
-    net = sl.DeepNetwork([s.width] * (s.depth + 1), s.activation, seed=s.seed, init=s.init,
-                         gain=s.gain, norm=s.norm)
+    net = sl.DeepNetwork(
+        [s.width] * (s.depth + 1), s.activation, seed=s.seed, init=s.init, gain=s.gain, norm=s.norm
+    )
     for label, use_shortcut in (("plain", False), ("shortcut", True)):
         expected = _hand_profile(net, fresh_input(s), acts[s.activation], use_shortcut, s.norm)
         for series in SERIES:
-            np.testing.assert_allclose(getattr(profiles[label], series), expected[series],
-                                       rtol=1e-4, atol=1e-30, equal_nan=True,
-                                       err_msg=f"{label} {series} for {s}")
+            np.testing.assert_allclose(
+                getattr(profiles[label], series),
+                expected[series],
+                rtol=1e-4,
+                atol=1e-30,
+                equal_nan=True,
+                err_msg=f"{label} {series} for {s}",
+            )
 
 
 @pytest.mark.parametrize(
     "settings, check",
     [
         # Sigmoid, depth 50, xavier: mean |dW| of layer 1 is ~6e-35, tiny but a normal float32.
-        (ExplorerSettings(depth=50, activation="sigmoid", init="xavier", seed=0),
-         lambda mean: 0 < mean < 1e-30),
+        (
+            ExplorerSettings(depth=50, activation="sigmoid", init="xavier", seed=0),
+            lambda mean: 0 < mean < 1e-30,
+        ),
         # Identity, kaiming, gain 2.2: gradients ~1e21, norms ~1e23 (a float32 holds 3e38).
-        (ExplorerSettings(depth=24, width=19, activation="identity", init="kaiming", gain=2.2,
-                          batch=2, seed=56556069), lambda mean: 1e19 < mean < 1e30),
+        (
+            ExplorerSettings(
+                depth=24,
+                width=19,
+                activation="identity",
+                init="kaiming",
+                gain=2.2,
+                batch=2,
+                seed=56556069,
+            ),
+            lambda mean: 1e19 < mean < 1e30,
+        ),
         # Identity, kaiming, gain 2, depth 42: every entry of dW_1 is finite, the mean ~9e35.
-        (ExplorerSettings(depth=42, width=64, activation="identity", init="kaiming", gain=2.0,
-                          batch=4, seed=0), lambda mean: 1e35 < mean < 1e37),
+        (
+            ExplorerSettings(
+                depth=42, width=64, activation="identity", init="kaiming", gain=2.0, batch=4, seed=0
+            ),
+            lambda mean: 1e35 < mean < 1e37,
+        ),
     ],
     ids=["underflow", "overflow", "mean-overflow"],
 )
@@ -326,15 +393,17 @@ def test_profiles_are_exact_where_the_gradients_are_representable(settings, chec
     # dtype=torch.float64), then divide by numel (as _norms does for ord 2).
     s = settings
     plain = ShortcutComparison().profiles(s)["plain"]
-    net = sl.DeepNetwork([s.width] * (s.depth + 1), s.activation, seed=s.seed, init=s.init,
-                         gain=s.gain)
+    net = sl.DeepNetwork(
+        [s.width] * (s.depth + 1), s.activation, seed=s.seed, init=s.init, gain=s.gain
+    )
     act = {"sigmoid": torch.sigmoid, "identity": lambda z: z}[s.activation]
     expected = _hand_profile(net, fresh_input(s), act, False, "none")
     assert check(expected["weight_grad_mean"][0])  # precondition: the case is what it says
     for series in SERIES:
         assert all(0 < v < 3e38 for v in expected[series]), series  # representable in float32
-        np.testing.assert_allclose(getattr(plain, series), expected[series], rtol=1e-3,
-                                   err_msg=series)
+        np.testing.assert_allclose(
+            getattr(plain, series), expected[series], rtol=1e-3, err_msg=series
+        )
 
 
 def _hand_profile(net, x, act, use_shortcut, norm):
@@ -362,19 +431,25 @@ def _hand_profile(net, x, act, use_shortcut, norm):
 
 # --- compare_shortcut ---------------------------------------------------------------------------
 
+
 def test_compare_shortcut_accepts_settings_a_string_or_none_with_overrides():
     small = ExplorerSettings(depth=6, width=8, batch=4)
     assert_same_profiles(sl.compare_shortcut(small), fresh_profiles(small), small)
     s = small.replace(activation="tanh", seed=4)
-    assert_same_profiles(sl.compare_shortcut(small, activation="tanh", seed=4),
-                         fresh_profiles(s), s)
+    assert_same_profiles(
+        sl.compare_shortcut(small, activation="tanh", seed=4), fresh_profiles(s), s
+    )
     s = ExplorerSettings(depth=5, width=8, activation="relu", seed=2)
-    assert_same_profiles(sl.compare_shortcut("depth=5 width=8 activation=relu seed=2"),
-                         fresh_profiles(s), s)
+    assert_same_profiles(
+        sl.compare_shortcut("depth=5 width=8 activation=relu seed=2"), fresh_profiles(s), s
+    )
     # Overrides win over the string.
     s = ExplorerSettings(depth=9, width=8, activation="relu", seed=2)
-    assert_same_profiles(sl.compare_shortcut("depth=5 width=8 activation=relu", depth=9, seed=2),
-                         fresh_profiles(s), s)
+    assert_same_profiles(
+        sl.compare_shortcut("depth=5 width=8 activation=relu", depth=9, seed=2),
+        fresh_profiles(s),
+        s,
+    )
     # None is the defaults.
     s = ExplorerSettings(depth=4)
     assert_same_profiles(sl.compare_shortcut(None, depth=4), fresh_profiles(s), s)
@@ -395,6 +470,7 @@ def test_compare_shortcut_rejects_bad_arguments_clearly():
 
 
 # --- describe_ratio -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "first, last, word, fragment",
@@ -438,6 +514,7 @@ def test_describe_ratio_survives_ratios_beyond_float_range():
 
 
 # --- describe_gradients: the ratio, plus the size when it is extreme ---------------------------
+
 
 @pytest.mark.parametrize(
     "values, starts, fragments, absent",

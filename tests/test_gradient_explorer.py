@@ -23,15 +23,29 @@ from matplotlib.figure import Figure  # noqa: E402
 
 import shortcut_lib as sl  # noqa: E402
 
-CONTROLS = ("depth", "width", "activation", "shortcut", "init", "gain", "norm", "batch", "seed",
-            "diagnostic")
-LONG_NAMES = {"dW_mean": "weight_grad_mean", "dW_norm": "weight_grad_norm",
-              "dh_norm": "output_grad_norm"}
+CONTROLS = (
+    "depth",
+    "width",
+    "activation",
+    "shortcut",
+    "init",
+    "gain",
+    "norm",
+    "batch",
+    "seed",
+    "diagnostic",
+)
+LONG_NAMES = {
+    "dW_mean": "weight_grad_mean",
+    "dW_norm": "weight_grad_norm",
+    "dh_norm": "output_grad_norm",
+}
 SMALL = dict(depth=8, width=12, batch=4)  # quick to probe
 
 # ipympl's Toolbar passes an argument traitlets no longer wants: not ours to fix.
 pytestmark = pytest.mark.filterwarnings(
-    "ignore:Passing unrecognized arguments to super\\(Toolbar\\):DeprecationWarning")
+    "ignore:Passing unrecognized arguments to super\\(Toolbar\\):DeprecationWarning"
+)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -55,14 +69,22 @@ def flushed_denormals():
 
 # --- the oracle ---------------------------------------------------------------------------------
 
+
 def expected_lines(s):
     """What each line must hold for settings ``s``: fresh networks probed with subnormals flushed
     (as ShortcutComparison documents), NaN where 0, NaN or inf."""
     x = torch.randn(s.batch, s.width, generator=torch.Generator().manual_seed(s.seed))
     result = {}
     for label, use_shortcut in (("plain", False), ("shortcut", True)):
-        net = sl.DeepNetwork([s.width] * (s.depth + 1), s.activation, use_shortcut, seed=s.seed,
-                             init=s.init, gain=s.gain, norm=s.norm)
+        net = sl.DeepNetwork(
+            [s.width] * (s.depth + 1),
+            s.activation,
+            use_shortcut,
+            seed=s.seed,
+            init=s.init,
+            gain=s.gain,
+            norm=s.norm,
+        )
         with flushed_denormals():
             y = np.asarray(getattr(sl.gradient_profile(net, x), LONG_NAMES[s.diagnostic]))
         result[label] = np.where(np.isfinite(y) & (y > 0), y, np.nan)
@@ -70,18 +92,26 @@ def expected_lines(s):
 
 
 def plotted(explorer):
-    return {label: np.asarray(line.get_ydata(), dtype=float)
-            for label, line in explorer.plot.lines.items()}
+    return {
+        label: np.asarray(line.get_ydata(), dtype=float)
+        for label, line in explorer.plot.lines.items()
+    }
 
 
 def assert_plot_shows(explorer, settings):
     expected = expected_lines(settings)
     got = plotted(explorer)
     for label in ("plain", "shortcut"):
-        np.testing.assert_allclose(got[label], expected[label], rtol=1e-6, equal_nan=True,
-                                   err_msg=f"{label} for {settings}")
-        np.testing.assert_array_equal(explorer.plot.lines[label].get_xdata(),
-                                      np.arange(1, settings.depth + 1))
+        np.testing.assert_allclose(
+            got[label],
+            expected[label],
+            rtol=1e-6,
+            equal_nan=True,
+            err_msg=f"{label} for {settings}",
+        )
+        np.testing.assert_array_equal(
+            explorer.plot.lines[label].get_xdata(), np.arange(1, settings.depth + 1)
+        )
 
 
 def shown_state(explorer):
@@ -106,6 +136,7 @@ def descendants(widget):
 
 # --- controls -----------------------------------------------------------------------------------
 
+
 def test_each_control_is_described_by_its_setting():
     e = sl.gradient_explorer(**SMALL)
     assert tuple(e.controls) == CONTROLS
@@ -119,9 +150,21 @@ def test_each_control_is_described_by_its_setting():
 
 @pytest.mark.parametrize(
     "name, value",
-    [("depth", 13), ("depth", 1), ("width", 5), ("activation", "sigmoid"), ("activation", "relu"),
-     ("shortcut", "off"), ("init", "kaiming"), ("gain", 2.5), ("norm", "layernorm"),
-     ("batch", 1), ("seed", 42), ("diagnostic", "dW_norm"), ("diagnostic", "dh_norm")],
+    [
+        ("depth", 13),
+        ("depth", 1),
+        ("width", 5),
+        ("activation", "sigmoid"),
+        ("activation", "relu"),
+        ("shortcut", "off"),
+        ("init", "kaiming"),
+        ("gain", 2.5),
+        ("norm", "layernorm"),
+        ("batch", 1),
+        ("seed", 42),
+        ("diagnostic", "dW_norm"),
+        ("diagnostic", "dh_norm"),
+    ],
 )
 def test_setting_a_control_plots_an_independent_computation(name, value):
     e = sl.gradient_explorer(**SMALL)
@@ -135,15 +178,30 @@ def test_setting_a_control_plots_an_independent_computation(name, value):
     assert e.state == str(e.settings)
     assert shown_state(e) == e.state
     if name != "shortcut":  # the toggle only changes emphasis; the others change the numbers
-        assert any(len(before[k]) != len(plotted(e)[k]) or
-                   not np.allclose(before[k], plotted(e)[k], equal_nan=True) for k in before)
+        assert any(
+            len(before[k]) != len(plotted(e)[k])
+            or not np.allclose(before[k], plotted(e)[k], equal_nan=True)
+            for k in before
+        )
 
 
 def test_a_sequence_of_changes_keeps_matching_the_oracle():
     e = sl.gradient_explorer(**SMALL)
-    moves = [("depth", 40), ("activation", "tanh"), ("depth", 3), ("width", 30), ("seed", 5),
-             ("depth", 120), ("norm", "layernorm"), ("depth", 60), ("init", "xavier"),
-             ("width", 2), ("gain", 0.5), ("diagnostic", "dh_norm"), ("depth", 200)]
+    moves = [
+        ("depth", 40),
+        ("activation", "tanh"),
+        ("depth", 3),
+        ("width", 30),
+        ("seed", 5),
+        ("depth", 120),
+        ("norm", "layernorm"),
+        ("depth", 60),
+        ("init", "xavier"),
+        ("width", 2),
+        ("gain", 0.5),
+        ("diagnostic", "dh_norm"),
+        ("depth", 200),
+    ]
     for name, value in moves:
         e.controls[name].value = value
         assert_plot_shows(e, e.settings)
@@ -161,10 +219,18 @@ def test_overflow_and_underflow_are_plotted_as_gaps_not_numbers():
 
 # --- the state string ---------------------------------------------------------------------------
 
+
 def test_state_round_trips_into_a_new_explorer():
     e = sl.gradient_explorer(**SMALL)
-    for name, value in [("depth", 17), ("activation", "tanh"), ("init", "xavier"), ("gain", 1.5),
-                        ("seed", 9), ("diagnostic", "dh_norm"), ("shortcut", "off")]:
+    for name, value in [
+        ("depth", 17),
+        ("activation", "tanh"),
+        ("init", "xavier"),
+        ("gain", 1.5),
+        ("seed", 9),
+        ("diagnostic", "dh_norm"),
+        ("shortcut", "off"),
+    ]:
         e.controls[name].value = value
     again = sl.gradient_explorer(e.state)
     assert again.settings == e.settings
@@ -180,8 +246,11 @@ def test_set_state_moves_the_controls_in_one_update():
     count = e.update_count
     e.set_state("depth=21 activation=relu seed=3")
     assert e.update_count == count + 1
-    assert (e.controls["depth"].value, e.controls["activation"].value,
-            e.controls["seed"].value) == (21, "relu", 3)
+    assert (
+        e.controls["depth"].value,
+        e.controls["activation"].value,
+        e.controls["seed"].value,
+    ) == (21, "relu", 3)
     assert e.controls["width"].value == SMALL["width"]  # left out: unchanged
     assert_plot_shows(e, e.settings)
 
@@ -189,8 +258,12 @@ def test_set_state_moves_the_controls_in_one_update():
 def test_typing_a_state_moves_the_controls():
     e = sl.gradient_explorer(**SMALL)
     type_state(e, "depth=9 width=7 norm=layernorm diagnostic=dW_norm")
-    assert (e.controls["depth"].value, e.controls["width"].value, e.controls["norm"].value,
-            e.controls["diagnostic"].value) == (9, 7, "layernorm", "dW_norm")
+    assert (
+        e.controls["depth"].value,
+        e.controls["width"].value,
+        e.controls["norm"].value,
+        e.controls["diagnostic"].value,
+    ) == (9, 7, "layernorm", "dW_norm")
     assert e.settings.depth == 9 and error_text(e) == ""
     assert_plot_shows(e, e.settings)
     assert shown_state(e) == e.state
@@ -201,8 +274,15 @@ def test_typing_a_state_moves_the_controls():
     assert e.settings.depth == 9
 
 
-@pytest.mark.parametrize("text, fragment", [("depth=foo", "depth=foo"), ("depht=3", "depht"),
-                                            ("activation=swish", "swish"), ("depth", "depth")])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("depth=foo", "depth=foo"),
+        ("depht=3", "depht"),
+        ("activation=swish", "swish"),
+        ("depth", "depth"),
+    ],
+)
 def test_a_malformed_state_shows_a_message_and_leaves_controls_usable(text, fragment):
     e = sl.gradient_explorer(**SMALL)
     settings, before = e.settings, plotted(e)
@@ -223,6 +303,20 @@ def test_a_malformed_state_shows_a_message_and_leaves_controls_usable(text, frag
         e.set_state(text)
 
 
+def test_a_state_beyond_the_slider_limits_is_reported_not_clamped():
+    # BUG (GradientExplorer.set_state): a state string is checked against the hard limits only;
+    # the IntSlider then silently clamps depth=150 to its max of 100, so a learner who pastes a
+    # state from a slide into an explorer made with limits={"depth": (1, 100)} looks at depth
+    # 100 with no word about it (and the input box is cleared as if all went well).
+    # Fix: in set_state, before moving any control, compare each value with the control's
+    # min/max and raise ValueError("depth=150 lies outside this explorer's range 1..100").
+    e = sl.gradient_explorer(depth=50, width=12, batch=4, limits={"depth": (1, 100)})
+    type_state(e, "depth=150")
+    assert e.settings.depth == 150 or "150" in error_text(e), (
+        f"depth {e.settings.depth}, errors {error_text(e)!r}"
+    )
+
+
 def test_an_impossible_combination_shows_a_message_not_an_exception():
     e = sl.gradient_explorer(**SMALL)
     e.controls["norm"].value = "layernorm"
@@ -236,11 +330,21 @@ def test_an_impossible_combination_shows_a_message_not_an_exception():
 
 # --- construction -------------------------------------------------------------------------------
 
+
 def test_keyword_arguments_set_start_values_and_limits():
-    e = sl.gradient_explorer("depth=50 activation=sigmoid", depth=12, width=10, seed=4,
-                             limits={"depth": (1, 100), "width": (2, 40)})
+    e = sl.gradient_explorer(
+        "depth=50 activation=sigmoid",
+        depth=12,
+        width=10,
+        seed=4,
+        limits={"depth": (1, 100), "width": (2, 40)},
+    )
     assert (e.settings.depth, e.settings.activation, e.settings.width, e.settings.seed) == (
-        12, "sigmoid", 10, 4)  # keyword arguments win over the state string
+        12,
+        "sigmoid",
+        10,
+        4,
+    )  # keyword arguments win over the state string
     assert (e.controls["depth"].min, e.controls["depth"].max) == (1, 100)
     assert (e.controls["width"].min, e.controls["width"].max) == (2, 40)
     assert (e.controls["batch"].min, e.controls["batch"].max) == (1, 256)  # untouched default
@@ -285,6 +389,7 @@ def test_controls_shows_only_those_named():
 
 # --- one figure, updated in place ---------------------------------------------------------------
 
+
 def test_a_hundred_changes_leave_exactly_one_figure():
     gc.collect()
     before = {id(o) for o in gc.get_objects() if type(o) is Figure}
@@ -294,8 +399,11 @@ def test_a_hundred_changes_leave_exactly_one_figure():
     rng = np.random.default_rng(0)
     for i in range(100):
         name = ("depth", "activation", "seed")[i % 3]
-        options = {"depth": range(1, 60), "activation": ["gelu", "tanh", "sigmoid"],
-                   "seed": range(100)}[name]
+        options = {
+            "depth": range(1, 60),
+            "activation": ["gelu", "tanh", "sigmoid"],
+            "seed": range(100),
+        }[name]
         new_value = e.controls[name].value
         while new_value == e.controls[name].value:  # a change, so that it triggers an update
             new_value = options[int(rng.integers(len(options)))]
@@ -306,6 +414,21 @@ def test_a_hundred_changes_leave_exactly_one_figure():
     assert new == [e.figure]
     assert plt.get_fignums() == fignums
     assert_plot_shows(e, e.settings)
+
+
+@pytest.mark.parametrize("activation", ["gelu", "relu", "tanh", "sigmoid"])
+def test_a_depth_drag_mostly_blits_and_the_axes_depend_on_the_depth_alone(activation):
+    # Each change of the limits is a full redraw (several times a blit's cost), so a drag across
+    # 40 depths must keep the axes on most steps. Counted, not timed. And the axes are a
+    # function of the settings alone: the same depth on the way back gives the same axes.
+    e = sl.gradient_explorer(depth=30, width=64, activation=activation)
+    limits, changes, seen = e.plot.limits, 0, {}
+    for depth in [*range(31, 71), *range(69, 29, -1)]:
+        e.controls["depth"].value = depth
+        changes += e.plot.limits != limits
+        limits = seen.setdefault(depth, e.plot.limits)
+        assert e.plot.limits == limits, f"depth {depth} drew other axes on the way back"
+    assert changes <= 0.3 * 80, f"the axes changed on {changes} of 80 steps"
 
 
 def test_changes_inside_a_running_loop_coalesce_into_one_refresh():
@@ -331,6 +454,7 @@ def test_changes_inside_a_running_loop_coalesce_into_one_refresh():
 
 # --- what the learner reads and sees ------------------------------------------------------------
 
+
 def readout_lines(e):
     text = re.sub(r"<[^>]+>", "", e.readout.value.replace("<br>", "\n"))
     return {line.split(":")[0]: line for line in text.splitlines() if ":" in line}
@@ -354,8 +478,9 @@ def test_readout_claim_sigmoid_depth_50_gradient_flow(seed):
     # Claim, read at each layer's output (||dL/dh||): plain vanishing, shortcut healthy.
     # The plain model's ||dL/dh_1|| is ~4e-33: a float32 norm would underflow to 0 and the
     # readout would say "dead" (it did, before probes._norms moved to float64).
-    e = sl.gradient_explorer(depth=50, activation="sigmoid", init="xavier",
-                             diagnostic="dh_norm", seed=seed)
+    e = sl.gradient_explorer(
+        depth=50, activation="sigmoid", init="xavier", diagnostic="dh_norm", seed=seed
+    )
     lines = readout_lines(e)
     assert lines["shortcut"].startswith("shortcut: healthy"), lines["shortcut"]
     assert lines["plain"].startswith("plain: vanishing"), lines["plain"]
@@ -392,12 +517,11 @@ def coloured_pixels(figure):
 
 
 def test_a_full_canvas_draw_keeps_the_lines():
-    # BUG (GradientPlot.redraw leaves the data artists animated; see
-    # tests/test_plotting.py::test_a_full_canvas_draw_after_redraw_still_shows_the_data):
-    # ipympl's canvas.draw(), which runs when the browser initialises, resizes or refreshes
-    # the view, renders the axes without the two lines; only the legend's samples stay coloured.
-    # (Not an exact pixel match: a normal draw puts the band under the grid and the spines over
-    # the lines, the blit the other way round, ~1000 pixels at this size.)
+    # ipympl's canvas.draw() runs when the browser initialises, resizes or refreshes the view.
+    # It used to render the axes without the two (animated) lines, leaving only the legend's
+    # samples coloured; see tests/test_plotting.py::
+    # test_a_full_canvas_draw_after_redraw_still_shows_the_data. Compared by coloured pixels,
+    # not exactly, so that drawing order details (band under or over the grid) may differ.
     e = sl.gradient_explorer(**SMALL)
     blitted = coloured_pixels(e.figure)
     e.figure.canvas.draw()

@@ -1,4 +1,4 @@
-"""plot_gradients and GradientPlot under Agg: the returned Figure shows exactly the data it was given.
+"""plot_gradients and GradientPlot under Agg: the Figure shows exactly the data it was given.
 
 Lines are read back from the Figure's artists; values a log axis cannot show must appear as edge
 markers in display space; a blitted redraw is compared pixel for pixel with a full draw.
@@ -21,12 +21,16 @@ import shortcut_lib as sl  # noqa: E402
 from shortcut_lib import GradientPlot, plot_gradients  # noqa: E402
 
 PLAIN, SHORTCUT = "#d55e00", "#0072b2"  # Okabe-Ito vermillion and blue
-YLABELS = {"weight_grad_mean": "mean |dL/dW|", "weight_grad_norm": "||dL/dW||",
-           "output_grad_norm": "||dL/dh||"}
+YLABELS = {
+    "weight_grad_mean": "mean |dL/dW|",
+    "weight_grad_norm": "||dL/dW||",
+    "output_grad_norm": "||dL/dh||",
+}
 EDGE_SYMBOLS = {"zero": "v", "inf": "^", "nan": "x"}
 
 
 # --- reading a Figure back ----------------------------------------------------------------------
+
 
 def data_line(fig, label):
     (line,) = [ln for ln in fig.axes[0].lines if ln.get_label() == label]
@@ -37,8 +41,14 @@ def edge_points(fig, label, kind):
     """(x in data, y as a fraction of the axes height) of the ``kind`` markers of one series."""
     ax = fig.axes[0]
     color = to_hex(data_line(fig, label).get_color())
-    found = [ln for ln in ax.lines if ln.get_label() != label and ln.get_linestyle() == "None"
-             and ln.get_marker() == EDGE_SYMBOLS[kind] and to_hex(ln.get_color()) == color]
+    found = [
+        ln
+        for ln in ax.lines
+        if ln.get_label() != label
+        and ln.get_linestyle() == "None"
+        and ln.get_marker() == EDGE_SYMBOLS[kind]
+        and to_hex(ln.get_color()) == color
+    ]
     assert len(found) == 1, f"expected one {kind} marker artist for {label}, got {len(found)}"
     (line,) = found
     xy = np.column_stack([line.get_xdata(), line.get_ydata()]).astype(float)
@@ -67,10 +77,12 @@ def pixels(fig):
 def assert_same_pixels(a, b, what):
     differ = (a != b).any(axis=2)
     assert a.shape == b.shape and not differ.any(), (
-        f"{what}: {differ.sum()} pixels differ, e.g. at (row, col) {np.argwhere(differ)[:3]}")
+        f"{what}: {differ.sum()} pixels differ, e.g. at (row, col) {np.argwhere(differ)[:3]}"
+    )
 
 
 # --- the data -----------------------------------------------------------------------------------
+
 
 def test_returns_a_figure_whose_lines_hold_the_values():
     rng = np.random.default_rng(0)
@@ -97,11 +109,15 @@ def test_zero_nan_and_inf_become_edge_markers_and_are_counted():
         y = np.asarray(values)
         positive = np.isfinite(y) & (y > 0)
         # The line has gaps, never a fake value, where the log axis cannot go.
-        np.testing.assert_array_equal(data_line(fig, label).get_ydata(),
-                                      np.where(positive, y, np.nan))
+        np.testing.assert_array_equal(
+            data_line(fig, label).get_ydata(), np.where(positive, y, np.nan)
+        )
         layers = np.arange(1, len(y) + 1)
-        expected = {"zero": layers[y == 0], "inf": layers[np.isposinf(y)],
-                    "nan": layers[np.isnan(y)]}
+        expected = {
+            "zero": layers[y == 0],
+            "inf": layers[np.isposinf(y)],
+            "nan": layers[np.isnan(y)],
+        }
         shown = 0
         for kind, where in expected.items():
             x, frac = edge_points(fig, label, kind)
@@ -126,8 +142,11 @@ def test_markers_of_two_series_at_the_same_layer_stay_apart():
     assert len(a) == len(b) == 1 and a[0] != b[0]
 
 
-@pytest.mark.parametrize("values", [[math.nan] * 5, [0.0] * 5, [math.inf] * 5, []],
-                         ids=["nan-only", "all-zero", "all-inf", "empty"])
+@pytest.mark.parametrize(
+    "values",
+    [[math.nan] * 5, [0.0] * 5, [math.inf] * 5, []],
+    ids=["nan-only", "all-zero", "all-inf", "empty"],
+)
 def test_series_without_a_drawable_value_do_not_crash(values):
     fig = plot_gradients({"plain": values, "shortcut": values})
     FigureCanvasAgg(fig).draw()  # renders without error
@@ -151,13 +170,15 @@ def test_a_gradient_profile_is_read_by_each_diagnostic():
     for diagnostic, ylabel in YLABELS.items():
         fig = plot_gradients(profiles, diagnostic=diagnostic)
         for label, profile in profiles.items():
-            np.testing.assert_array_equal(data_line(fig, label).get_ydata(),
-                                          getattr(profile, diagnostic))
+            np.testing.assert_array_equal(
+                data_line(fig, label).get_ydata(), getattr(profile, diagnostic)
+            )
         assert ylabel in fig.axes[0].get_ylabel()
     # Profiles and plain lists mix.
     fig = plot_gradients({"plain": profiles["plain"], "shortcut": [1e-3] * 6})
-    np.testing.assert_array_equal(data_line(fig, "plain").get_ydata(),
-                                  profiles["plain"].weight_grad_mean)
+    np.testing.assert_array_equal(
+        data_line(fig, "plain").get_ydata(), profiles["plain"].weight_grad_mean
+    )
 
 
 def test_title_and_band():
@@ -195,9 +216,11 @@ def test_unknown_diagnostic_is_named_with_the_valid_ones():
 
 
 def test_models_keep_their_okabe_ito_colours():
-    for series in ({"plain": [1e-3], "shortcut": [1e-2]},
-                   {"shortcut": [1e-2], "plain": [1e-3]},
-                   {"shortcut": [1e-2], "plain": [1e-3], "other": [1e-4]}):
+    for series in (
+        {"plain": [1e-3], "shortcut": [1e-2]},
+        {"shortcut": [1e-2], "plain": [1e-3]},
+        {"shortcut": [1e-2], "plain": [1e-3], "other": [1e-4]},
+    ):
         fig = plot_gradients(series)
         assert to_hex(data_line(fig, "plain").get_color()) == PLAIN
         assert to_hex(data_line(fig, "shortcut").get_color()) == SHORTCUT
@@ -214,9 +237,11 @@ def test_other_series_never_borrow_a_model_colour():
     # cannot be told apart. Fix: cycle other series through the colours the models do not use,
     # e.g. OTHERS = [c for c in CYCLE if c not in MODEL_COLORS.values()];
     # MODEL_COLORS.get(label, OTHERS[index % len(OTHERS)]).
-    for series in ({"baseline": [1e-4], "plain": [1e-3]},
-                   {"a": [1e-4], "b": [1e-3], "shortcut": [1e-2], "plain": [1e-3]},
-                   {f"s{i}": [1e-3] for i in range(8)} | {"plain": [1e-3]}):
+    for series in (
+        {"baseline": [1e-4], "plain": [1e-3]},
+        {"a": [1e-4], "b": [1e-3], "shortcut": [1e-2], "plain": [1e-3]},
+        {f"s{i}": [1e-3] for i in range(8)} | {"plain": [1e-3]},
+    ):
         fig = plot_gradients(series)
         colours = {label: to_hex(data_line(fig, label).get_color()) for label in series}
         for label, colour in colours.items():
@@ -231,6 +256,7 @@ def test_the_legend_names_both_models():
 
 
 # --- GradientPlot: updates in place -------------------------------------------------------------
+
 
 def test_update_reports_when_the_limits_must_change():
     plot = GradientPlot(figure=agg_figure())
@@ -252,12 +278,41 @@ def test_update_reports_when_the_limits_must_change():
     assert plot.update({"plain": np.logspace(-3, -1, 12)}) is True
 
 
+def test_a_live_plot_keeps_its_limits_while_a_drag_stays_in_one_grid_cell():
+    # Claim behind update()'s return value: data that change by a layer or two, back and forth
+    # (a slider nudged between depths), keep the axes of a live plot, so every step is blitted.
+    plot = GradientPlot(figure=agg_figure(), decade_step=5)
+    plot.update({"plain": np.logspace(-7.2, -0.6, 10)})
+    steps = [np.logspace(-7.2 + d, -0.6 - d, 10) for d in [0.3, 0.6, 0.0] * 4]
+    changes = [plot.update({"plain": y}) for y in steps]
+    assert not any(changes)
+    assert plot.limits[1] == (1e-10, 1e0)
+
+
+def test_limits_depend_on_the_data_alone_so_going_back_gives_the_first_picture():
+    # The y limits sit on a fixed grid of decades, with no memory of earlier data: returning to
+    # the first data after any detour gives the first axes (the browser test relies on it).
+    first = np.logspace(-5.6, -0.2, 9)
+    for step in (1, 5):
+        plot = GradientPlot(figure=agg_figure(), decade_step=step)
+        plot.update({"plain": first})
+        limits = plot.limits
+        for detour in (np.logspace(-40, 3, 20), np.logspace(-2, -1, 3), np.append(first, 3.0)):
+            plot.update({"plain": detour})
+        plot.update({"plain": first})
+        assert plot.limits == limits
+        low, high = limits[1]
+        assert low <= first.min() and first.max() <= high
+        assert round(math.log10(low)) % step == 0 and round(math.log10(high)) % step == 0
+
+
 def test_update_emphasis_and_hidden():
     plot = GradientPlot(figure=agg_figure())
     plot.update({"plain": [1e-3, 0.0], "shortcut": [1e-2, 1e-2]}, emphasis="shortcut")
     assert plot.lines["shortcut"].get_alpha() > plot.lines["plain"].get_alpha()
-    plot.update({"plain": [1e-3, 0.0], "shortcut": [1e-2, 1e-2]}, emphasis="plain",
-                hidden=("shortcut",))
+    plot.update(
+        {"plain": [1e-3, 0.0], "shortcut": [1e-2, 1e-2]}, emphasis="plain", hidden=("shortcut",)
+    )
     assert plot.lines["plain"].get_alpha() > plot.lines["shortcut"].get_alpha()
     assert len(plot.lines["shortcut"].get_ydata()) == 0
     assert len(plot.lines["plain"].get_ydata()) == 2
@@ -285,7 +340,9 @@ def test_blitted_redraw_has_the_pixels_of_a_full_draw():
     # Same pixels as a fresh static figure of the same data at the same size and dpi ...
     fresh = plot_gradients(second, figure=agg_figure())
     assert (fresh.axes[0].get_xlim(), fresh.axes[0].get_ylim()) == (
-        plot.ax.get_xlim(), plot.ax.get_ylim())  # precondition: same limits
+        plot.ax.get_xlim(),
+        plot.ax.get_ylim(),
+    )  # precondition: same limits
     fresh.canvas.draw()
     assert_same_pixels(blitted, pixels(fresh), "blit against a fresh plot_gradients")
     # ... and as a full redraw of the same plot.
@@ -299,8 +356,12 @@ def test_blitted_redraw_with_bottom_markers_and_band_matches_a_full_redraw():
     plot = GradientPlot(figure=agg_figure())
     plot.update({"plain": y, "shortcut": y[::-1]}, band=(1e-3, 1e-1), emphasis="plain")
     plot.redraw(full=True)
-    assert plot.update({"plain": y * 0.8, "shortcut": y[::-1] * 1.1}, band=(2e-3, 1e-1),
-                       emphasis="shortcut") is False
+    assert (
+        plot.update(
+            {"plain": y * 0.8, "shortcut": y[::-1] * 1.1}, band=(2e-3, 1e-1), emphasis="shortcut"
+        )
+        is False
+    )
     plot.redraw(full=False)
     blitted = pixels(plot.figure)
     plot.redraw(full=True)
@@ -308,14 +369,10 @@ def test_blitted_redraw_with_bottom_markers_and_band_matches_a_full_redraw():
 
 
 def test_a_full_canvas_draw_after_redraw_still_shows_the_data():
-    # BUG (GradientPlot.redraw): the data artists are left with animated=True, and a normal
-    # canvas draw skips animated artists. ipympl does a normal draw whenever the browser asks
-    # (view initialised, resize, refresh, a second view of the widget), so the explorer then
-    # shows empty axes until the next slider move. Fix: set animated back to False right after
-    # copy_from_bbox (draw_artist draws them either way), e.g.
-    #     for a in changing: a.set_animated(True)
-    #     FigureCanvasAgg.draw(canvas); self._background = canvas.copy_from_bbox(...)
-    #     for a in changing: a.set_animated(False)
+    # ipympl does a normal canvas draw whenever the browser asks (view initialised, resize,
+    # refresh, a second view of the widget); the data artists are animated (left out of the
+    # cached background), so without care that draw shows empty axes until the next slider
+    # move. Found failing; GradientPlot now draws its data on every draw_event.
     plot = GradientPlot(figure=agg_figure())
     plot.update({"plain": np.logspace(-4, -1, 12), "shortcut": np.full(12, 1e-2)})
     plot.redraw(full=True)
@@ -325,14 +382,15 @@ def test_a_full_canvas_draw_after_redraw_still_shows_the_data():
 
 
 def test_redraw_works_on_the_default_figure():
-    # BUG (GradientPlot.redraw): GradientPlot() makes a bare Figure whose canvas is a
-    # FigureCanvasBase; redraw() then takes the "full" branch and calls
-    # canvas.copy_from_bbox, which that canvas lacks: AttributeError. Fix: attach an Agg canvas
-    # in __init__ when the figure has none (FigureCanvasAgg(self.figure) if
-    # type(self.figure.canvas) is FigureCanvasBase), or in redraw fall back to canvas.draw()
-    # without caching a background when copy_from_bbox is missing.
+    # GradientPlot() makes a bare Figure whose canvas (FigureCanvasBase) cannot blit; redraw()
+    # used to raise AttributeError on copy_from_bbox. Found failing; now it attaches an Agg
+    # canvas. The result must be the picture of a full draw.
     plot = GradientPlot()
     plot.update({"plain": [1e-3, 1e-2], "shortcut": [1e-2, 1e-2]})
     plot.redraw(full=True)
     plot.update({"plain": [1.1e-3, 1e-2], "shortcut": [1e-2, 1.1e-2]})
     plot.redraw(full=False)
+    blitted = pixels(plot.figure)
+    plot.redraw(full=True)
+    assert_same_pixels(blitted, pixels(plot.figure), "default figure, blit against full")
+    assert len(np.unique(blitted.reshape(-1, 4), axis=0)) > 10  # something was drawn

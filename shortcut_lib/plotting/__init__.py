@@ -2,16 +2,17 @@
 
 from .activations import plot_activations
 from .gradients import GradientPlot, plot_gradients
+from .runs import plot_final_losses, plot_loss_curves
 from .spread import plot_spread
-from .training import TrainingPlot, plot_final_losses, plot_loss_curves, plot_training
+from .training import TrainingPlot, plot_training
 
 __all__ = [
     "GradientPlot",
-    "plot_activations",
-    "plot_gradients",
-    "plot_spread",
     "TrainingPlot",
+    "plot_activations",
     "plot_final_losses",
+    "plot_gradients",
     "plot_loss_curves",
+    "plot_spread",
     "plot_training",
 ]

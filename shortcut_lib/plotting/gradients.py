@@ -6,8 +6,8 @@ import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, NullLocator
@@ -41,6 +41,11 @@ class GradientPlot:
         ylabel: the y-axis label; the diagnostic's name.
         figure: draw into this figure (its canvas may be an ipympl widget); a new one if ``None``.
         title: an optional axes title.
+        show_note: write the count of such values under the axes. A live plot may show
+            ``notes`` elsewhere instead: text is the dearest thing to redraw.
+        decade_step: the y limits snap to multiples of this many decades. 1 fits static data
+            tightly; a live plot takes a coarser grid so its limits (and with them a full
+            redraw) change less often.
 
     Introduced in notebook 01 (live in notebook 03).
     """
@@ -52,7 +57,12 @@ class GradientPlot:
         ylabel: str = DIAGNOSTICS["weight_grad_mean"],
         figure: Figure | None = None,
         title: str | None = None,
+        show_note: bool = True,
+        decade_step: int = 1,
     ) -> None:
+        self.show_note = show_note
+        self.decade_step = decade_step
+        self.notes: list[str] = []
         self.figure = figure if figure is not None else Figure(figsize=(7, 3.6), dpi=100)
         self.ax = self.figure.add_subplot()
         ax = self.ax
@@ -70,21 +80,42 @@ class GradientPlot:
         self.edge_markers: dict[str, dict[str, Line2D]] = {}
         for i, label in enumerate(labels):
             color = series_color(label, i)
-            (self.lines[label],) = ax.plot([], [], color=color, lw=2, label=label,
-                                           marker=MODEL_MARKERS.get(label, "o"), markersize=5)
+            (self.lines[label],) = ax.plot(
+                [],
+                [],
+                color=color,
+                lw=2,
+                label=label,
+                marker=MODEL_MARKERS.get(label, "o"),
+                markersize=5,
+            )
             self.edge_markers[label] = {
-                kind: ax.plot([], [], ls="none", marker=marker, color=color, markersize=8,
-                              clip_on=False, transform=edge)[0]
+                kind: ax.plot(
+                    [],
+                    [],
+                    ls="none",
+                    marker=marker,
+                    color=color,
+                    markersize=8,
+                    clip_on=False,
+                    transform=edge,
+                )[0]
                 for kind, marker in _EDGE_SYMBOL.items()
             }
         if sum(len(label) for label in labels) <= 40:  # short labels: one row above the axes
-            self.legend = ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=len(labels),
-                                    frameon=False, borderaxespad=0.2)
+            self.legend = ax.legend(
+                loc="lower left",
+                bbox_to_anchor=(0, 1),
+                ncols=len(labels),
+                frameon=False,
+                borderaxespad=0.2,
+            )
         else:  # long labels: a box inside, wherever it hides the least (fine for static plots)
             self.legend = ax.legend(loc="best", fontsize=8, framealpha=0.85)
         # Below the axes, right of the x label: the note never hides data.
-        self.note = self.figure.text(0.99, 0.01, "", ha="right", va="bottom", fontsize=8,
-                                     color="0.2")
+        self.note = self.figure.text(
+            0.99, 0.01, "", ha="right", va="bottom", fontsize=8, color="0.2"
+        )
         self.limits: tuple[tuple[float, float], tuple[float, float]] | None = None
         self._background = None
         self._draw_cid: int | None = None
@@ -129,7 +160,7 @@ class GradientPlot:
     @property
     def _changing(self) -> list[Artist]:
         markers = (m for per_label in self.edge_markers.values() for m in per_label.values())
-        return [self.band, *self.lines.values(), *markers, self.note]
+        return [self.band, *self.lines.values(), *markers, *([self.note] if self.show_note else [])]
 
     def _draw_changing(self) -> None:
         for artist in self._changing:
@@ -164,8 +195,9 @@ class GradientPlot:
         values = {label: _as_array(v, diagnostic) for label, v in series.items()}
         unknown = set(values) - set(self.lines)
         if unknown:
-            raise ValueError(f"series has labels {sorted(unknown)}; this plot draws "
-                             f"{list(self.lines)}")
+            raise ValueError(
+                f"series has labels {sorted(unknown)}; this plot draws {list(self.lines)}"
+            )
         notes: list[str] = []
         for i, (label, line) in enumerate(self.lines.items()):
             y = values.get(label, np.empty(0))
@@ -176,15 +208,16 @@ class GradientPlot:
             line.set_linewidth(1.5 if faded else 2.5)
             for marker in self.edge_markers[label].values():
                 marker.set_alpha(0.35 if faded else 1.0)
+        self.notes = notes
         self.note.set_text("\n".join(notes))
-        self.note.set_visible(bool(notes))
+        self.note.set_visible(bool(notes) and self.show_note)
         if band is not None:
             low, high = band
             self.band.set_y(low)
             self.band.set_height(high - low)
         self.band.set_visible(band is not None)
         shown = [values[k] for k in values if k not in hidden]
-        return self._set_limits(shown, band)
+        return self._set_limits(shown)
 
     def _draw_series(self, label: str, y: np.ndarray, index: int) -> list[str]:
         x = np.arange(1, len(y) + 1)
@@ -193,8 +226,11 @@ class GradientPlot:
         # Gaps (NaN) where a value cannot be drawn, so the line does not bridge a dead layer.
         line.set_data(x, np.where(positive, y, np.nan))
         line.set_marker(MODEL_MARKERS.get(label, "o") if len(y) <= _MARKER_LIMIT else "None")
-        masks = {"zero": np.isfinite(y) & (y <= 0), "inf": np.isposinf(y),
-                 "nan": np.isnan(y) | np.isneginf(y)}
+        masks = {
+            "zero": np.isfinite(y) & (y <= 0),
+            "inf": np.isposinf(y),
+            "nan": np.isnan(y) | np.isneginf(y),
+        }
         counts = []
         for kind, mask in masks.items():
             edge_y = _EDGE_Y[kind] + index * _EDGE_STEP[kind]
@@ -203,13 +239,15 @@ class GradientPlot:
                 counts.append(f"{mask.sum()} {_EDGE_NAME[kind]} ({_EDGE_SYMBOL[kind]})")
         return [f"{label}, layers off the log scale: {', '.join(counts)}"] if counts else []
 
-    def _set_limits(self, shown: list[np.ndarray], band: tuple[float, float] | None) -> bool:
+    def _set_limits(self, shown: list[np.ndarray]) -> bool:
         depth = max((len(y) for y in shown), default=1)
         finite = [y[np.isfinite(y) & (y > 0)] for y in shown]
         finite = np.concatenate(finite) if finite else np.empty(0)
-        if band is not None:
-            finite = np.concatenate([finite, band])
-        ylim = _decade_range(finite.min(), finite.max()) if finite.size else _DEFAULT_LIMITS
+        ylim = (
+            _decade_range(finite.min(), finite.max(), self.decade_step)
+            if finite.size
+            else _DEFAULT_LIMITS
+        )
         limits = ((0.5, _roomy(depth) + 0.5), ylim)
         if limits == self.limits:
             return False
@@ -219,13 +257,13 @@ class GradientPlot:
         return True
 
 
-def _decade_range(low: float, high: float) -> tuple[float, float]:
-    # Limits on a grid of whole decades, coarser for wider data: a slider step rarely moves
-    # them (so the cached background stays valid), and the same data always gets the same axes.
-    span = math.log10(high / low)
-    step = 1 if span <= 6 else 5 if span <= 30 else 10
-    return (10.0 ** (step * math.floor((math.log10(low) - 0.05) / step)),
-            10.0 ** (step * math.ceil((math.log10(high) + 0.05) / step)))
+def _decade_range(low: float, high: float, step: int) -> tuple[float, float]:
+    # Limits on a fixed grid of `step` decades: the same data always gets the same axes, and
+    # with a coarse grid a slider step rarely moves them (the cached background stays valid).
+    return (
+        10.0 ** (step * math.floor((math.log10(low) - 0.05) / step)),
+        10.0 ** (step * math.ceil((math.log10(high) + 0.05) / step)),
+    )
 
 
 def _roomy(depth: int) -> int:

@@ -36,23 +36,32 @@ def plot_spread(
     Introduced in notebook 01.
     """
     if not isinstance(samples, Mapping) or not samples:
-        raise TypeError("samples must be a non-empty dict of {label: values}; got "
-                        f"{type(samples).__name__}")
-    figure = figure if figure is not None else Figure(figsize=(7, 0.9 + 0.7 * len(samples)),
-                                                      dpi=100)
+        raise TypeError(
+            f"samples must be a non-empty dict of {{label: values}}; got {type(samples).__name__}"
+        )
+    figure = (
+        figure if figure is not None else Figure(figsize=(7, 0.9 + 0.7 * len(samples)), dpi=100)
+    )
     ax = figure.add_subplot()
     jitter = np.random.default_rng(0)  # fixed: the same data always gives the same picture
     for row, (label, values) in enumerate(samples.items()):
         values = np.asarray(values, dtype=float)
         shown = values[np.isfinite(values) & (values > 0)]
         color = series_color(label, row)
-        ax.scatter(shown, row + jitter.uniform(-0.18, 0.18, shown.size), s=12, alpha=0.5,
-                   color=color, lw=0)
+        ax.scatter(
+            shown, row + jitter.uniform(-0.18, 0.18, shown.size), s=12, alpha=0.5, color=color, lw=0
+        )
         if shown.size:
             ax.plot([np.median(shown)] * 2, [row - 0.3, row + 0.3], color="black", lw=2)
         if shown.size < values.size:
-            ax.annotate(f"{values.size - shown.size} not shown (0, NaN or inf)", (1, row),
-                        xycoords=("axes fraction", "data"), ha="right", va="bottom", fontsize=8)
+            ax.annotate(
+                f"{values.size - shown.size} not shown (0, NaN or inf)",
+                (1, row),
+                xycoords=("axes fraction", "data"),
+                ha="right",
+                va="bottom",
+                fontsize=8,
+            )
     ax.set_xscale("log")
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_yticks(range(len(samples)), list(samples))

@@ -19,8 +19,9 @@ OKABE_ITO = {
 MODEL_COLORS = {"plain": OKABE_ITO["vermillion"], "shortcut": OKABE_ITO["blue"]}
 MODEL_MARKERS = {"plain": "o", "shortcut": "s"}
 
-# A series beyond the two models takes the next colour of this cycle.
-CYCLE = [OKABE_ITO[k] for k in ("vermillion", "blue", "green", "orange", "purple", "sky_blue")]
+# Any other series takes the next colour of this cycle, which leaves out the two models'
+# colours: a "baseline" next to "plain" must never be drawn in plain's vermillion.
+CYCLE = [OKABE_ITO[k] for k in ("green", "orange", "purple", "sky_blue", "black", "yellow")]
 
 
 def series_color(label: str, index: int) -> str:

@@ -15,9 +15,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from ..training import History
+from .runs import check_histories
 from .style import MODEL_MARKERS, OKABE_ITO, series_color
 
-__all__ = ["TrainingPlot", "plot_final_losses", "plot_loss_curves", "plot_training"]
+__all__ = ["TrainingPlot", "plot_training"]
 
 Histories = Mapping[str, History]
 
@@ -286,109 +287,10 @@ def plot_training(
 
     Introduced in notebook 04.
     """
-    _check_histories(histories)
+    check_histories(histories)
     plot = TrainingPlot(tuple(histories), figure=figure)
     plot.update(histories, step=step)
     return plot.figure
-
-
-def plot_loss_curves(
-    runs: Mapping[str, Histories], *, ncols: int = 3, figure: Figure | None = None
-) -> Figure:
-    """Loss curves of several runs, one panel per run, both models in each, one shared log axis.
-
-    Args:
-        runs: ``{label: histories}``, e.g. ``{"depth 5": sl.train(depth=5), ...}``.
-        ncols: panels per row.
-        figure: draw into this figure instead of a new one.
-
-    Returns:
-        The ``Figure``.
-
-    Introduced in notebook 04.
-    """
-    if not isinstance(runs, Mapping) or not runs:
-        raise TypeError(f"runs must be a non-empty dict of {{label: histories}}; got {runs!r}")
-    for histories in runs.values():
-        _check_histories(histories)
-    ncols = max(1, min(ncols, len(runs)))
-    nrows = math.ceil(len(runs) / ncols)
-    figure = figure if figure is not None else Figure(figsize=(3 * ncols, 2.4 * nrows), dpi=72)
-    axes = figure.subplots(nrows, ncols, sharey=True, squeeze=False).ravel()
-    for ax, (label, histories) in zip(axes, runs.items(), strict=False):
-        for i, (model, h) in enumerate(histories.items()):
-            ax.plot(
-                np.arange(1, h.steps + 1), h.loss, color=series_color(model, i), lw=1.2, label=model
-            )
-        ax.set_title(label, fontsize=10)
-        ax.set(yscale="log", xlabel="step")
-        ax.grid(True, alpha=0.3)
-    for ax in axes[len(runs) :]:
-        ax.set_visible(False)
-    axes[0].set_ylabel("training loss (log)")
-    axes[0].legend(fontsize=8, frameon=False)
-    figure.set_layout_engine("constrained")
-    return figure
-
-
-def plot_final_losses(
-    runs: Mapping[str, Histories],
-    *,
-    reference: tuple[float, str] | None = None,
-    figure: Figure | None = None,
-) -> Figure:
-    """Each run's final loss (mean of its last tenth of steps), plain and shortcut, on one axis.
-
-    Args:
-        runs: ``{label: histories}``, e.g. one entry per seed.
-        reference: ``(value, label)`` drawn as a dashed line, e.g. ``(math.log(2), "chance")``.
-        figure: draw into this figure instead of a new one.
-
-    Returns:
-        The ``Figure``: final loss (a linear axis from 0) with one column per run.
-
-    Introduced in notebook 04.
-    """
-    if not isinstance(runs, Mapping) or not runs:
-        raise TypeError(f"runs must be a non-empty dict of {{label: histories}}; got {runs!r}")
-    figure = figure if figure is not None else Figure(figsize=(1.2 + 0.9 * len(runs), 3), dpi=80)
-    ax = figure.add_subplot()
-    x = np.arange(len(runs))
-    models = list(dict.fromkeys(m for h in runs.values() for m in _check_histories(h)))
-    for i, model in enumerate(models):
-        y = [h[model].final_loss if model in h else np.nan for h in runs.values()]
-        ax.plot(
-            x,
-            y,
-            ls="none",
-            marker=MODEL_MARKERS.get(model, "o"),
-            markersize=8,
-            color=series_color(model, i),
-            label=model,
-        )
-    if reference is not None:
-        ax.axhline(reference[0], color="0.4", ls="--", lw=1, label=reference[1])
-    ax.set_xticks(x, list(runs))
-    ax.set_xlim(-0.6, len(runs) - 0.4)
-    ax.set_ylim(0, None)
-    ax.set_ylabel("final loss")
-    ax.grid(True, axis="y", alpha=0.3)
-    ax.legend(fontsize=8, frameon=False, loc="best")
-    figure.set_layout_engine("constrained")
-    return figure
-
-
-def _check_histories(histories: object) -> list[str]:
-    if (
-        not isinstance(histories, Mapping)
-        or not histories
-        or not all(isinstance(h, History) for h in histories.values())
-    ):
-        raise TypeError(
-            "histories must be a non-empty dict of {model: History}, as sl.train returns; got "
-            f"{type(histories).__name__}"
-        )
-    return list(histories)
 
 
 def _rows(values: list[list[float]], n: int, layers: int) -> np.ndarray:

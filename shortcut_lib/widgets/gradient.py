@@ -33,8 +33,11 @@ from ..probes import DIAGNOSTICS
 __all__ = ["GradientExplorer", "gradient_explorer"]
 
 CONTROL_NAMES = tuple(f.name for f in ExplorerSettings.__dataclass_fields__.values())
-_SLIDER = {"continuous_update": True, "style": {"description_width": "70px"},
-           "layout": W.Layout(width="300px")}
+_SLIDER = {
+    "continuous_update": True,
+    "style": {"description_width": "70px"},
+    "layout": W.Layout(width="300px"),
+}
 _CHOICE = {"style": {"description_width": "70px"}, "layout": W.Layout(width="300px")}
 _COALESCE_SECONDS = 0.005  # let queued slider messages land before one update uses the latest
 
@@ -44,14 +47,25 @@ def _make_control(name: str, value: object, limits: tuple[float, float]) -> W.Va
     if name in ("depth", "width", "batch"):
         return W.IntSlider(value=value, min=low, max=high, description=name, **_SLIDER)
     if name == "gain":
-        return W.FloatSlider(value=value, min=low, max=high, step=0.05, description=name,
-                             readout_format=".2f", **_SLIDER)
+        return W.FloatSlider(
+            value=value,
+            min=low,
+            max=high,
+            step=0.05,
+            description=name,
+            readout_format=".2f",
+            **_SLIDER,
+        )
     if name == "seed":
         return W.BoundedIntText(value=value, min=low, max=high, description=name, **_CHOICE)
     if name == "shortcut":
-        return W.ToggleButtons(value=value, options=["off", "on"], description=name,
-                               tooltips=["emphasise the plain model", "emphasise the shortcut"],
-                               style={"description_width": "70px", "button_width": "60px"})
+        return W.ToggleButtons(
+            value=value,
+            options=["off", "on"],
+            description=name,
+            tooltips=["emphasise the plain model", "emphasise the shortcut"],
+            style={"description_width": "70px", "button_width": "60px"},
+        )
     options = {
         "activation": list(ACTIVATIONS),
         "init": list(INITS),
@@ -70,20 +84,31 @@ class GradientExplorer(W.VBox):
     Errors show in ``errors`` and leave the controls usable.
     """
 
-    def __init__(self, settings: ExplorerSettings, shown: Iterable[str],
-                 limits: Mapping[str, tuple[float, float]]) -> None:
+    def __init__(
+        self,
+        settings: ExplorerSettings,
+        shown: Iterable[str],
+        limits: Mapping[str, tuple[float, float]],
+    ) -> None:
         self.settings = settings
-        self.controls = {name: _make_control(name, getattr(settings, name), limits[name])
-                         for name in CONTROL_NAMES}
-        self.compare = W.Checkbox(value=True, description="show the other model faded",
-                                  indent=False)
+        self.controls = {
+            name: _make_control(name, getattr(settings, name), limits[name])
+            for name in CONTROL_NAMES
+        }
+        self.compare = W.Checkbox(
+            value=True, description="show the other model faded", indent=False
+        )
         # The state is shown read-only and typed into a separate box: a single two-way text
         # field would race with the slider updates and could echo a stale state back.
         self.state_line = W.HTML()
-        self.state_input = W.Text(value="", description="load state",
-                                  placeholder="paste a state string, press Enter",
-                                  continuous_update=False, layout=W.Layout(width="100%"),
-                                  style={"description_width": "70px"})
+        self.state_input = W.Text(
+            value="",
+            description="load state",
+            placeholder="paste a state string, press Enter",
+            continuous_update=False,
+            layout=W.Layout(width="100%"),
+            style={"description_width": "70px"},
+        )
         self.readout = W.HTML()
         self.errors = W.Output()
         self.update_count = 0
@@ -97,12 +122,24 @@ class GradientExplorer(W.VBox):
         canvas.header_visible = canvas.footer_visible = canvas.resizable = False
         canvas.toolbar_visible = False
         canvas.syncing_data_url = False  # no PNG copy per frame for a widget state never saved
-        self.plot = GradientPlot(("plain", "shortcut"), figure=figure)
+        # The note on values off the log scale goes into the readout, not the figure.
+        self.plot = GradientPlot(
+            ("plain", "shortcut"), figure=figure, show_note=False, decade_step=5
+        )
 
         shown = [self.controls[name] for name in shown]
         columns = [W.VBox(shown[i::2]) for i in range(2)] if len(shown) > 3 else [W.VBox(shown)]
-        super().__init__([W.HBox(columns), self.compare, self.state_line, self.state_input,
-                          self.readout, canvas, self.errors])
+        super().__init__(
+            [
+                W.HBox(columns),
+                self.compare,
+                self.state_line,
+                self.state_input,
+                self.readout,
+                canvas,
+                self.errors,
+            ]
+        )
         for control in [*self.controls.values(), self.compare]:
             control.observe(self._on_change, names="value")
         self.state_input.observe(self._on_state_input, names="value")
@@ -122,8 +159,19 @@ class GradientExplorer(W.VBox):
         return format_settings({name: c.value for name, c in self.controls.items()})
 
     def set_state(self, text: str) -> None:
-        """Move the controls to the settings a state string gives (fields left out stay)."""
+        """Move the controls to the settings a state string gives (fields left out stay).
+
+        Raises:
+            ValueError: the string cannot be read, or asks for a value outside a slider's range.
+        """
         settings = parse_settings(text, base=self.settings)
+        for name, control in self.controls.items():
+            value, low, high = getattr(settings, name), getattr(control, "min", None), None
+            high = getattr(control, "max", None)
+            if low is not None and not low <= value <= high:
+                raise ValueError(
+                    f"{name}={value} is outside this explorer's {name} range, {low} to {high}"
+                )
         with self.hold_trait_notifications(), self._paused():
             for name, control in self.controls.items():
                 control.value = getattr(settings, name)
@@ -133,8 +181,7 @@ class GradientExplorer(W.VBox):
         """Recompute both models for the current controls and redraw; errors go to ``errors``."""
         self._pending = None
         try:
-            self.settings = ExplorerSettings(
-                **{name: c.value for name, c in self.controls.items()})
+            self.settings = ExplorerSettings(**{name: c.value for name, c in self.controls.items()})
             self._show(self._comparison.profiles(self.settings))
             self.errors.outputs = ()  # not clear_output(): outside a kernel that prints
         except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
@@ -147,13 +194,17 @@ class GradientExplorer(W.VBox):
         values = {label: p.diagnostic(s.diagnostic_name) for label, p in profiles.items()}
         hidden = () if self.compare.value else tuple(k for k in values if k != emphasis)
         self.plot.set_ylabel(DIAGNOSTICS[s.diagnostic_name])
-        full = self.plot.update(values, emphasis=emphasis, hidden=hidden,
-                                band=healthy_band(values[emphasis][-1]))
+        full = self.plot.update(
+            values, emphasis=emphasis, hidden=hidden, band=healthy_band(values[emphasis][-1])
+        )
         self.plot.redraw(full=full)
         self.state_line.value = f"<span style='color:#555'>state:</span> <code>{s}</code>"
         lines = [f"<b>{label}</b>: {describe_gradients(v)}" for label, v in values.items()]
-        lines.append(f"<span style='color:#555'>shaded: within {HEALTHY[1]:g}x of the "
-                     f"{emphasis} model's last layer, the healthy range</span>")
+        lines += self.plot.notes
+        lines.append(
+            f"<span style='color:#555'>shaded: within {HEALTHY[1]:g}x of the "
+            f"{emphasis} model's last layer, the healthy range</span>"
+        )
         self.readout.value = "<br>".join(lines)
 
     def _show_error(self, exc: Exception) -> None:
@@ -225,8 +276,10 @@ def gradient_explorer(
     """
     unknown = set(settings) - set(CONTROL_NAMES)
     if unknown:
-        raise TypeError(f"gradient_explorer() got unknown setting(s) {sorted(unknown)}; "
-                        f"known: {', '.join(CONTROL_NAMES)}")
+        raise TypeError(
+            f"gradient_explorer() got unknown setting(s) {sorted(unknown)}; "
+            f"known: {', '.join(CONTROL_NAMES)}"
+        )
     start = parse_settings(state) if state is not None else ExplorerSettings()
     start = start.replace(**settings)
     shown = list(CONTROL_NAMES) if controls is None else list(controls)
@@ -236,8 +289,9 @@ def gradient_explorer(
     return GradientExplorer(start, shown, _check_limits(limits or {}, start))
 
 
-def _check_limits(limits: Mapping[str, tuple[float, float]],
-                  start: ExplorerSettings) -> dict[str, tuple[float, float]]:
+def _check_limits(
+    limits: Mapping[str, tuple[float, float]], start: ExplorerSettings
+) -> dict[str, tuple[float, float]]:
     result = dict(LIMITS)
     for name, pair in limits.items():
         if name not in LIMITS:
@@ -245,8 +299,9 @@ def _check_limits(limits: Mapping[str, tuple[float, float]],
         low, high = pair
         hard_low, hard_high = LIMITS[name]
         if not hard_low <= low < high <= hard_high:
-            raise ValueError(f"limits[{name!r}] must satisfy {hard_low} <= low < high <= "
-                             f"{hard_high}; got {pair}")
+            raise ValueError(
+                f"limits[{name!r}] must satisfy {hard_low} <= low < high <= {hard_high}; got {pair}"
+            )
         value = getattr(start, name)
         if not low <= value <= high:
             raise ValueError(f"{name}={value} lies outside limits[{name!r}] = {pair}")
