@@ -13,6 +13,7 @@ import asyncio  # noqa: E402
 import contextlib  # noqa: E402
 import gc  # noqa: E402
 import re  # noqa: E402
+import types  # noqa: E402
 
 import ipywidgets as W  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
@@ -431,7 +432,11 @@ def test_a_depth_drag_mostly_blits_and_the_axes_depend_on_the_depth_alone(activa
     assert changes <= 0.3 * 80, f"the axes changed on {changes} of 80 steps"
 
 
-def test_changes_inside_a_running_loop_coalesce_into_one_refresh():
+def test_changes_in_a_kernel_coalesce_into_one_refresh(monkeypatch):
+    # A kernel, faked: IPython's shell with a kernel attached, and a running event loop.
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: types.SimpleNamespace(kernel=object()))
     e = sl.gradient_explorer(**SMALL)
 
     async def drag():
@@ -450,6 +455,20 @@ def test_changes_inside_a_running_loop_coalesce_into_one_refresh():
     asyncio.run(drag())
     assert e.settings.depth == 19 and e.settings.activation == "tanh"
     assert_plot_shows(e, e.settings)
+
+
+def test_outside_a_kernel_a_running_loop_does_not_defer_updates():
+    # Some libraries (Playwright's sync API, say) leave an event loop registered in the thread;
+    # outside a kernel nothing may be left waiting on it.
+    e = sl.gradient_explorer(**SMALL)
+
+    async def change():
+        count = e.update_count
+        e.controls["depth"].value = 12
+        assert e.update_count == count + 1
+        assert_plot_shows(e, e.settings)
+
+    asyncio.run(change())
 
 
 # --- what the learner reads and sees ------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import traceback
 from collections.abc import Iterable, Iterator, Mapping
 
@@ -218,13 +219,12 @@ class GradientExplorer(W.VBox):
     def _on_change(self, change: Mapping[str, object]) -> None:
         if self._muted:
             return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # no event loop (a plain script or a test): update at once
+        loop = _kernel_loop()
+        if loop is None:  # a plain script or a test: update at once
             self.refresh()
-            return
-        # In a kernel, coalesce: every queued change only lands here; one update uses the latest.
-        if self._pending is None:
+        elif self._pending is None:
+            # In a kernel, coalesce: each queued slider message only lands here, and one update
+            # a moment later draws the latest values instead of every stale one in turn.
             self._pending = loop.call_later(_COALESCE_SECONDS, self.refresh)
 
     def _on_state_input(self, change: Mapping[str, object]) -> None:
@@ -246,6 +246,17 @@ class GradientExplorer(W.VBox):
             yield
         finally:
             self._muted = False
+
+
+def _kernel_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop of the Jupyter kernel running this code, or None outside a kernel."""
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    if getattr(shell, "kernel", None) is None:
+        return None
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def gradient_explorer(

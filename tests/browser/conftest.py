@@ -37,7 +37,9 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an event loop registered as running in this thread
+# while it lives; it must be gone before the other tests run.
+@pytest.fixture(scope="package")
 def browser():
     missing = [f"{CHROMIUM} is missing"] if not Path(CHROMIUM).exists() else []
     try:
