@@ -5,7 +5,6 @@ that depth (``DeepNetwork([width] * (depth + 1), ...)``) and an input drawn the 
 against a hand-written forward/backward pass. Claims about wording use hand-chosen ratios.
 """
 
-import contextlib
 import dataclasses
 import math
 import random
@@ -13,26 +12,18 @@ import random
 import numpy as np
 import pytest
 import torch
+from oracles import fresh_input, fresh_profiles, one_thread
 
 import shortcut_lib as sl
 from shortcut_lib import ExplorerSettings, ShortcutComparison, describe_ratio, parse_settings
 
-LONG_NAMES = {
-    "dW_mean": "weight_grad_mean",
-    "dW_norm": "weight_grad_norm",
-    "dh_norm": "output_grad_norm",
-}
 SERIES = ("weight_grad_mean", "weight_grad_norm", "output_grad_norm")
 
 
 @pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # Small models: a second thread gains nothing and, on a busy machine, makes LayerNorm
-    # probes 10x slower (jupyter-tooling notes). Restored afterwards for other modules.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+def _one_thread():
+    with one_thread():
+        yield
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -57,41 +48,6 @@ def random_settings(rng, *, max_depth=200, max_width=256, max_batch=256, gain_di
         seed=rng.randint(0, 2**31 - 1),
         diagnostic=rng.choice(["dW_mean", "dW_norm", "dh_norm"]),
     )
-
-
-@contextlib.contextmanager
-def flushed_denormals():
-    """As ShortcutComparison documents: float32 subnormals (below 1.2e-38) flushed to zero while
-    it probes (many times faster where a gradient vanishes), PyTorch's default again after."""
-    torch.set_flush_denormal(True)
-    try:
-        yield
-    finally:
-        torch.set_flush_denormal(False)
-
-
-def fresh_input(s):
-    return torch.randn(s.batch, s.width, generator=torch.Generator().manual_seed(s.seed))
-
-
-def fresh_profiles(s):
-    """The documented meaning of a comparison: two fresh networks of exactly ``s.depth`` layers,
-    probed with subnormals flushed."""
-    x = fresh_input(s)
-    result = {}
-    for label, use_shortcut in (("plain", False), ("shortcut", True)):
-        network = sl.DeepNetwork(
-            [s.width] * (s.depth + 1),
-            s.activation,
-            use_shortcut,
-            seed=s.seed,
-            init=s.init,
-            gain=s.gain,
-            norm=s.norm,
-        )
-        with flushed_denormals():
-            result[label] = sl.gradient_profile(network, x)
-    return result
 
 
 def assert_same_profiles(got, expected, context):

@@ -10,7 +10,6 @@ import matplotlib
 matplotlib.use("Agg")
 
 import asyncio  # noqa: E402
-import contextlib  # noqa: E402
 import gc  # noqa: E402
 import re  # noqa: E402
 import types  # noqa: E402
@@ -19,8 +18,8 @@ import ipywidgets as W  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-import torch  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from oracles import LONG_NAMES, fresh_profiles, one_thread  # noqa: E402
 
 import shortcut_lib as sl  # noqa: E402
 
@@ -36,11 +35,6 @@ CONTROLS = (
     "seed",
     "diagnostic",
 )
-LONG_NAMES = {
-    "dW_mean": "weight_grad_mean",
-    "dW_norm": "weight_grad_norm",
-    "dh_norm": "output_grad_norm",
-}
 SMALL = dict(depth=8, width=12, batch=4)  # quick to probe
 
 # ipympl's Toolbar passes an argument traitlets no longer wants: not ours to fix.
@@ -50,22 +44,9 @@ pytestmark = pytest.mark.filterwarnings(
 
 
 @pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@contextlib.contextmanager
-def flushed_denormals():
-    """As ShortcutComparison documents: float32 subnormals (below 1.2e-38) flushed to zero while
-    it probes (many times faster where a gradient vanishes), PyTorch's default again after."""
-    torch.set_flush_denormal(True)
-    try:
+def _one_thread():
+    with one_thread():
         yield
-    finally:
-        torch.set_flush_denormal(False)
 
 
 # --- the oracle ---------------------------------------------------------------------------------
@@ -74,20 +55,9 @@ def flushed_denormals():
 def expected_lines(s):
     """What each line must hold for settings ``s``: fresh networks probed with subnormals flushed
     (as ShortcutComparison documents), NaN where 0, NaN or inf."""
-    x = torch.randn(s.batch, s.width, generator=torch.Generator().manual_seed(s.seed))
     result = {}
-    for label, use_shortcut in (("plain", False), ("shortcut", True)):
-        net = sl.DeepNetwork(
-            [s.width] * (s.depth + 1),
-            s.activation,
-            use_shortcut,
-            seed=s.seed,
-            init=s.init,
-            gain=s.gain,
-            norm=s.norm,
-        )
-        with flushed_denormals():
-            y = np.asarray(getattr(sl.gradient_profile(net, x), LONG_NAMES[s.diagnostic]))
+    for label, profile in fresh_profiles(s).items():
+        y = np.asarray(getattr(profile, LONG_NAMES[s.diagnostic]))
         result[label] = np.where(np.isfinite(y) & (y > 0), y, np.nan)
     return result
 
