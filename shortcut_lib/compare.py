@@ -255,11 +255,12 @@ class ShortcutComparison:
     def _network_for(self, s: ExplorerSettings) -> DeepNetwork:
         key = (s.width, s.activation, s.init, s.gain, s.norm, s.seed)
         if key != self._key or self._network.depth < s.depth:
-            # Room to grow: dragging the depth slider upwards should not rebuild on every step.
-            depth = min(
-                max(s.depth, 2 ** math.ceil(math.log2(max(s.depth, 32)))),
-                max(s.depth, LIMITS["depth"][1]),
-            )
+            # A new network is built at the depth asked for. Once the depth slider goes past it,
+            # the next one gets room (a power of two) so that dragging on does not rebuild at
+            # every step.
+            depth = s.depth
+            if key == self._key:
+                depth = min(2 ** math.ceil(math.log2(s.depth)), max(s.depth, LIMITS["depth"][1]))
             self._network = DeepNetwork(
                 [s.width] * (depth + 1),
                 s.activation,

@@ -26,6 +26,7 @@ _EDGE_STEP = {"zero": 0.04, "inf": -0.04, "nan": -0.04}
 _EDGE_SYMBOL = {"zero": "v", "inf": "^", "nan": "x"}
 _EDGE_NAME = {"zero": "exactly 0", "inf": "inf", "nan": "NaN"}
 _DEFAULT_LIMITS = (1e-8, 1e0)
+_BACKGROUNDS_KEPT = 16  # about 0.8 MB each at the explorer's size
 _MARKER_LIMIT = 40  # beyond this many layers, markers would only blur the line
 
 
@@ -118,6 +119,7 @@ class GradientPlot:
         )
         self.limits: tuple[tuple[float, float], tuple[float, float]] | None = None
         self._background = None
+        self._backgrounds: dict[tuple, object] = {}  # by _background_key(), newest last
         self._draw_cid: int | None = None
         # Fixed margins: a layout engine would re-measure every tick label on every draw.
         self.figure.subplots_adjust(left=0.12, right=0.97, bottom=0.19, top=0.88)
@@ -146,6 +148,9 @@ class GradientPlot:
                 artist.set_animated(True)  # left out of the cached background
             self._draw_cid = canvas.mpl_connect("draw_event", self._on_full_draw)
         if full or self._background is None:
+            # Limits seen before (a slider dragged back and forth) have their background kept.
+            self._background = self._backgrounds.get(self._background_key())
+        if self._background is None:
             # Render without sending (an ipympl canvas's own draw() would send a frame too);
             # the draw_event handler caches the background and draws the data on top.
             FigureCanvasAgg.draw(canvas)
@@ -166,11 +171,18 @@ class GradientPlot:
         for artist in self._changing:
             self.figure.draw_artist(artist)
 
+    def _background_key(self) -> tuple:
+        # Everything the static parts depend on: limits, y label and the canvas size.
+        return self.limits, self.ax.get_ylabel(), tuple(self.figure.bbox.bounds)
+
     def _on_full_draw(self, event: object) -> None:
         canvas = self.figure.canvas
         if canvas.is_saving():  # savefig draws animated artists itself
             return
         self._background = canvas.copy_from_bbox(self.figure.bbox)
+        self._backgrounds[self._background_key()] = self._background
+        while len(self._backgrounds) > _BACKGROUNDS_KEPT:  # oldest first: dicts keep order
+            del self._backgrounds[next(iter(self._backgrounds))]
         self._draw_changing()
 
     def update(
