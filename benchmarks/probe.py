@@ -70,7 +70,7 @@ def breakdown_steps(model: sl.DeepNetwork, x: torch.Tensor) -> dict[str, Callabl
     rows are comparable (uses private helpers: this is a benchmark, not an API)."""
     states = model.hidden_states(x)
     loss = F.mse_loss(states[-1], torch.zeros_like(states[-1]))
-    names, weights = probes._weight_matrices(model)
+    names, weights = probes.weight_matrices(model)
     grads = torch.autograd.grad(loss, weights + states, retain_graph=True)
     wg = list(grads[: len(weights)])
 
@@ -82,7 +82,7 @@ def breakdown_steps(model: sl.DeepNetwork, x: torch.Tensor) -> dict[str, Callabl
         "(a) bare forward+backward": lambda: bare_step(model, x),
         "(b) sl.gradient_profile": lambda: profile_step(model, x),
         "validate model and x": lambda: probes._check_model_and_input(model, x),
-        "_weight_matrices (named_parameters)": lambda: probes._weight_matrices(model),
+        "weight_matrices": lambda: probes.weight_matrices(model),
         "forward, no grad": forward_only,
         "autograd.grad wrt W and h": lambda: torch.autograd.grad(
             loss, weights + states, retain_graph=True

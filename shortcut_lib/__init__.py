@@ -15,7 +15,7 @@ from .compare import (
     parse_settings,
 )
 from .data import TASKS, Task, make_regression, make_spirals, make_task
-from .networks import INITS, NORMS, DeepNetwork
+from .networks import BRANCH_SCALES, INITS, NORMS, DeepNetwork
 from .plotting import (
     GradientPlot,
     TrainingPlot,
@@ -34,6 +34,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ACTIVATIONS",
+    "BRANCH_SCALES",
     "GELU",
     "INITS",
     "NORMS",

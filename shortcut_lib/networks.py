@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
 from collections.abc import Iterator, Sequence
 
@@ -12,10 +13,12 @@ from torch import nn
 from ._checks import as_batch, check_bool, check_choice, check_float, check_int, check_layer_sizes
 from .activations import make_activation
 
-__all__ = ["INITS", "NORMS", "DeepNetwork"]
+__all__ = ["BRANCH_SCALES", "INITS", "NORMS", "DeepNetwork"]
 
 INITS = ("default", "xavier", "kaiming")
 NORMS = ("none", "layernorm")
+# What multiplies each layer's output where a shortcut adds it back: h = h + scale * layer(h).
+BRANCH_SCALES = ("1", "1/sqrt(depth)")
 
 
 class DeepNetwork(nn.Module):
@@ -40,8 +43,15 @@ class DeepNetwork(nn.Module):
         gain: multiplies every weight matrix's scale (1 leaves the chosen init as it is).
         norm: ``"none"``, or ``"layernorm"`` for a LayerNorm before each layer's transform
             (pre-norm: ``h = h + layer(norm(h))``).
+        final_norm: a LayerNorm on the last layer's output, as GPT-2's ``ln_f`` after its
+            pre-norm stack: whatever size the stream grew to, the output is unit-scale.
+        branch_scale: ``"1"``, or ``"1/sqrt(depth)"`` to scale every shortcut branch,
+            ``h = h + layer(h) / sqrt(depth)``, so the sum of ``depth`` branches keeps the size
+            of one (the idea of GPT-2's scaled init of its residual projections). Plain layers
+            are left as they are, so plain and shortcut still share one set of weights.
 
-    Introduced in notebook 01 (init, gain and norm in notebook 03).
+    Introduced in notebook 01 (init, gain and norm in notebook 03; final_norm and branch_scale
+    in notebook 04).
     """
 
     def __init__(
@@ -54,6 +64,8 @@ class DeepNetwork(nn.Module):
         init: str = "default",
         gain: float = 1.0,
         norm: str = "none",
+        final_norm: bool = False,
+        branch_scale: str = "1",
     ) -> None:
         super().__init__()
         sizes = check_layer_sizes(layer_sizes)
@@ -64,9 +76,19 @@ class DeepNetwork(nn.Module):
         check_choice("init", init, INITS)
         gain = check_float("gain", gain, low=0.0)
         check_choice("norm", norm, NORMS)
+        check_bool("final_norm", final_norm)
+        check_choice("branch_scale", branch_scale, BRANCH_SCALES)
+        for name, on, width in (("norm", norm == "layernorm", min(sizes[:-1])),
+                                ("final_norm", final_norm, sizes[-1])):  # fmt: skip
+            if on and width < 2:
+                raise ValueError(
+                    f"{name} needs layers of width >= 2: LayerNorm over a single unit outputs "
+                    f"zeros, so no gradient could flow; got layer_sizes {sizes}"
+                )
         self.layer_sizes = sizes
         self.activation = activation
         self.init, self.gain, self.norm = init, gain, norm
+        self.final_norm, self.branch_scale = final_norm, branch_scale
 
         with _seeded(seed):
             layers = []
@@ -80,6 +102,8 @@ class DeepNetwork(nn.Module):
         # LayerNorm starts at weight 1, bias 0 and draws nothing from the RNG. Without norm the
         # list stays empty, so the model prints (and counts parameters) just like the book's.
         self.norms = nn.ModuleList(nn.LayerNorm(n) for n in sizes[:-1] if norm == "layernorm")
+        # None rather than an Identity when off: the model prints just like the book's.
+        self.final = nn.LayerNorm(sizes[-1]) if final_norm else None
 
     @property
     def depth(self) -> int:
@@ -98,44 +122,51 @@ class DeepNetwork(nn.Module):
         seed at that depth, at the cost of a few microseconds instead of a fresh build.
         """
         check_int("depth", depth, low=1, high=self.depth)
-        view = DeepNetwork.__new__(DeepNetwork)
-        nn.Module.__init__(view)
-        view.use_shortcut = self.use_shortcut
+        view = copy.copy(self)  # every setting as it is here, whatever __init__ stores
+        view._modules = dict(self._modules)  # its own table of submodules, holding the same ones
+        view.layers, view.norms = self.layers[:depth], self.norms[:depth]
         view.layer_sizes = self.layer_sizes[: depth + 1]
-        view.activation, view.init, view.gain, view.norm = (
-            self.activation,
-            self.init,
-            self.gain,
-            self.norm,
-        )
-        view.layers = self.layers[:depth]  # a new ModuleList holding the same modules
-        view.norms = self.norms[:depth]
+        if self.final is not None and view.layer_sizes[-1] != self.layer_sizes[-1]:
+            view.final = nn.LayerNorm(view.layer_sizes[-1])  # another width: a fresh one
         return view
+
+    def forward_states(self, x: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """Every layer's output ``h_1 .. h_depth`` (after its shortcut) and the network's output
+        (``h_depth``, or its final LayerNorm), for ``x`` of shape (batch, in_features)."""
+        x = self._check_input(x)
+        scale = 1 / math.sqrt(self.depth) if self.branch_scale == "1/sqrt(depth)" else 1.0
+        states = []
+        for i, layer in enumerate(self.layers):
+            out = layer(self.norms[i](x) if self.norms else x)
+            if self.use_shortcut and out.shape == x.shape:
+                x = x + out if scale == 1.0 else x + scale * out
+            else:
+                x = out
+            states.append(x)
+        return states, x if self.final is None else self.final(x)
 
     def hidden_states(self, x: torch.Tensor) -> list[torch.Tensor]:
         """Every layer's output ``h_1 .. h_depth`` (after its shortcut), for ``x`` of shape
         (batch, in_features)."""
-        states = []
-        for i, layer in enumerate(self.layers):
-            out = layer(self.norms[i](x) if self.norms else x)
-            x = x + out if self.use_shortcut and out.shape == x.shape else out
-            states.append(x)
-        return states
+        return self.forward_states(x)[0]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_states(x)[1]
+
+    def _check_input(self, x: object) -> torch.Tensor:
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"x must be a torch.Tensor; got {type(x).__name__}")
         weight = self.layers[0][0].weight
         if x.ndim == 0 or x.shape[-1] != self.in_features or x.dtype != weight.dtype:
             # Raises with a clear message for a wrong shape; converts ints and float64.
             x = as_batch("x", x, features=self.in_features).to(weight.dtype)
-        return self.hidden_states(x)[-1]
+        return x
 
     def extra_repr(self) -> str:
         return (
             f"layer_sizes={self.layer_sizes}, activation={self.activation!r}, "
             f"use_shortcut={self.use_shortcut}, init={self.init!r}, gain={self.gain:g}, "
-            f"norm={self.norm!r}"
+            f"norm={self.norm!r}, final_norm={self.final_norm}, branch_scale={self.branch_scale!r}"
         )
 
 

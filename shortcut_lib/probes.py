@@ -8,6 +8,8 @@ repeated and never disturbs a model that is being trained.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
@@ -19,32 +21,48 @@ from .networks import DeepNetwork
 
 __all__ = ["GradientProfile", "gradient_profile", "print_gradients", "weight_gradient_means"]
 
+# Each per-layer series of a GradientProfile, by attribute name, with the label plots give it.
 DIAGNOSTICS = {
     "weight_grad_mean": "mean |dL/dW|",
     "weight_grad_norm": "||dL/dW||",
     "output_grad_norm": "||dL/dh||",
+    "activation_rms": "RMS of h",
+    "activation_spread": "spread of h across inputs",
 }
 
 
 @dataclass(frozen=True)
 class GradientProfile:
-    """Per-layer gradient magnitudes from a single forward and backward pass.
+    """Per-layer measurements of a single forward and backward pass: backward and forward view.
+
+    A weight gradient is a product, ``dL/dW_l = delta_l h_{l-1}^T``: the backward signal at the
+    layer times the activations that enter it. So a profile holds both factors, not just the
+    product: ``output_grad_norm`` is the backward signal, ``activation_rms`` and
+    ``activation_spread`` the forward one.
 
     Attributes:
         names: each weight matrix's parameter name, in layer order (``layers.0.0.weight``, ...).
         weight_grad_mean: mean absolute gradient of each layer's weight matrix, mean |dL/dW|.
         weight_grad_norm: Frobenius norm of each layer's weight gradient, ||dL/dW||.
         output_grad_norm: norm of the gradient at each layer's output (after its shortcut),
-            ||dL/dh||, taken over the whole batch.
+            ||dL/dh||, taken over the whole batch: the backward signal.
+        activation_rms: RMS over batch and units of each layer's output h_l (after its shortcut).
+        activation_spread: how different the examples still are at each layer: the RMS over
+            units of h_l's standard deviation across the batch, divided by ``activation_rms``.
+            0 means every example maps to the same hidden state (always so for a batch of one).
+        input_rms: RMS of the network's input x, which enters the first layer.
         loss: the MSE loss of that pass.
 
-    Introduced in notebook 01.
+    Introduced in notebook 01 (the forward view in notebook 03).
     """
 
     names: list[str]
     weight_grad_mean: list[float]
     weight_grad_norm: list[float]
     output_grad_norm: list[float]
+    activation_rms: list[float]
+    activation_spread: list[float]
+    input_rms: float
     loss: float
 
     @property
@@ -52,9 +70,15 @@ class GradientProfile:
         """The number of layers profiled."""
         return len(self.names)
 
+    @property
+    def layer_input_rms(self) -> list[float]:
+        """RMS of what enters each layer: x for the first, h_{l-1} for layer l."""
+        return [self.input_rms, *self.activation_rms[:-1]]
+
     def diagnostic(self, name: str) -> list[float]:
-        """One of the three series by name: ``"weight_grad_mean"``, ``"weight_grad_norm"``
-        or ``"output_grad_norm"``."""
+        """One of the per-layer series by name, a key of ``DIAGNOSTICS``: ``"weight_grad_mean"``,
+        ``"weight_grad_norm"``, ``"output_grad_norm"``, ``"activation_rms"`` or
+        ``"activation_spread"``."""
         if name not in DIAGNOSTICS:
             valid = ", ".join(repr(d) for d in DIAGNOSTICS)
             raise ValueError(f"diagnostic must be one of {valid}; got {name!r}")
@@ -80,9 +104,10 @@ def weight_gradient_means(
     Introduced in notebook 01.
     """
     x = _check_model_and_input(model, x)
-    output = model(x)
-    names, weights = _weight_matrices(model)
-    grads = _gradients(_mse(output, target), weights)
+    names, weights = weight_matrices(model)
+    with _measuring(weights):
+        x = x.clone() if x.is_inference() else x  # made under inference_mode: not usable as is
+        grads = _gradients(_mse(model(x), target), weights)
     return dict(zip(names, _mean_abs(grads), strict=True))
 
 
@@ -102,42 +127,90 @@ def print_gradients(
 def gradient_profile(
     model: nn.Module, x: torch.Tensor | list, target: torch.Tensor | list | None = None
 ) -> GradientProfile:
-    """Per-layer diagnostics of one forward and backward pass: mean |dW|, ||dW|| and ||dL/dh||.
+    """Per-layer diagnostics of one forward and one backward pass, backward and forward view.
+
+    Backward: mean |dL/dW|, ||dL/dW|| and ||dL/dh|| per layer. Forward, from the same pass:
+    the RMS of each layer's output and how much the examples of the batch still differ there.
+    It works under ``torch.no_grad()`` and for a model whose weights do not require grad: a probe
+    is a measurement, so it turns gradients on for itself and leaves grad mode, ``requires_grad``
+    and ``.grad`` as they were.
 
     Args:
-        model: a :class:`~shortcut_lib.DeepNetwork` (anything with ``hidden_states(x)``).
+        model: a :class:`~shortcut_lib.DeepNetwork` (anything with ``forward_states(x)``).
         x: a tensor of shape (batch, features), or a nested list of numbers.
         target: shaped like the output; ``None`` for zeros, as in the book.
 
     Returns:
-        A :class:`GradientProfile`; ``.grad`` is left untouched.
+        A :class:`GradientProfile`.
 
     Introduced in notebook 01.
     """
     x = _check_model_and_input(model, x)
-    if not callable(getattr(model, "hidden_states", None)):
+    if not callable(getattr(model, "forward_states", None)):
         raise TypeError(
-            "model must be a shortcut_lib.DeepNetwork (it needs hidden_states(x) to reach each "
+            "model must be a shortcut_lib.DeepNetwork (it needs forward_states(x) to reach each "
             f"layer's output); got {type(model).__name__}. weight_gradient_means takes any model."
         )
-    states = model.hidden_states(x)  # depth tensors of shape (batch, width_i)
-    loss = _mse(states[-1], target)
-    names, weights = _weight_matrices(model)
-    # One backward pass yields the weight gradients and the gradients at every layer's output.
-    grads = _gradients(loss, weights + states)
+    names, weights = weight_matrices(model)
+    with _measuring(weights):
+        x = x.clone() if x.is_inference() else x  # made under inference_mode: not usable as is
+        states, output = model.forward_states(x)  # depth tensors of shape (batch, width_l)
+        loss = _mse(output, target)
+        # One backward pass yields the weight gradients and the gradients at every layer's output.
+        grads = _gradients(loss, weights + states)
     n = len(weights)
-    # All statistics in one tensor and one .tolist(): a single sync for the whole profile.
-    # Reduced in float64: float32 sums of large entries overflow, squares of tiny ones underflow.
-    sums = torch._foreach_norm(grads[:n], 1, dtype=torch.float64)  # sum |dW| per layer
-    norms = torch._foreach_norm(grads, 2, dtype=torch.float64)  # ||dW||, then ||dL/dh||
-    stats = torch.stack([*sums, *norms, loss.double()]).tolist()
+    with torch.no_grad():
+        # Every statistic in one tensor and one .tolist(): a single sync for the whole profile.
+        # In float64: float32 sums of large entries overflow, squares of tiny ones underflow.
+        sums = torch._foreach_norm(grads[:n], 1, dtype=torch.float64)  # sum |dW| per layer
+        norms = torch._foreach_norm(grads, 2, dtype=torch.float64)  # ||dW||, then ||dL/dh||
+        size, spread = _forward_norms(states)  # ||h_l||, ||h_l - batch mean of h_l||
+        stats = torch.stack([*sums, *norms, *size, *spread, x.double().norm(), loss.double()])
+        stats = stats.tolist()
+    sizes, spreads = stats[3 * n : 4 * n], stats[4 * n : 5 * n]
+    counts = [s.numel() for s in states]
     return GradientProfile(
         names=names,
         weight_grad_mean=[s / w.numel() for s, w in zip(stats[:n], weights, strict=True)],
         weight_grad_norm=stats[n : 2 * n],
-        output_grad_norm=stats[2 * n : -1],
+        output_grad_norm=stats[2 * n : 3 * n],
+        activation_rms=[size / c**0.5 for size, c in zip(sizes, counts, strict=True)],
+        # The ratio of the two norms: the element count cancels. 0/0 (all zeros) reads as 0.
+        activation_spread=[
+            d / size if size != 0 else 0.0 for d, size in zip(spreads, sizes, strict=True)
+        ],
+        input_rms=stats[-2] / x.numel() ** 0.5,
         loss=stats[-1],
     )
+
+
+def _forward_norms(states: list[torch.Tensor]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    # ||h_l|| and ||h_l - mean over the batch||, both in float64 (a grown stream squares to inf
+    # in float32). Layers of one width are stacked: three ops for the whole network, not 3 each.
+    if len({s.shape for s in states}) == 1:
+        stacked = torch.stack(states).double()  # (depth, batch, width)
+        centred = stacked - stacked.mean(dim=1, keepdim=True)
+        return list(torch.linalg.vector_norm(stacked, dim=(1, 2))), list(
+            torch.linalg.vector_norm(centred, dim=(1, 2))
+        )
+    wide = [s.double() for s in states]
+    centred = [s - s.mean(dim=0, keepdim=True) for s in wide]
+    return torch._foreach_norm(wide), torch._foreach_norm(centred)
+
+
+@contextlib.contextmanager
+def _measuring(weights: list[torch.Tensor]) -> Iterator[None]:
+    # A probe must work where the caller switched gradients off (no_grad, inference_mode, frozen
+    # weights) and leave every switch as it found it.
+    frozen = [w for w in weights if not w.requires_grad]
+    try:
+        with torch.inference_mode(False), torch.enable_grad():
+            for w in frozen:
+                w.requires_grad_(True)
+            yield
+    finally:
+        for w in frozen:
+            w.requires_grad_(False)
 
 
 def _check_model_and_input(model: object, x: object) -> torch.Tensor:
@@ -164,8 +237,9 @@ def _mse(output: torch.Tensor, target: object) -> torch.Tensor:
     return F.mse_loss(output, target)
 
 
-def _weight_matrices(model: nn.Module) -> tuple[list[str], list[torch.Tensor]]:
-    # Weight matrices only: biases and LayerNorm's 1-D weights are not part of the story.
+def weight_matrices(model: nn.Module) -> tuple[list[str], list[torch.Tensor]]:
+    """The names and tensors of a model's weight matrices, in order: what probes and training
+    report. Biases and LayerNorm's 1-D weights train too, but are not part of the story."""
     if isinstance(model, DeepNetwork):  # known layout: skip a scan of every parameter
         weights = [layer[0].weight for layer in model.layers]
         return [f"layers.{i}.0.weight" for i in range(len(weights))], weights

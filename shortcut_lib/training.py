@@ -27,6 +27,7 @@ from ._checks import check_bool, check_choice, check_float, check_int
 from .activations import make_activation
 from .data import TASKS, Task, make_task
 from .networks import INITS, NORMS, DeepNetwork
+from .probes import weight_matrices
 
 __all__ = ["OPTIMIZERS", "History", "TrainingRun", "train"]
 
@@ -184,7 +185,7 @@ class TrainingRun:
             model.body.use_shortcut = name == "shortcut"
             self.models[name] = model
         self._optimizers = {n: _make_optimizer(optimizer, m, lr) for n, m in self.models.items()}
-        self._weights = {n: _weight_matrices(m) for n, m in self.models.items()}
+        self._weights = {n: weight_matrices(m)[1] for n, m in self.models.items()}
         self.layer_names = ["in"] + [str(i + 1) for i in range(depth)] + ["out"]
         self._batches = _batch_order(len(self.task), batch_size, steps, seed)  # (steps, batch)
         self._records = {n: {k: [] for k in _SERIES} for n in self.models}
@@ -336,11 +337,6 @@ def _make_optimizer(name: str, model: nn.Module, lr: float) -> torch.optim.Optim
         return cls(model.parameters(), lr=lr, fused=True)
     except RuntimeError:
         return cls(model.parameters(), lr=lr, foreach=True)
-
-
-def _weight_matrices(model: nn.Module) -> list[torch.Tensor]:
-    # Biases and LayerNorm's 1-D weights train too, but only weight matrices are recorded.
-    return [p for n, p in model.named_parameters() if p.ndim == 2 and n.endswith("weight")]
 
 
 def _batch_order(n: int, batch_size: int, steps: int, seed: int) -> torch.Tensor:

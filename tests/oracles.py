@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import random
 from collections.abc import Iterator
 
 import torch
+import torch.nn.functional as F
 
 import shortcut_lib as sl
 
@@ -63,3 +65,104 @@ def fresh_profiles(s: sl.ExplorerSettings) -> dict[str, sl.GradientProfile]:
         with flushed_denormals():
             result[label] = sl.gradient_profile(network, x)
     return result
+
+
+# --- a hand-written network: the weights read by name, every layer applied by hand ------------
+
+HAND_ACTIVATIONS = {
+    "gelu": lambda z: F.gelu(z, approximate="tanh"),
+    "relu": lambda z: z * (z > 0),  # derivative 0 at 0, the convention torch.relu uses
+    "sigmoid": lambda z: 1 / (1 + torch.exp(-z)),
+    "tanh": torch.tanh,
+    "identity": lambda z: z,
+}
+
+
+def hand_layernorm(h, weight, bias, eps=1e-5):
+    mean = h.mean(dim=-1, keepdim=True)
+    var = ((h - mean) ** 2).mean(dim=-1, keepdim=True)  # biased, as LayerNorm uses
+    return (h - mean) / torch.sqrt(var + eps) * weight + bias
+
+
+def hand_forward(params, sizes, x, *, activation, use_shortcut, norm, final_norm, branch_scale):
+    """Every layer's output (after its shortcut) and the network's output, from ``params``
+    (parameter name -> tensor) and the documented architecture, not from the library's code."""
+    act = HAND_ACTIVATIONS[activation]
+    depth = len(sizes) - 1
+    scale = depth**-0.5 if branch_scale == "1/sqrt(depth)" else 1.0
+    h, states = x, []
+    for i in range(depth):
+        z = h
+        if norm == "layernorm":
+            z = hand_layernorm(h, params[f"norms.{i}.weight"], params[f"norms.{i}.bias"])
+        out = act(z @ params[f"layers.{i}.0.weight"].T + params[f"layers.{i}.0.bias"])
+        h = h + scale * out if use_shortcut and out.shape == h.shape else out
+        states.append(h)
+    if final_norm:
+        h = hand_layernorm(h, params["final.weight"], params["final.bias"])
+    return states, h
+
+
+def architecture(kwargs):
+    """The hand_forward keywords of a DeepNetwork's keyword arguments (defaults filled in)."""
+    keys = ("activation", "use_shortcut", "norm", "final_norm", "branch_scale")
+    defaults = dict(activation="gelu", use_shortcut=False, norm="none", final_norm=False)
+    return {k: kwargs.get(k, defaults.get(k, "1")) for k in keys}
+
+
+def oracle_profile(model, x, target, **arch):
+    """Per-layer gradients by loss.backward() on leaf copies of the model's parameters, and the
+    forward statistics computed from their definitions, in float64."""
+    params = {n: p.detach().clone().requires_grad_(True) for n, p in model.named_parameters()}
+    states, output = hand_forward(params, model.layer_sizes, x, **arch)
+    for h in states:
+        h.retain_grad()  # dL/dh at this layer's output, after its shortcut
+    target = torch.zeros_like(output) if target is None else target
+    loss = ((output - target) ** 2).mean()
+    loss.backward()
+    names = [f"layers.{i}.0.weight" for i in range(len(states))]
+    grads = [params[n].grad.double() for n in names]
+    wide = [h.detach().double() for h in states]
+    rms = [h.pow(2).mean().sqrt().item() for h in wide]
+    # the across-batch standard deviation (population) of each unit, RMS over units, over the RMS
+    std = [h.var(dim=0, unbiased=False).mean().sqrt().item() for h in wide]
+    return dict(
+        names=names,
+        weight_grad_mean=[g.abs().mean().item() for g in grads],
+        weight_grad_norm=[g.pow(2).sum().sqrt().item() for g in grads],
+        output_grad_norm=[h.grad.double().pow(2).sum().sqrt().item() for h in states],
+        activation_rms=rms,
+        activation_spread=[s / r if r else 0.0 for s, r in zip(std, rms, strict=True)],
+        input_rms=x.double().pow(2).mean().sqrt().item(),
+        loss=loss.item(),
+    )
+
+
+def random_case(seed, layernorm=True):
+    """A random architecture (DeepNetwork keyword arguments), an input and (sometimes) a target.
+
+    ``layernorm=False`` leaves LayerNorm out: over a few units it is too ill-conditioned for two
+    float32 implementations to agree to 1e-5, so float32 comparisons use it (float64 covers it)."""
+    rng = random.Random(seed)
+    depth = rng.randint(1, 8)
+    sizes = [rng.randint(1, 7)]
+    for _ in range(depth):
+        # Half the layers keep the width, so shortcuts apply to some layers and not others.
+        sizes.append(sizes[-1] if rng.random() < 0.5 else rng.randint(1, 7))
+    kwargs = dict(
+        layer_sizes=sizes,
+        activation=rng.choice(sorted(sl.ACTIVATIONS)),
+        use_shortcut=rng.random() < 0.5,
+        seed=rng.randrange(10_000),
+        init=rng.choice(sl.INITS),
+        gain=rng.choice([0.5, 1.0, 2.0]),
+        # LayerNorm over one unit outputs zeros: DeepNetwork refuses it (tested elsewhere).
+        norm=rng.choice(sl.NORMS) if layernorm and min(sizes[:-1]) >= 2 else "none",
+        final_norm=layernorm and sizes[-1] >= 2 and rng.random() < 0.3,
+        branch_scale=rng.choice(sl.BRANCH_SCALES),
+    )
+    gen = torch.Generator().manual_seed(seed)
+    batch = rng.randint(1, 6)
+    x = torch.randn(batch, sizes[0], generator=gen)
+    target = torch.randn(batch, sizes[-1], generator=gen) if rng.random() < 0.5 else None
+    return kwargs, x, target

@@ -1,12 +1,11 @@
 """Gradient probes: oracle tests against plain autograd, the book's behaviour, teaching claims."""
 
 import copy
-import random
 import re
 
 import pytest
 import torch
-import torch.nn.functional as F
+from oracles import LONG_NAMES, architecture, oracle_profile, random_case
 from torch import nn
 
 import shortcut_lib as sl
@@ -14,48 +13,6 @@ import shortcut_lib as sl
 BOOK_SIZES = [3, 3, 3, 3, 3, 1]
 BOOK_INPUT = [[1.0, 0.0, -1.0]]
 PRINT_LINE = re.compile(r"^(\S+) has gradient mean of (\S+)$")
-
-
-# --- an independent oracle: my own forward loop, loss.backward(), read .grad --------------------
-
-HAND_ACTIVATIONS = {
-    "gelu": lambda z: F.gelu(z, approximate="tanh"),
-    "relu": lambda z: z * (z > 0),  # derivative 0 at 0, the convention torch.relu uses
-    "sigmoid": lambda z: 1 / (1 + torch.exp(-z)),
-    "tanh": torch.tanh,
-    "identity": lambda z: z,
-}
-
-
-def oracle_profile(model, x, target, *, activation, use_shortcut, norm):
-    """Per-layer gradients by loss.backward() on leaf copies of the model's parameters."""
-    params = {n: p.detach().clone().requires_grad_(True) for n, p in model.named_parameters()}
-    act = HAND_ACTIVATIONS[activation]
-    h, states = x, []
-    for i in range(len(model.layer_sizes) - 1):
-        z = h
-        if norm == "layernorm":
-            mean = h.mean(-1, keepdim=True)
-            var = ((h - mean) ** 2).mean(-1, keepdim=True)
-            z = (h - mean) / torch.sqrt(var + 1e-5) * params[f"norms.{i}.weight"]
-            z = z + params[f"norms.{i}.bias"]
-        out = act(z @ params[f"layers.{i}.0.weight"].T + params[f"layers.{i}.0.bias"])
-        h = h + out if use_shortcut and out.shape == h.shape else out
-        h.retain_grad()  # dL/dh at this layer's output, after its shortcut
-        states.append(h)
-    if target is None:
-        target = torch.zeros_like(h)
-    loss = ((h - target) ** 2).mean()
-    loss.backward()
-    names = [f"layers.{i}.0.weight" for i in range(len(states))]
-    grads = [params[n].grad.double() for n in names]
-    return dict(
-        names=names,
-        weight_grad_mean=[g.abs().mean().item() for g in grads],
-        weight_grad_norm=[g.pow(2).sum().sqrt().item() for g in grads],
-        output_grad_norm=[s.grad.double().pow(2).sum().sqrt().item() for s in states],
-        loss=loss.item(),
-    )
 
 
 def book_way_means(model, x, target=None):
@@ -70,30 +27,6 @@ def book_way_means(model, x, target=None):
         for n, p in model.named_parameters()
         if p.ndim == 2 and n.endswith("weight")
     }
-
-
-def random_case(seed, norms=sl.NORMS):
-    """A random architecture, input and (sometimes) target."""
-    rng = random.Random(seed)
-    depth = rng.randint(1, 8)
-    sizes = [rng.randint(1, 7)]
-    for _ in range(depth):
-        # Half the layers keep the width, so shortcuts apply to some layers and not others.
-        sizes.append(sizes[-1] if rng.random() < 0.5 else rng.randint(1, 7))
-    kwargs = dict(
-        layer_sizes=sizes,
-        activation=rng.choice(sorted(sl.ACTIVATIONS)),
-        use_shortcut=rng.random() < 0.5,
-        seed=rng.randrange(10_000),
-        init=rng.choice(sl.INITS),
-        gain=rng.choice([0.5, 1.0, 2.0]),
-        norm=rng.choice(norms),
-    )
-    gen = torch.Generator().manual_seed(seed)
-    batch = rng.randint(1, 6)
-    x = torch.randn(batch, sizes[0], generator=gen)
-    target = torch.randn(batch, sizes[-1], generator=gen) if rng.random() < 0.5 else None
-    return kwargs, x, target
 
 
 def assert_series_close(got, want, rtol=1e-5):
@@ -113,18 +46,12 @@ CASES = range(60)
 
 def assert_profile_matches_oracle(kwargs, model, x, target, rtol):
     profile = sl.gradient_profile(model, x, target)
-    want = oracle_profile(
-        model,
-        x,
-        target,
-        activation=kwargs["activation"],
-        use_shortcut=kwargs["use_shortcut"],
-        norm=kwargs["norm"],
-    )
+    want = oracle_profile(model, x, target, **architecture(kwargs))
     assert profile.names == want["names"]
     assert profile.depth == model.depth
-    for series in ("weight_grad_mean", "weight_grad_norm", "output_grad_norm"):
+    for series in (*LONG_NAMES.values(), "activation_rms", "activation_spread"):
         assert_series_close(getattr(profile, series), want[series], rtol=rtol)
+    assert profile.input_rms == pytest.approx(want["input_rms"], rel=rtol)
     assert profile.loss == pytest.approx(want["loss"], rel=rtol)
 
 
@@ -141,7 +68,7 @@ def test_gradient_profile_matches_independent_autograd_in_float64(case):
 def test_gradient_profile_matches_independent_autograd_in_float32(case):
     """In float32 without LayerNorm: LayerNorm over 1-2 features is too ill-conditioned for two
     float32 implementations to agree to 1e-5 (the float64 test covers it)."""
-    kwargs, x, target = random_case(case, norms=("none",))
+    kwargs, x, target = random_case(case, layernorm=False)
     assert_profile_matches_oracle(kwargs, sl.DeepNetwork(**kwargs), x, target, rtol=1e-5)
 
 
@@ -385,3 +312,28 @@ def test_narrow_deep_relu_networks_have_dead_layers_for_most_seeds():
     """Width 3, depth 30: some layer's weight gradient is exactly 0 for at least 7 of 10 seeds."""
     dead = [0.0 in p.weight_grad_mean for p in profiles(3, 30, "relu", use_shortcut=False)]
     assert sum(dead) >= 7
+
+
+# --- a probe is a measurement: it works wherever the caller switched gradients off -------------
+
+
+@pytest.mark.parametrize("probe", [sl.weight_gradient_means, sl.gradient_profile])
+@pytest.mark.parametrize("context", ["no_grad", "inference_mode", "frozen weights"])
+def test_probes_work_with_gradients_switched_off_and_leave_the_switches(probe, context):
+    model = sl.DeepNetwork([4, 5, 5, 2], activation="tanh", use_shortcut=True, seed=6)
+    x = torch.randn(3, 4, generator=torch.Generator().manual_seed(2))
+    expected = probe(model, x)
+    if context == "frozen weights":
+        model.requires_grad_(False)
+        got = probe(model, x)
+        assert not any(p.requires_grad for p in model.parameters())
+    else:
+        manager = torch.no_grad if context == "no_grad" else torch.inference_mode
+        with manager():
+            inside = torch.randn(3, 4, generator=torch.Generator().manual_seed(2))
+            got = probe(model, inside)
+            assert not torch.is_grad_enabled()
+            assert torch.is_inference_mode_enabled() == (context == "inference_mode")
+        assert torch.is_grad_enabled()
+    assert got == expected
+    assert all(p.grad is None for p in model.parameters())

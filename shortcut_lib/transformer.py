@@ -1,0 +1,406 @@
+"""A GPT model written from scratch as in chapter 4 of the book, and a token task it can learn.
+
+The model reads like the book's ``GPTModel`` (``tok_emb``, ``pos_emb``, ``trf_blocks``,
+``final_norm``, ``out_head``; blocks with ``att``, ``ff``, ``norm1``, ``norm2``), with three
+switches the book hard-codes: ``use_shortcut``, ``norm`` (where each block's LayerNorms sit) and
+``final_norm``. The switches only rewire the forward pass: every module exists whatever they say,
+so flipping one compares two wirings of the very same weights.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ._checks import check_bool, check_choice, check_float, check_int
+
+__all__ = [
+    "NORM_PLACEMENTS",
+    "FeedForward",
+    "GPTModel",
+    "MultiHeadAttention",
+    "TokenTask",
+    "TransformerBlock",
+    "make_token_task",
+]
+
+NORM_PLACEMENTS = ("pre", "post", "none")
+INIT_STD = 0.02  # GPT-2's weight std (Radford et al. 2019; nanoGPT's _init_weights)
+
+
+class MultiHeadAttention(nn.Module):
+    """Causal multi-head self-attention, as in the book (without the assertion).
+
+    Args:
+        d_in: the size of each input token vector.
+        d_out: the size of each output token vector; split evenly across the heads.
+        context_length: the longest sequence the causal mask covers.
+        dropout: dropout on the attention weights (0 turns it off).
+        num_heads: the number of heads; must divide ``d_out``.
+        qkv_bias: give the query, key and value projections a bias.
+
+    Introduced in notebook 05.
+    """
+
+    def __init__(
+        self,
+        d_in: int,
+        d_out: int,
+        context_length: int,
+        dropout: float,
+        num_heads: int,
+        qkv_bias: bool = False,
+    ) -> None:
+        super().__init__()
+        _check_heads(d_out, num_heads, "d_out", "num_heads")
+        self.d_out, self.num_heads, self.head_dim = d_out, num_heads, d_out // num_heads
+        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
+        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
+        self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
+        self.out_proj = nn.Linear(d_out, d_out)
+        self.dropout = nn.Dropout(dropout)
+        # True above the diagonal: token t may not look at tokens after t. Stored as bool once,
+        # instead of the book's float mask and .bool() at every call.
+        mask = torch.triu(torch.ones(context_length, context_length, dtype=torch.bool), 1)
+        self.register_buffer("mask", mask)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, num_tokens, _ = x.shape  # (batch, tokens, d_in)
+        split = (b, num_tokens, self.num_heads, self.head_dim)
+        # (batch, heads, tokens, head_dim)
+        queries = self.W_query(x).view(split).transpose(1, 2)
+        keys = self.W_key(x).view(split).transpose(1, 2)
+        values = self.W_value(x).view(split).transpose(1, 2)
+        attn_scores = queries @ keys.transpose(2, 3)  # (batch, heads, tokens, tokens)
+        attn_scores = attn_scores.masked_fill(self.mask[:num_tokens, :num_tokens], -torch.inf)
+        attn_weights = torch.softmax(attn_scores / self.head_dim**0.5, dim=-1)
+        attn_weights = self.dropout(attn_weights)
+        context_vec = (attn_weights @ values).transpose(1, 2)  # (batch, tokens, heads, head_dim)
+        return self.out_proj(context_vec.reshape(b, num_tokens, self.d_out))
+
+
+class FeedForward(nn.Module):
+    """``Linear(emb_dim, 4 * emb_dim) -> GELU (tanh) -> Linear(4 * emb_dim, emb_dim)``, as in the
+    book.
+
+    Args:
+        emb_dim: the size of each token vector.
+
+    Introduced in notebook 05.
+    """
+
+    def __init__(self, emb_dim: int) -> None:
+        super().__init__()
+        # torch's fused GELU: the same function as sl.GELU (notebook 01), in one kernel.
+        self.layers = nn.Sequential(
+            nn.Linear(emb_dim, 4 * emb_dim),
+            nn.GELU(approximate="tanh"),
+            nn.Linear(4 * emb_dim, emb_dim),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layers(x)
+
+
+class TransformerBlock(nn.Module):
+    """Attention then feed-forward, each with an optional shortcut and a LayerNorm placement.
+
+    With shortcuts, ``norm="pre"`` is GPT-2 and the book, ``x = x + att(norm1(x))``;
+    ``norm="post"`` is the original Transformer (Vaswani et al. 2017), ``x = norm1(x + att(x))``;
+    ``norm="none"`` is ``x = x + att(x)``. Without shortcuts the ``x +`` goes. The same for
+    ``ff`` with ``norm2``. ``use_shortcut`` and ``norm`` are plain attributes: flip them to compare
+    wirings of the same weights (``norm1`` and ``norm2`` exist even when ``norm="none"``).
+
+    Args:
+        emb_dim: the size of each token vector.
+        n_heads: the number of attention heads; must divide ``emb_dim``.
+        context_length: the longest sequence the block takes.
+        norm: ``"pre"``, ``"post"`` or ``"none"``.
+        use_shortcut: add each sub-layer's input back to its output.
+        drop_rate: dropout after attention weights and each sub-layer (0: off).
+
+    Introduced in notebook 05.
+    """
+
+    def __init__(
+        self,
+        emb_dim: int,
+        n_heads: int,
+        context_length: int,
+        *,
+        norm: str = "pre",
+        use_shortcut: bool = True,
+        drop_rate: float = 0.0,
+    ) -> None:
+        super().__init__()
+        _check_heads(emb_dim, n_heads, "emb_dim", "n_heads")
+        check_int("context_length", context_length, low=1, high=4096)
+        drop_rate = check_float("drop_rate", drop_rate, low=0.0, high=0.99)
+        self.norm = check_choice("norm", norm, NORM_PLACEMENTS)
+        self.use_shortcut = check_bool("use_shortcut", use_shortcut)
+        self.att = MultiHeadAttention(emb_dim, emb_dim, context_length, drop_rate, n_heads)
+        self.ff = FeedForward(emb_dim)
+        self.norm1 = nn.LayerNorm(emb_dim)
+        self.norm2 = nn.LayerNorm(emb_dim)
+        self.drop_shortcut = nn.Dropout(drop_rate)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self._sublayer(x, self.att, self.norm1)  # (batch, tokens, emb_dim)
+        return self._sublayer(x, self.ff, self.norm2)
+
+    def _sublayer(self, x: torch.Tensor, layer: nn.Module, norm: nn.Module) -> torch.Tensor:
+        shortcut = x
+        x = self.drop_shortcut(layer(norm(x) if self.norm == "pre" else x))
+        if self.use_shortcut:
+            x = x + shortcut
+        return norm(x) if self.norm == "post" else x
+
+    def extra_repr(self) -> str:
+        return f"norm={self.norm!r}, use_shortcut={self.use_shortcut}"
+
+
+class GPTModel(nn.Module):
+    """The book's GPT model with switchable shortcuts and LayerNorm placement.
+
+    Args:
+        n_blocks: the number of transformer blocks (1 to 96).
+        emb_dim: the size of each token vector (the width of the residual stream).
+        n_heads: attention heads per block; must divide ``emb_dim``.
+        context_length: the longest sequence the model takes.
+        vocab_size: the number of token ids.
+        use_shortcut: shortcuts around every attention and feed-forward sub-layer.
+        norm: ``"pre"`` (GPT-2, the book), ``"post"`` (the original Transformer) or ``"none"``.
+        final_norm: apply ``final_norm`` (a LayerNorm) before ``out_head``.
+        scaled_init: GPT-2's init: every weight N(0, 0.02) and the residual projections
+            (``att.out_proj``, the second feed-forward layer) N(0, 0.02 / sqrt(2 * n_blocks)).
+            ``False`` draws N(0, 0.02) everywhere, so the scaling is the only difference.
+            Biases start at 0 either way.
+        drop_rate: dropout probability (0: off, the default here).
+        seed: weights are drawn from a forked RNG seeded with it; the global RNG is untouched.
+            ``None`` draws from the global RNG.
+
+    ``use_shortcut``, ``norm`` and ``final_norm`` can be set later; that changes no weight.
+
+    Introduced in notebook 05.
+    """
+
+    def __init__(
+        self,
+        n_blocks: int = 12,
+        emb_dim: int = 64,
+        n_heads: int = 4,
+        context_length: int = 32,
+        vocab_size: int = 16,
+        *,
+        use_shortcut: bool = True,
+        norm: str = "pre",
+        final_norm: bool = True,
+        scaled_init: bool = True,
+        drop_rate: float = 0.0,
+        seed: int | None = 0,
+    ) -> None:
+        super().__init__()
+        check_int("n_blocks", n_blocks, low=1, high=96)
+        check_int("vocab_size", vocab_size, low=2, high=100_000)
+        check_bool("scaled_init", scaled_init)
+        if seed is not None:
+            check_int("seed", seed, low=-(2**63), high=2**64 - 1)  # what torch.manual_seed takes
+        block = dict(norm=norm, use_shortcut=use_shortcut, drop_rate=drop_rate)
+        with torch.random.fork_rng(devices=[], enabled=seed is not None):
+            blocks = [TransformerBlock(emb_dim, n_heads, context_length, **block)
+                      for _ in range(n_blocks)]  # fmt: skip
+            self.tok_emb = nn.Embedding(vocab_size, emb_dim)
+            self.pos_emb = nn.Embedding(context_length, emb_dim)
+            self.drop_emb = nn.Dropout(drop_rate)
+            self.trf_blocks = nn.Sequential(*blocks)
+            self.final_norm = nn.LayerNorm(emb_dim)
+            self.out_head = nn.Linear(emb_dim, vocab_size, bias=False)
+            if seed is not None:
+                torch.manual_seed(seed)  # the draws below do not depend on the construction's
+            self._init_weights(scaled_init)
+        self.context_length, self.vocab_size = context_length, vocab_size
+        self.scaled_init = scaled_init
+        self.use_final_norm = check_bool("final_norm", final_norm)
+
+    def _init_weights(self, scaled_init: bool) -> None:
+        # Embeddings and head first, then block by block: block i's weights do not depend on
+        # n_blocks (up to the scaled init's factor).
+        residual_std = INIT_STD / math.sqrt(2 * len(self.trf_blocks)) if scaled_init else INIT_STD
+        with torch.no_grad():
+            for weight in (self.tok_emb.weight, self.pos_emb.weight, self.out_head.weight):
+                weight.normal_(0.0, INIT_STD)
+            for blk in self.trf_blocks:
+                att, ff = blk.att, blk.ff.layers
+                for linear in (att.W_query, att.W_key, att.W_value, ff[0]):
+                    linear.weight.normal_(0.0, INIT_STD)
+                # apply special scaled init to the residual projections, per GPT-2 paper
+                for linear in (att.out_proj, ff[2]):
+                    linear.weight.normal_(0.0, residual_std)
+                for linear in (att.W_query, att.W_key, att.W_value, att.out_proj, ff[0], ff[2]):
+                    if linear.bias is not None:
+                        linear.bias.zero_()
+
+    @property
+    def n_blocks(self) -> int:
+        """The number of transformer blocks."""
+        return len(self.trf_blocks)
+
+    @property
+    def emb_dim(self) -> int:
+        """The width of the residual stream."""
+        return self.tok_emb.embedding_dim
+
+    @property
+    def use_shortcut(self) -> bool:
+        """Whether the blocks add their input back (set it to rewire every block)."""
+        return self.trf_blocks[0].use_shortcut
+
+    @use_shortcut.setter
+    def use_shortcut(self, value: bool) -> None:
+        check_bool("use_shortcut", value)
+        for blk in self.trf_blocks:
+            blk.use_shortcut = value
+
+    @property
+    def norm(self) -> str:
+        """The blocks' LayerNorm placement, ``"pre"``, ``"post"`` or ``"none"`` (settable)."""
+        return self.trf_blocks[0].norm
+
+    @norm.setter
+    def norm(self, value: str) -> None:
+        check_choice("norm", value, NORM_PLACEMENTS)
+        for blk in self.trf_blocks:
+            blk.norm = value
+
+    def check_tokens(self, name: str, ids: object) -> torch.Tensor:
+        """``ids`` as a (batch, tokens) int64 tensor, or a clear error naming ``name``."""
+        if not isinstance(ids, torch.Tensor):
+            raise TypeError(
+                f"{name} must be a torch.Tensor of token ids, shape (batch, tokens); got "
+                f"{type(ids).__name__} (wrap a list with torch.tensor)"
+            )
+        if ids.dtype == torch.bool or ids.is_floating_point() or ids.is_complex():
+            raise TypeError(f"{name} must hold integer token ids; got dtype {ids.dtype}")
+        if ids.ndim != 2 or ids.shape[1] == 0:
+            raise ValueError(
+                f"{name} must have shape (batch, tokens) with tokens >= 1; got shape "
+                f"{tuple(ids.shape)} (a single sequence: ids.unsqueeze(0))"
+            )
+        if ids.shape[1] > self.context_length:
+            raise ValueError(
+                f"{name} has {ids.shape[1]} tokens, longer than the model's context_length of "
+                f"{self.context_length}"
+            )
+        low, high = torch.stack(torch.aminmax(ids)).tolist() if ids.numel() else (0, 0)
+        if low < 0 or high >= self.vocab_size:
+            raise ValueError(
+                f"{name} holds token ids from {low} to {high}; the vocabulary has ids 0 "
+                f"to {self.vocab_size - 1} (vocab_size={self.vocab_size})"
+            )
+        return ids.long()
+
+    def hidden_states(self, in_idx: torch.Tensor) -> list[torch.Tensor]:
+        """The residual stream entering each block and after the last: ``n_blocks + 1`` tensors
+        of shape (batch, tokens, emb_dim), for checked ids (see :meth:`check_tokens`)."""
+        positions = torch.arange(in_idx.shape[1], device=in_idx.device)
+        x = self.drop_emb(self.tok_emb(in_idx) + self.pos_emb(positions))  # (batch, tokens, emb)
+        states = [x]
+        for blk in self.trf_blocks:
+            states.append(blk(states[-1]))
+        return states
+
+    def head(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits (batch, tokens, vocab_size) from the last block's output."""
+        return self.out_head(self.final_norm(x) if self.use_final_norm else x)
+
+    def forward(self, in_idx: torch.Tensor) -> torch.Tensor:
+        return self.head(self.hidden_states(self.check_tokens("in_idx", in_idx))[-1])
+
+    def extra_repr(self) -> str:
+        return (
+            f"norm={self.norm!r}, use_shortcut={self.use_shortcut}, "
+            f"final_norm={self.use_final_norm}, scaled_init={self.scaled_init}"
+        )
+
+
+def _check_heads(emb_dim: object, n_heads: object, emb_name: str, heads_name: str) -> None:
+    # LayerNorm over a single feature outputs zeros, so the width starts at 2.
+    check_int(emb_name, emb_dim, low=2, high=4096)
+    check_int(heads_name, n_heads, low=1, high=emb_dim)
+    if emb_dim % n_heads:
+        divisors = [d for d in range(1, min(emb_dim, 64) + 1) if emb_dim % d == 0]
+        raise ValueError(
+            f"{emb_name} ({emb_dim}) must be divisible by {heads_name} ({n_heads}): each head "
+            f"takes {emb_name} / {heads_name} features; {heads_name} could be one of {divisors}"
+        )
+
+
+@dataclass(frozen=True)
+class TokenTask:
+    """Sequences whose next token is the sum of the previous two, mod ``vocab_size``.
+
+    Each sequence starts with two random tokens; from then on ``t[i] = (t[i-1] + t[i-2]) % V``,
+    so predicting a token needs the two before it: attention across positions. Only the first
+    target (the second token) cannot be predicted.
+
+    Attributes:
+        x: inputs, int64 of shape (n_sequences, context_length).
+        y: next-token targets, shaped like ``x``: ``y[:, i]`` is the token after ``x[:, i]``.
+        vocab_size: the number of token ids.
+
+    Introduced in notebook 05.
+    """
+
+    x: torch.Tensor
+    y: torch.Tensor
+    vocab_size: int
+
+    @property
+    def context_length(self) -> int:
+        """The number of tokens per input sequence."""
+        return self.x.shape[1]
+
+    @property
+    def chance_loss(self) -> float:
+        """ln(vocab_size): the cross-entropy of a uniform guess, where a model that learnt
+        nothing stays."""
+        return math.log(self.vocab_size)
+
+    @property
+    def best_loss(self) -> float:
+        """The lowest mean cross-entropy possible: chance at the first target, 0 elsewhere."""
+        return self.chance_loss / self.context_length
+
+    def __len__(self) -> int:
+        return self.x.shape[0]
+
+
+def make_token_task(
+    n_sequences: int = 512, context_length: int = 16, vocab_size: int = 16, *, seed: int = 0
+) -> TokenTask:
+    """Generate the sum-of-previous-two token task (see :class:`TokenTask`) in code.
+
+    Args:
+        n_sequences: the number of sequences (there are only ``vocab_size**2`` distinct ones).
+        context_length: tokens per input sequence (>= 2).
+        vocab_size: the number of token ids (>= 2).
+        seed: seeds the first two tokens of each sequence; the global RNG is untouched.
+
+    Returns:
+        A :class:`TokenTask`.
+
+    Introduced in notebook 05.
+    """
+    check_int("n_sequences", n_sequences, low=1, high=1_000_000)
+    check_int("context_length", context_length, low=2, high=4096)
+    check_int("vocab_size", vocab_size, low=2, high=100_000)
+    check_int("seed", seed)
+    gen = torch.Generator().manual_seed(seed)
+    tokens = [*torch.randint(vocab_size, (2, n_sequences), generator=gen)]  # 2 x (n_sequences,)
+    while len(tokens) < context_length + 1:
+        tokens.append((tokens[-1] + tokens[-2]) % vocab_size)
+    seq = torch.stack(tokens, dim=1)  # (n_sequences, context_length + 1)
+    return TokenTask(x=seq[:, :-1].contiguous(), y=seq[:, 1:].contiguous(), vocab_size=vocab_size)
