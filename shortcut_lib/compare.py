@@ -3,24 +3,25 @@ one-line string a teacher can put on a slide, and the per-layer profiles of both
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
 
-from ._checks import check_choice, check_float, check_int
+from ._checks import check_bool, check_choice, check_float, check_int
 from .activations import ACTIVATIONS
-from .networks import INITS, NORMS, DeepNetwork
+from .networks import BRANCH_SCALES, INITS, NORMS, DeepNetwork
 from .probes import GradientProfile, gradient_profile
 
 __all__ = [
     "ExplorerSettings",
     "ShortcutComparison",
     "compare_shortcut",
+    "describe_backward",
+    "describe_forward",
     "describe_gradients",
     "describe_ratio",
     "parse_settings",
@@ -31,6 +32,8 @@ DIAGNOSTIC_CODES = {
     "dW_mean": "weight_grad_mean",
     "dW_norm": "weight_grad_norm",
     "dh_norm": "output_grad_norm",
+    "h_rms": "activation_rms",
+    "h_spread": "activation_spread",
 }
 LIMITS = {
     "depth": (1, 200),
@@ -39,7 +42,13 @@ LIMITS = {
     "seed": (0, 2**31 - 1),
     "gain": (0.05, 4.0),
 }
-HEALTHY = (0.1, 10.0)  # first/last ratios within a factor of 10 count as healthy
+# First/last ratios within an order of magnitude count as healthy: one learning rate can suit
+# every layer when their signals differ by less than 10x; beyond it, some layers crawl or blow up.
+HEALTHY = (0.1, 10.0)
+# The examples count as collapsed when what tells them apart at the last layer is below 1e-3 of
+# the signal: float32 keeps about 7 digits, and 3 of them are then the same for every example
+# (a plain deep network reaches 1e-7, float32's rounding level, where nothing is left at all).
+COLLAPSED = 1e-3
 # Rules of thumb for the size of the gradients themselves, with unit-scale inputs and a zero
 # target: beyond these the ratio alone would call a useless network healthy.
 HUGE, TINY = 1e4, 1e-8
@@ -64,6 +73,8 @@ class ExplorerSettings:
     init: str = "default"
     gain: float = 1.0
     norm: str = "none"
+    final_norm: bool = False
+    branch_scale: str = "1"
     batch: int = 16
     seed: int = 0
     diagnostic: str = "dW_mean"
@@ -76,12 +87,16 @@ class ExplorerSettings:
         check_choice("shortcut", self.shortcut, ("on", "off"))
         check_choice("init", self.init, INITS)
         check_choice("norm", self.norm, NORMS)
+        check_bool("final_norm", self.final_norm)
+        check_choice("branch_scale", self.branch_scale, BRANCH_SCALES)
         check_choice("diagnostic", self.diagnostic, tuple(DIAGNOSTIC_CODES))
-        if self.norm == "layernorm" and self.width == 1:
-            raise ValueError(
-                "norm='layernorm' needs width >= 2: LayerNorm over a single feature outputs "
-                "zeros, so no gradient could flow; raise the width or choose norm='none'"
-            )
+        for name, on in (("norm='layernorm'", self.norm == "layernorm"),
+                         ("final_norm=on", self.final_norm)):  # fmt: skip
+            if on and self.width == 1:
+                raise ValueError(
+                    f"{name} needs width >= 2: LayerNorm over a single feature outputs zeros, "
+                    "so no gradient could flow; raise the width or switch it off"
+                )
 
     def __str__(self) -> str:
         return format_settings(dataclasses.asdict(self))
@@ -102,6 +117,8 @@ def format_settings(values: Mapping[str, object]) -> str:
 
 
 def _short_number(value: object) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
     # gain=1 rather than gain=1.0, but never a rounding: the string must restore the value.
     if isinstance(value, float) and float(f"{value:g}") == value:
         return f"{value:g}"
@@ -139,6 +156,10 @@ def parse_settings(text: str, base: ExplorerSettings | None = None) -> ExplorerS
 
 
 def _read_value(key: str, raw: str, kind: str, part: str) -> object:
+    if kind == "bool":
+        if raw not in _BOOL_WORDS:
+            raise ValueError(f"{key} needs on or off in {part!r}")
+        return _BOOL_WORDS[raw]
     if kind == "int":
         if not re.fullmatch(r"-?\d+", raw):
             raise ValueError(f"{key} needs a whole number in {part!r}")
@@ -149,6 +170,9 @@ def _read_value(key: str, raw: str, kind: str, part: str) -> object:
         except ValueError:
             raise ValueError(f"{key} needs a number in {part!r}") from None
     return raw
+
+
+_BOOL_WORDS = {"on": True, "off": False, "true": True, "false": False}
 
 
 def describe_ratio(first: float, last: float) -> str:
@@ -204,22 +228,66 @@ def describe_gradients(values: Sequence[float]) -> str:
     return words
 
 
+def describe_backward(profile: GradientProfile) -> str:
+    """What the backward signal does, in words: ||dL/dh|| at the first layer against the last.
+
+    This is the gradient that flows back, before any weight multiplies in: the quantity a
+    verdict of "vanishing" or "exploding" is about. (A weight gradient mixes it with the size
+    of the layer's input, ``dL/dW_l = delta_l h_{l-1}^T``.) The words change only where the
+    ratio crosses a factor of 10, and it moves steadily with depth, so they hold still while a
+    slider moves.
+
+    Introduced in notebook 03.
+    """
+    first, last = profile.output_grad_norm[0], profile.output_grad_norm[-1]
+    if not (math.isfinite(first) and math.isfinite(last)):
+        return "overflow: NaN or inf in ||dL/dh||, the numbers no longer mean anything"
+    if last == 0 or first == 0:
+        where = "last" if last == 0 else "first"
+        return f"dead: ||dL/dh|| is exactly 0 at the {where} layer, no gradient flows"
+    ratio = first / last
+    words = f"||dL/dh|| at layer 1 is {_ratio_text(ratio)} the last layer's"
+    if ratio < HEALTHY[0]:
+        return f"vanishing: {words}"
+    if ratio > HEALTHY[1]:
+        return f"exploding: {words}"
+    return f"steady: {words}"
+
+
+def describe_forward(profile: GradientProfile) -> str:
+    """What the forward signal does, in words: whether the examples of the batch can still be
+    told apart at the last layer (``activation_spread``), and how the size of h changed from the
+    input (``activation_rms`` against ``input_rms``).
+
+    Introduced in notebook 03.
+    """
+    rms, spread = profile.activation_rms[-1], profile.activation_spread[-1]
+    if not (math.isfinite(rms) and math.isfinite(spread)):
+        return "overflow: the hidden state holds NaN or inf"
+    growth = rms / profile.input_rms if profile.input_rms > 0 else math.inf
+    if growth > HEALTHY[1]:
+        size = f"RMS of h grows {_ratio_text(growth)} from the input to the last layer"
+    elif growth < HEALTHY[0]:
+        size = f"RMS of h shrinks to {_ratio_text(growth)} the input's"
+    else:
+        size = f"RMS of h stays within 10x of the input's ({growth:.2g}x)"
+    if spread < COLLAPSED:
+        return f"collapsed: every input gives nearly the same h (spread {_sci(spread)}); {size}"
+    return f"apart: the inputs stay distinguishable (spread {spread:.2g}); {size}"
+
+
+def _ratio_text(ratio: float) -> str:
+    # "3e-27 of", "40 times", "1.5 times": one or two digits, as much as the ratio deserves.
+    if ratio < 1:
+        return f"{_sci(ratio)} of" if ratio < 0.01 else f"{ratio:.2g} of"
+    return f"{_sci(ratio)} times" if ratio >= 100 else f"{ratio:.2g} times"
+
+
 def _sci(value: float) -> str:
+    if value == 0:
+        return "0"
     mantissa, exponent = f"{value:.0e}".split("e")
     return f"{mantissa}e{int(exponent)}"
-
-
-@contextlib.contextmanager
-def _fast_cpu() -> Iterator[None]:
-    # Small models: one thread beats two (and is not slowed by a busy second core).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    torch.set_flush_denormal(True)
-    try:
-        yield
-    finally:
-        torch.set_flush_denormal(False)
-        torch.set_num_threads(threads)
 
 
 class ShortcutComparison:
@@ -230,10 +298,8 @@ class ShortcutComparison:
     depth and each request runs its first ``depth`` layers. A slider move costs a probe, not a
     rebuild.
 
-    The probes run on one thread and with float32 subnormals (below 1.2e-38) flushed to zero, as
-    many GPU kernels do: a vanishing gradient passes through that range, where CPU arithmetic is
-    several times slower, and the slider would lag. Such gradients read as 0. Flushing is switched
-    off again afterwards (PyTorch's default). Introduced in notebook 03.
+    It returns exactly what :func:`~shortcut_lib.gradient_profile` returns for the same network
+    and input, and changes no process-wide torch setting. Introduced in notebook 03.
     """
 
     def __init__(self) -> None:
@@ -246,14 +312,13 @@ class ShortcutComparison:
         network = self._network_for(settings).first_layers(settings.depth)
         x = self._input_for(settings)
         result = {}
-        with _fast_cpu():
-            for label, use_shortcut in (("plain", False), ("shortcut", True)):
-                network.use_shortcut = use_shortcut
-                result[label] = gradient_profile(network, x)
+        for label, use_shortcut in (("plain", False), ("shortcut", True)):
+            network.use_shortcut = use_shortcut
+            result[label] = gradient_profile(network, x)
         return result
 
     def _network_for(self, s: ExplorerSettings) -> DeepNetwork:
-        key = (s.width, s.activation, s.init, s.gain, s.norm, s.seed)
+        key = (s.width, s.activation, s.init, s.gain, s.norm, s.final_norm, s.branch_scale, s.seed)
         if key != self._key or self._network.depth < s.depth:
             # A new network is built at the depth asked for. Once the depth slider goes past it,
             # the next one gets room (a power of two) so that dragging on does not rebuild at
@@ -268,6 +333,8 @@ class ShortcutComparison:
                 init=s.init,
                 gain=s.gain,
                 norm=s.norm,
+                final_norm=s.final_norm,
+                branch_scale=s.branch_scale,
             )
             self._key = key
         return self._network

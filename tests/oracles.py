@@ -16,6 +16,8 @@ LONG_NAMES = {
     "dW_mean": "weight_grad_mean",
     "dW_norm": "weight_grad_norm",
     "dh_norm": "output_grad_norm",
+    "h_rms": "activation_rms",
+    "h_spread": "activation_spread",
 }
 
 
@@ -31,17 +33,6 @@ def one_thread() -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
-@contextlib.contextmanager
-def flushed_denormals() -> Iterator[None]:
-    """As ShortcutComparison documents: float32 subnormals (below 1.2e-38) flushed to zero while
-    it probes, PyTorch's default again after."""
-    torch.set_flush_denormal(True)
-    try:
-        yield
-    finally:
-        torch.set_flush_denormal(False)
-
-
 def fresh_input(s: sl.ExplorerSettings) -> torch.Tensor:
     """The documented input of a comparison: ``batch`` rows of noise drawn from ``seed``."""
     return torch.randn(s.batch, s.width, generator=torch.Generator().manual_seed(s.seed))
@@ -49,7 +40,7 @@ def fresh_input(s: sl.ExplorerSettings) -> torch.Tensor:
 
 def fresh_profiles(s: sl.ExplorerSettings) -> dict[str, sl.GradientProfile]:
     """The documented meaning of a comparison: two fresh networks of exactly ``s.depth`` layers,
-    probed with subnormals flushed."""
+    probed with gradient_profile."""
     x = fresh_input(s)
     result = {}
     for label, use_shortcut in (("plain", False), ("shortcut", True)):
@@ -61,9 +52,10 @@ def fresh_profiles(s: sl.ExplorerSettings) -> dict[str, sl.GradientProfile]:
             init=s.init,
             gain=s.gain,
             norm=s.norm,
+            final_norm=s.final_norm,
+            branch_scale=s.branch_scale,
         )
-        with flushed_denormals():
-            result[label] = sl.gradient_profile(network, x)
+        result[label] = sl.gradient_profile(network, x)
     return result
 
 

@@ -11,13 +11,18 @@ import random
 
 import numpy as np
 import pytest
-import torch
-from oracles import fresh_input, fresh_profiles, one_thread
+from oracles import architecture, fresh_input, fresh_profiles, one_thread, oracle_profile
 
 import shortcut_lib as sl
 from shortcut_lib import ExplorerSettings, ShortcutComparison, describe_ratio, parse_settings
 
-SERIES = ("weight_grad_mean", "weight_grad_norm", "output_grad_norm")
+SERIES = (
+    "weight_grad_mean",
+    "weight_grad_norm",
+    "output_grad_norm",
+    "activation_rms",
+    "activation_spread",
+)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -44,9 +49,11 @@ def random_settings(rng, *, max_depth=200, max_width=256, max_batch=256, gain_di
         init=rng.choice(["default", "xavier", "kaiming"]),
         gain=gain,
         norm=norm,
+        final_norm=width >= 2 and rng.random() < 0.3,
+        branch_scale=rng.choice(["1", "1/sqrt(depth)"]),
         batch=rng.randint(1, max_batch),
         seed=rng.randint(0, 2**31 - 1),
-        diagnostic=rng.choice(["dW_mean", "dW_norm", "dh_norm"]),
+        diagnostic=rng.choice(["dW_mean", "dW_norm", "dh_norm", "h_rms", "h_spread"]),
     )
 
 
@@ -281,26 +288,22 @@ def test_profiles_match_a_hand_written_forward_and_backward_pass(s):
 
     Gains stay <= 1.25: in a chaotic regime (tanh, kaiming, gain 2.4) float32 rounding
     differences between torch's fused LayerNorm and the hand-written one grow to ~1% over 25
-    layers (both agree to 3e-11 in float64), which would test rounding, not the comparison."""
-    acts = {
-        "gelu": lambda z: torch.nn.functional.gelu(z, approximate="tanh"),
-        "relu": torch.relu,
-        "tanh": torch.tanh,
-        "sigmoid": torch.sigmoid,
-        "identity": lambda z: z,
-    }
+    layers (both agree to 3e-11 in float64), which would test rounding, not the comparison.
+    The spread is a difference of nearly equal float32 numbers: each h carries a rounding error of
+    ~1e-7 of its size, so it is compared to 1e-6 absolute, not relative."""
     profiles = ShortcutComparison().profiles(s)
     net = sl.DeepNetwork(
         [s.width] * (s.depth + 1), s.activation, seed=s.seed, init=s.init, gain=s.gain, norm=s.norm
     )
     for label, use_shortcut in (("plain", False), ("shortcut", True)):
-        expected = _hand_profile(net, fresh_input(s), acts[s.activation], use_shortcut, s.norm)
+        arch = architecture(dict(activation=s.activation, use_shortcut=use_shortcut, norm=s.norm))
+        expected = oracle_profile(net, fresh_input(s), None, **arch)
         for series in SERIES:
             np.testing.assert_allclose(
                 getattr(profiles[label], series),
                 expected[series],
                 rtol=1e-4,
-                atol=1e-30,
+                atol=1e-6 if series == "activation_spread" else 1e-30,
                 equal_nan=True,
                 err_msg=f"{label} {series} for {s}",
             )
@@ -352,37 +355,15 @@ def test_profiles_are_exact_where_the_gradients_are_representable(settings, chec
     net = sl.DeepNetwork(
         [s.width] * (s.depth + 1), s.activation, seed=s.seed, init=s.init, gain=s.gain
     )
-    act = {"sigmoid": torch.sigmoid, "identity": lambda z: z}[s.activation]
-    expected = _hand_profile(net, fresh_input(s), act, False, "none")
+    expected = oracle_profile(
+        net, fresh_input(s), None, **architecture(dict(activation=s.activation))
+    )
     assert check(expected["weight_grad_mean"][0])  # precondition: the case is what it says
-    for series in SERIES:
+    for series in SERIES[:3]:  # the gradients
         assert all(0 < v < 3e38 for v in expected[series]), series  # representable in float32
         np.testing.assert_allclose(
             getattr(plain, series), expected[series], rtol=1e-3, err_msg=series
         )
-
-
-def _hand_profile(net, x, act, use_shortcut, norm):
-    params = {n: p.detach().clone().requires_grad_(True) for n, p in net.named_parameters()}
-    h, states = x, []
-    for i in range(net.depth):
-        z = h
-        if norm == "layernorm":
-            mean = z.mean(-1, keepdim=True)
-            var = ((z - mean) ** 2).mean(-1, keepdim=True)
-            z = (z - mean) / torch.sqrt(var + 1e-5) * params[f"norms.{i}.weight"]
-            z = z + params[f"norms.{i}.bias"]
-        out = act(z @ params[f"layers.{i}.0.weight"].T + params[f"layers.{i}.0.bias"])
-        h = h + out if use_shortcut else out
-        h.retain_grad()
-        states.append(h)
-    (h**2).mean().backward()
-    grads = [params[f"layers.{i}.0.weight"].grad.double() for i in range(net.depth)]
-    return {
-        "weight_grad_mean": [g.abs().mean().item() for g in grads],
-        "weight_grad_norm": [g.pow(2).sum().sqrt().item() for g in grads],
-        "output_grad_norm": [st.grad.double().pow(2).sum().sqrt().item() for st in states],
-    }
 
 
 # --- compare_shortcut ---------------------------------------------------------------------------

@@ -31,6 +31,8 @@ CONTROLS = (
     "init",
     "gain",
     "norm",
+    "final_norm",
+    "branch_scale",
     "batch",
     "seed",
     "diagnostic",
@@ -53,8 +55,7 @@ def _one_thread():
 
 
 def expected_lines(s):
-    """What each line must hold for settings ``s``: fresh networks probed with subnormals flushed
-    (as ShortcutComparison documents), NaN where 0, NaN or inf."""
+    """What each line must hold for settings ``s``: fresh networks, NaN where 0, NaN or inf."""
     result = {}
     for label, profile in fresh_profiles(s).items():
         y = np.asarray(getattr(profile, LONG_NAMES[s.diagnostic]))
@@ -445,34 +446,57 @@ def test_outside_a_kernel_a_running_loop_does_not_defer_updates():
 
 
 def readout_lines(e):
+    """``{model: its two lines}``: the backward and the forward verdict, tags removed."""
     text = re.sub(r"<[^>]+>", "", e.readout.value.replace("<br>", "\n"))
-    return {line.split(":")[0]: line for line in text.splitlines() if ":" in line}
+    lines = [line.strip() for line in text.splitlines()]
+    return {
+        line.split(":")[0]: line + " | " + lines[i + 1]
+        for i, line in enumerate(lines[:-1])
+        if line.startswith(("plain:", "shortcut:"))
+    }
+
+
+def output_gradient_ratio(profile):
+    return profile.output_grad_norm[0] / profile.output_grad_norm[-1]
 
 
 @pytest.mark.parametrize("seed", range(5))
 def test_readout_claim_sigmoid_depth_50_kaiming(seed):
-    # Claim: at depth 50 with sigmoid, the plain model's first layer gets a vanishing share of
-    # the last layer's weight gradient, the shortcut model a healthy one.
+    # Claim: at depth 50 with sigmoid the plain model's backward signal vanishes and its forward
+    # signal collapses; the shortcut model's backward signal keeps its size and its inputs stay
+    # apart. Words about the backward signal are about ||dL/dh||, not a weight gradient.
     e = sl.gradient_explorer(depth=50, activation="sigmoid", init="kaiming", seed=seed)
     lines = readout_lines(e)
-    assert lines["plain"].startswith("plain: vanishing"), lines["plain"]
-    assert lines["shortcut"].startswith("shortcut: healthy"), lines["shortcut"]
+    assert lines["plain"].startswith("plain: backward, vanishing"), lines["plain"]
+    assert "forward, collapsed" in lines["plain"], lines["plain"]
+    assert lines["shortcut"].startswith("shortcut: backward, steady"), lines["shortcut"]
+    assert "forward, apart" in lines["shortcut"], lines["shortcut"]
     # The words agree with the oracle's numbers.
-    y = expected_lines(e.settings)
-    assert y["plain"][0] / y["plain"][-1] < 0.1 <= y["shortcut"][0] / y["shortcut"][-1] <= 10
+    p = fresh_profiles(e.settings)
+    assert output_gradient_ratio(p["plain"]) < 0.1 <= output_gradient_ratio(p["shortcut"]) <= 10
+    assert p["plain"].activation_spread[-1] < 1e-3 < p["shortcut"].activation_spread[-1]
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_readout_claim_sigmoid_depth_50_gradient_flow(seed):
-    # Claim, read at each layer's output (||dL/dh||): plain vanishing, shortcut healthy.
-    # The plain model's ||dL/dh_1|| is ~4e-33: a float32 norm would underflow to 0 and the
-    # readout would say "dead" (it did, before probes._norms moved to float64).
-    e = sl.gradient_explorer(
-        depth=50, activation="sigmoid", init="xavier", diagnostic="dh_norm", seed=seed
-    )
-    lines = readout_lines(e)
-    assert lines["shortcut"].startswith("shortcut: healthy"), lines["shortcut"]
-    assert lines["plain"].startswith("plain: vanishing"), lines["plain"]
+def test_readout_words_do_not_depend_on_the_diagnostic_shown(seed):
+    # The verdicts name ||dL/dh|| and the forward spread whatever series the plot draws.
+    base = dict(depth=50, activation="sigmoid", init="xavier", seed=seed)
+    shown = {d: readout_lines(sl.gradient_explorer(**base, diagnostic=d)) for d in LONG_NAMES}
+    assert len({tuple(lines.values()) for lines in shown.values()}) == 1
+    assert shown["dh_norm"]["plain"].startswith("plain: backward, vanishing")
+
+
+def test_readout_words_hold_still_while_depth_moves():
+    # GELU with shortcuts: ||dL/dh|| first/last grows steadily with depth, so once the verdict
+    # turns to "exploding" it stays; a verdict read from mean |dW| flipped back and forth.
+    e = sl.gradient_explorer(activation="gelu", width=64, depth=2)
+    words = []
+    for depth in range(2, 121, 2):
+        e.controls["depth"].value = depth
+        words.append(readout_lines(e)["shortcut"].split(",")[1].split(":")[0].strip())
+    changes = [i for i in range(1, len(words)) if words[i] != words[i - 1]]
+    assert words[0] == "steady" and words[-1] == "exploding", words
+    assert len(changes) == 1, words
 
 
 def test_the_shortcut_toggle_moves_the_emphasis():

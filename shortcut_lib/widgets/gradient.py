@@ -22,12 +22,13 @@ from ..compare import (
     LIMITS,
     ExplorerSettings,
     ShortcutComparison,
-    describe_gradients,
+    describe_backward,
+    describe_forward,
     format_settings,
     healthy_band,
     parse_settings,
 )
-from ..networks import INITS, NORMS
+from ..networks import BRANCH_SCALES, INITS, NORMS
 from ..plotting.gradients import GradientPlot
 from ..probes import DIAGNOSTICS
 
@@ -59,18 +60,23 @@ def _make_control(name: str, value: object, limits: tuple[float, float]) -> W.Va
         )
     if name == "seed":
         return W.BoundedIntText(value=value, min=low, max=high, description=name, **_CHOICE)
-    if name == "shortcut":
+    if name in ("shortcut", "final_norm"):
+        tips = {
+            "shortcut": ["emphasise the plain model", "emphasise the shortcut"],
+            "final_norm": ["no LayerNorm after the last layer", "a LayerNorm after the last layer"],
+        }[name]
         return W.ToggleButtons(
             value=value,
-            options=["off", "on"],
+            options=["off", "on"] if name == "shortcut" else [("off", False), ("on", True)],
             description=name,
-            tooltips=["emphasise the plain model", "emphasise the shortcut"],
+            tooltips=tips,
             style={"description_width": "70px", "button_width": "60px"},
         )
     options = {
         "activation": list(ACTIVATIONS),
         "init": list(INITS),
         "norm": list(NORMS),
+        "branch_scale": list(BRANCH_SCALES),
         "diagnostic": [(DIAGNOSTICS[long], code) for code, long in DIAGNOSTIC_CODES.items()],
     }[name]
     return W.Dropdown(value=value, options=options, description=name, **_CHOICE)
@@ -200,7 +206,11 @@ class GradientExplorer(W.VBox):
         )
         self.plot.redraw(full=full)
         self.state_line.value = f"<span style='color:#555'>state:</span> <code>{s}</code>"
-        lines = [f"<b>{label}</b>: {describe_gradients(v)}" for label, v in values.items()]
+        lines = [
+            f"<b>{label}</b>: backward, {describe_backward(p)}<br>"
+            f"<span style='padding-left:1em'>forward, {describe_forward(p)}</span>"
+            for label, p in profiles.items()
+        ]
         lines += self.plot.notes
         lines.append(
             f"<span style='color:#555'>shaded: within {HEALTHY[1]:g}x of the "
@@ -317,6 +327,14 @@ def _check_limits(
         if not low <= value <= high:
             raise ValueError(f"{name}={value} lies outside limits[{name!r}] = {pair}")
         result[name] = (low, high)
-    for name in ("shortcut", "activation", "init", "norm", "diagnostic"):
+    for name in (
+        "shortcut",
+        "activation",
+        "init",
+        "norm",
+        "final_norm",
+        "branch_scale",
+        "diagnostic",
+    ):
         result[name] = (None, None)
     return result
