@@ -7,14 +7,13 @@ training) returns plain data <- plotting draws it <- widgets wire controls to bo
 
 from .activations import ACTIVATIONS, GELU, activation_derivative, make_activation
 from .compare import (
-    ExplorerSettings,
+    ComparisonSettings,
     ShortcutComparison,
     compare_shortcut,
     describe_backward,
     describe_forward,
     describe_gradients,
     describe_ratio,
-    parse_settings,
 )
 from .data import TASKS, Task, make_regression, make_spirals, make_task
 from .networks import BRANCH_SCALES, INITS, NORMS, DeepNetwork
@@ -29,8 +28,14 @@ from .plotting import (
     plot_training,
 )
 from .probes import GradientProfile, gradient_profile, print_gradients, weight_gradient_means
-from .training import OPTIMIZERS, History, TrainingRun, train
-from .widgets import GradientExplorer, TrainingExplorer, gradient_explorer, training_explorer
+from .training import OPTIMIZERS, History, TrainingRun, TrainingSettings, train
+from .widgets import (
+    ExplorerSettings,
+    GradientExplorer,
+    TrainingExplorer,
+    gradient_explorer,
+    training_explorer,
+)
 
 __version__ = "0.1.0"
 
@@ -42,6 +47,7 @@ __all__ = [
     "NORMS",
     "OPTIMIZERS",
     "TASKS",
+    "ComparisonSettings",
     "DeepNetwork",
     "ExplorerSettings",
     "GradientExplorer",
@@ -53,6 +59,7 @@ __all__ = [
     "TrainingExplorer",
     "TrainingPlot",
     "TrainingRun",
+    "TrainingSettings",
     "activation_derivative",
     "compare_shortcut",
     "describe_backward",
@@ -65,7 +72,6 @@ __all__ = [
     "make_regression",
     "make_spirals",
     "make_task",
-    "parse_settings",
     "plot_activations",
     "plot_final_losses",
     "plot_gradients",

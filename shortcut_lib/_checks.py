@@ -17,16 +17,24 @@ def _kind(value: object) -> str:
     return type(value).__name__
 
 
+def short_repr(value: object, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters: a message never floods the screen."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def check_bool(name: str, value: object) -> bool:
     if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False; got {value!r} of type {_kind(value)}")
+        raise TypeError(
+            f"{name} must be True or False; got {short_repr(value)} of type {_kind(value)}"
+        )
     return value
 
 
 def check_int(name: str, value: object, *, low: int | None = None, high: int | None = None) -> int:
     # bool is a subclass of int, but True layers or a seed of False is a slip, not a choice.
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int; got {value!r} of type {_kind(value)}")
+        raise TypeError(f"{name} must be an int; got {short_repr(value)} of type {_kind(value)}")
     if (low is not None and value < low) or (high is not None and value > high):
         raise ValueError(f"{name} must be {_range_text(low, high)}; got {value}")
     return value
@@ -36,7 +44,7 @@ def check_float(
     name: str, value: object, *, low: float | None = None, high: float | None = None
 ) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a number; got {value!r} of type {_kind(value)}")
+        raise TypeError(f"{name} must be a number; got {short_repr(value)} of type {_kind(value)}")
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number; got {value}")
@@ -48,9 +56,11 @@ def check_float(
 def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
     valid = ", ".join(repr(c) for c in choices)
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be one of {valid}; got {value!r} of type {_kind(value)}")
+        raise TypeError(
+            f"{name} must be one of {valid}; got {short_repr(value)} of type {_kind(value)}"
+        )
     if value not in choices:
-        raise ValueError(f"{name} must be one of {valid}; got {value!r}")
+        raise ValueError(f"{name} must be one of {valid}; got {short_repr(value)}")
     return value
 
 
@@ -103,7 +113,7 @@ def as_batch(name: str, value: object, *, features: int | None) -> torch.Tensor:
         except (TypeError, ValueError, RuntimeError) as exc:
             raise TypeError(
                 f"{name} must be a tensor or a nested list of numbers with rows of equal length; "
-                f"could not read {_short(value)}: {exc}"
+                f"could not read {short_repr(value)}: {exc}"
             ) from None
     else:
         raise TypeError(
@@ -126,8 +136,3 @@ def as_batch(name: str, value: object, *, features: int | None) -> torch.Tensor:
 
 
 _INT_DTYPES = (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8)
-
-
-def _short(value: object, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."

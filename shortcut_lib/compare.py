@@ -1,47 +1,29 @@
-"""Plain against shortcut on the same weights: the settings of one comparison, as data and as a
-one-line string a teacher can put on a slide, and the per-layer profiles of both models."""
+"""Plain against shortcut on the same weights: the settings of one comparison, both models'
+per-layer profiles, and what they show in words."""
 
 from __future__ import annotations
 
-import dataclasses
 import math
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 
-from ._checks import check_bool, check_choice, check_float, check_int
 from .activations import ACTIVATIONS
 from .networks import BRANCH_SCALES, INITS, NORMS, DeepNetwork
 from .probes import GradientProfile, gradient_profile
+from .settings import Settings, setting
 
 __all__ = [
-    "ExplorerSettings",
+    "ComparisonSettings",
     "ShortcutComparison",
     "compare_shortcut",
     "describe_backward",
     "describe_forward",
     "describe_gradients",
     "describe_ratio",
-    "parse_settings",
 ]
 
-# Short names for the state string; the long ones are GradientProfile's attributes.
-DIAGNOSTIC_CODES = {
-    "dW_mean": "weight_grad_mean",
-    "dW_norm": "weight_grad_norm",
-    "dh_norm": "output_grad_norm",
-    "h_rms": "activation_rms",
-    "h_spread": "activation_spread",
-}
-LIMITS = {
-    "depth": (1, 200),
-    "width": (1, 256),
-    "batch": (1, 256),
-    "seed": (0, 2**31 - 1),
-    "gain": (0.05, 4.0),
-}
 # First/last ratios within an order of magnitude count as healthy: one learning rate can suit
 # every layer when their signals differ by less than 10x; beyond it, some layers crawl or blow up.
 HEALTHY = (0.1, 10.0)
@@ -52,44 +34,33 @@ COLLAPSED = 1e-3
 # Rules of thumb for the size of the gradients themselves, with unit-scale inputs and a zero
 # target: beyond these the ratio alone would call a useless network healthy.
 HUGE, TINY = 1e4, 1e-8
+MODELS = ("plain", "shortcut")
 
 
 @dataclass(frozen=True)
-class ExplorerSettings:
+class ComparisonSettings(Settings):
     """One configuration of the plain-against-shortcut comparison.
 
     Each network is ``depth`` layers of ``width -> width`` so that every layer has a shortcut;
-    the input is ``batch`` rows of standard normal noise drawn from ``seed``, the target zeros.
-    ``shortcut`` says which model the reader is looking at ("on" or "off"): both are computed.
-    ``str(settings)`` is the one-line state string that :func:`parse_settings` reads back.
+    the input is ``batch_size`` rows of standard normal noise drawn from ``seed``, the target
+    zeros. ``str(settings)`` is the one-line state string that :meth:`parse` reads back; the
+    other fields are as for :class:`~shortcut_lib.DeepNetwork`.
 
     Introduced in notebook 03.
     """
 
-    depth: int = 30
-    width: int = 64
-    activation: str = "gelu"
-    shortcut: str = "on"
-    init: str = "default"
-    gain: float = 1.0
-    norm: str = "none"
-    final_norm: bool = False
-    branch_scale: str = "1"
-    batch: int = 16
-    seed: int = 0
-    diagnostic: str = "dW_mean"
+    depth: int = setting(30, low=1, high=200)
+    width: int = setting(64, low=1, high=256)
+    activation: str = setting("gelu", choices=ACTIVATIONS)
+    init: str = setting("default", choices=INITS)
+    gain: float = setting(1.0, low=0.05, high=4.0, step=0.05)
+    norm: str = setting("none", choices=NORMS)
+    final_norm: bool = setting(False, choices=(False, True), control="toggle")
+    branch_scale: str = setting("1", choices=BRANCH_SCALES)
+    batch_size: int = setting(16, low=1, high=256)
+    seed: int = setting(0, low=0, high=2**31 - 1, control="text")
 
-    def __post_init__(self) -> None:
-        for name in ("depth", "width", "batch", "seed"):
-            check_int(name, getattr(self, name), low=LIMITS[name][0], high=LIMITS[name][1])
-        check_float("gain", self.gain, low=LIMITS["gain"][0], high=LIMITS["gain"][1])
-        check_choice("activation", self.activation, tuple(ACTIVATIONS))
-        check_choice("shortcut", self.shortcut, ("on", "off"))
-        check_choice("init", self.init, INITS)
-        check_choice("norm", self.norm, NORMS)
-        check_bool("final_norm", self.final_norm)
-        check_choice("branch_scale", self.branch_scale, BRANCH_SCALES)
-        check_choice("diagnostic", self.diagnostic, tuple(DIAGNOSTIC_CODES))
+    def _check_together(self) -> None:
         for name, on in (("norm='layernorm'", self.norm == "layernorm"),
                          ("final_norm=on", self.final_norm)):  # fmt: skip
             if on and self.width == 1:
@@ -97,82 +68,6 @@ class ExplorerSettings:
                     f"{name} needs width >= 2: LayerNorm over a single feature outputs zeros, "
                     "so no gradient could flow; raise the width or switch it off"
                 )
-
-    def __str__(self) -> str:
-        return format_settings(dataclasses.asdict(self))
-
-    def replace(self, **changes: object) -> ExplorerSettings:
-        """A copy with some fields changed (and checked)."""
-        return dataclasses.replace(self, **changes)
-
-    @property
-    def diagnostic_name(self) -> str:
-        """The GradientProfile attribute this diagnostic reads, e.g. ``"weight_grad_mean"``."""
-        return DIAGNOSTIC_CODES[self.diagnostic]
-
-
-def format_settings(values: Mapping[str, object]) -> str:
-    """``{name: value}`` as a state string, ``depth=50 width=64 ...``; numbers kept short."""
-    return " ".join(f"{name}={_short_number(value)}" for name, value in values.items())
-
-
-def _short_number(value: object) -> str:
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    # gain=1 rather than gain=1.0, but never a rounding: the string must restore the value.
-    if isinstance(value, float) and float(f"{value:g}") == value:
-        return f"{value:g}"
-    return str(value)
-
-
-def parse_settings(text: str, base: ExplorerSettings | None = None) -> ExplorerSettings:
-    """Read a state string such as ``"depth=50 width=64 activation=sigmoid shortcut=on"``.
-
-    Fields left out keep their values from ``base`` (the defaults when ``None``).
-
-    Raises:
-        ValueError: naming the part that cannot be read and what is allowed there.
-
-    Introduced in notebook 03.
-    """
-    if not isinstance(text, str):
-        raise TypeError(f"the state string must be a str; got {type(text).__name__}")
-    base = base if base is not None else ExplorerSettings()
-    fields = {f.name: f.type for f in dataclasses.fields(ExplorerSettings)}
-    changes: dict[str, object] = {}
-    for part in text.replace(",", " ").split():
-        key, sep, raw = part.partition("=")
-        if not sep or not raw:
-            raise ValueError(
-                f"cannot read {part!r} in the state string: write name=value, e.g. depth=50"
-            )
-        if key not in fields:
-            raise ValueError(f"unknown setting {key!r} in {part!r}; known: {', '.join(fields)}")
-        changes[key] = _read_value(key, raw, fields[key], part)
-    try:
-        return base.replace(**changes)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"state string: {exc}") from None
-
-
-def _read_value(key: str, raw: str, kind: str, part: str) -> object:
-    if kind == "bool":
-        if raw not in _BOOL_WORDS:
-            raise ValueError(f"{key} needs on or off in {part!r}")
-        return _BOOL_WORDS[raw]
-    if kind == "int":
-        if not re.fullmatch(r"-?\d+", raw):
-            raise ValueError(f"{key} needs a whole number in {part!r}")
-        return int(raw)
-    if kind == "float":
-        try:
-            return float(raw)
-        except ValueError:
-            raise ValueError(f"{key} needs a number in {part!r}") from None
-    return raw
-
-
-_BOOL_WORDS = {"on": True, "off": False, "true": True, "false": False}
 
 
 def describe_ratio(first: float, last: float) -> str:
@@ -307,7 +202,7 @@ class ShortcutComparison:
         self._network: DeepNetwork | None = None
         self._inputs: dict[tuple[int, int, int], torch.Tensor] = {}
 
-    def profiles(self, settings: ExplorerSettings) -> dict[str, GradientProfile]:
+    def profiles(self, settings: ComparisonSettings) -> dict[str, GradientProfile]:
         """``{"plain": profile, "shortcut": profile}`` of the same weights and input."""
         network = self._network_for(settings).first_layers(settings.depth)
         x = self._input_for(settings)
@@ -317,7 +212,7 @@ class ShortcutComparison:
             result[label] = gradient_profile(network, x)
         return result
 
-    def _network_for(self, s: ExplorerSettings) -> DeepNetwork:
+    def _network_for(self, s: ComparisonSettings) -> DeepNetwork:
         key = (s.width, s.activation, s.init, s.gain, s.norm, s.final_norm, s.branch_scale, s.seed)
         if key != self._key or self._network.depth < s.depth:
             # A new network is built at the depth asked for. Once the depth slider goes past it,
@@ -325,7 +220,8 @@ class ShortcutComparison:
             # every step.
             depth = s.depth
             if key == self._key:
-                depth = min(2 ** math.ceil(math.log2(s.depth)), max(s.depth, LIMITS["depth"][1]))
+                most = ComparisonSettings.specs()["depth"].high
+                depth = min(2 ** math.ceil(math.log2(s.depth)), max(s.depth, most))
             self._network = DeepNetwork(
                 [s.width] * (depth + 1),
                 s.activation,
@@ -339,21 +235,21 @@ class ShortcutComparison:
             self._key = key
         return self._network
 
-    def _input_for(self, s: ExplorerSettings) -> torch.Tensor:
-        key = (s.batch, s.width, s.seed)
+    def _input_for(self, s: ComparisonSettings) -> torch.Tensor:
+        key = (s.batch_size, s.width, s.seed)
         if key not in self._inputs:
             generator = torch.Generator().manual_seed(s.seed)
-            self._inputs = {key: torch.randn(s.batch, s.width, generator=generator)}
+            self._inputs = {key: torch.randn(s.batch_size, s.width, generator=generator)}
         return self._inputs[key]
 
 
 def compare_shortcut(
-    settings: ExplorerSettings | str | None = None, **changes: object
+    settings: ComparisonSettings | str | None = None, **changes: object
 ) -> dict[str, GradientProfile]:
     """Profile the plain and the shortcut model of one configuration, on the same weights.
 
     Args:
-        settings: an :class:`ExplorerSettings`, a state string, or ``None`` for the defaults.
+        settings: a :class:`ComparisonSettings`, a state string, or ``None`` for the defaults.
         **changes: fields to override, e.g. ``depth=50, activation="sigmoid"``.
 
     Returns:
@@ -363,12 +259,12 @@ def compare_shortcut(
     Introduced in notebook 03.
     """
     if settings is None:
-        settings = ExplorerSettings()
+        settings = ComparisonSettings()
     elif isinstance(settings, str):
-        settings = parse_settings(settings)
-    elif not isinstance(settings, ExplorerSettings):
+        settings = ComparisonSettings.parse(settings)
+    elif not isinstance(settings, ComparisonSettings):
         raise TypeError(
-            "settings must be an ExplorerSettings, a state string or None; got "
+            "settings must be a ComparisonSettings, a state string or None; got "
             f"{type(settings).__name__}"
         )
     return ShortcutComparison().profiles(settings.replace(**changes))

@@ -14,25 +14,80 @@ value; the input and output layers keep PyTorch's default initialization.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_bool, check_choice, check_float, check_int
-from .activations import make_activation
+from ._checks import check_int
+from .activations import ACTIVATIONS
 from .data import TASKS, Task, make_task
-from .networks import INITS, NORMS, DeepNetwork
+from .networks import BRANCH_SCALES, INITS, NORMS, DeepNetwork
 from .probes import weight_matrices
+from .settings import Settings, setting
 
-__all__ = ["OPTIMIZERS", "History", "TrainingRun", "train"]
+__all__ = ["OPTIMIZERS", "History", "TrainingRun", "TrainingSettings", "train"]
 
 OPTIMIZERS = ("sgd", "adam")
 MODELS = ("plain", "shortcut")
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0)  # a control's stops
+# A run's memory, estimated before anything is allocated: a Binder session has 1-2 GB for the
+# kernel, the browser's share and the other notebooks, so one run may take at most this much.
+MEMORY_LIMIT = 500e6  # bytes
+_TASK_SIZE = 256  # examples in a task made by name
+
+
+@dataclass(frozen=True)
+class TrainingSettings(Settings):
+    """The settings of one training run (see :class:`TrainingRun` for what each does).
+
+    ``models`` says which to train: ``"both"`` (plain and shortcut from the same weights),
+    ``"plain"`` or ``"shortcut"``. Sizes are bounded by what this series is for, and a run
+    whose estimated memory exceeds 500 MB is refused before anything is allocated.
+    ``str(settings)`` is the state string.
+
+    Introduced in notebook 04.
+    """
+
+    task: str = setting("spirals", choices=TASKS)
+    depth: int = setting(20, low=1, high=200, shown=(1, 60))
+    width: int = setting(32, low=1, high=512, shown=(2, 128))
+    activation: str = setting("sigmoid", choices=ACTIVATIONS)
+    models: str = setting("both", choices=("both", *MODELS), control="toggle")
+    init: str = setting("default", choices=INITS)
+    gain: float = setting(1.0, low=0.05, high=4.0, step=0.05)
+    norm: str = setting("none", choices=NORMS)
+    final_norm: bool = setting(False, choices=(False, True), control="toggle")
+    branch_scale: str = setting("1", choices=BRANCH_SCALES)
+    optimizer: str = setting("adam", choices=OPTIMIZERS)
+    lr: float = setting(0.01, low=1e-6, high=10.0, control="steps", marks=LEARNING_RATES)
+    steps: int = setting(300, low=1, high=5000, shown=(10, 2000), step=10)
+    batch_size: int = setting(64, low=1, high=4096, control="text")
+    seed: int = setting(0, low=0, high=2**31 - 1, control="text")
+
+    def _check_together(self) -> None:
+        for name, on in (("norm='layernorm'", self.norm == "layernorm"),
+                         ("final_norm=on", self.final_norm)):  # fmt: skip
+            if on and self.width == 1:
+                raise ValueError(f"{name} needs width >= 2: LayerNorm over one unit outputs 0")
+        estimate = self.memory_estimate()
+        if estimate > MEMORY_LIMIT:
+            raise ValueError(
+                f"depth={self.depth} width={self.width} steps={self.steps} would need about "
+                f"{estimate / 1e6:.0f} MB, more than the {MEMORY_LIMIT / 1e6:.0f} MB one run may "
+                "take; lower depth, width or steps"
+            )
+
+    def memory_estimate(self) -> float:
+        """Bytes a run of these settings needs, roughly: per model the weights with their
+        gradients, Adam's two moments and the update buffer, and the recorded history (Python
+        floats in lists, ~32 bytes each)."""
+        models = 2 if self.models == "both" else 1
+        weights = self.depth * self.width * (self.width + 1) + 8 * self.width
+        history = self.steps * (self.depth + 2) * 3 + self.steps
+        return models * (5 * 4 * weights + 32 * history)
 
 
 @dataclass(frozen=True)
@@ -78,11 +133,19 @@ class History:
 class _TaskNetwork(nn.Module):
     """Input layer -> ``depth`` hidden layers (a DeepNetwork, shortcuts or not) -> output."""
 
-    def __init__(self, in_features: int, out_features: int, depth: int, width: int, **body) -> None:
+    def __init__(self, in_features: int, out_features: int, s: TrainingSettings) -> None:
         super().__init__()
-        self.input = nn.Linear(in_features, width)
-        self.body = DeepNetwork([width] * (depth + 1), **body)
-        self.output = nn.Linear(width, out_features)
+        self.input = nn.Linear(in_features, s.width)
+        self.body = DeepNetwork(
+            [s.width] * (s.depth + 1),
+            s.activation,
+            init=s.init,
+            gain=s.gain,
+            norm=s.norm,
+            final_norm=s.final_norm,
+            branch_scale=s.branch_scale,
+        )
+        self.output = nn.Linear(s.width, out_features)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.output(self.body(self.input(x)))
@@ -97,97 +160,46 @@ class TrainingRun:
 
     Args:
         task: ``"spirals"``, ``"regression"`` (made with data seed 0) or a :class:`Task`.
-        depth: the number of hidden ``width -> width`` layers.
-        width: the size of every hidden layer.
-        activation: as for :class:`~shortcut_lib.DeepNetwork`.
-        use_shortcut: ``None`` trains both models; ``False`` only the plain, ``True`` only the
-            shortcut one.
-        init, gain, norm: as for :class:`~shortcut_lib.DeepNetwork` (hidden layers only).
-        optimizer: ``"sgd"`` (no momentum) or ``"adam"``.
-        lr: the learning rate.
-        steps: the number of updates.
-        batch_size: examples per step, drawn in a seeded shuffled order; the whole data set
-            (in order) when it equals the task's size.
-        seed: seeds the weights and the batch order.
+        **settings: the fields of :class:`TrainingSettings`:
+            ``depth`` hidden ``width -> width`` layers (``activation``, ``init``, ``gain``,
+            ``norm``, ``final_norm``, ``branch_scale`` as for
+            :class:`~shortcut_lib.DeepNetwork`); ``models`` to train; ``optimizer``
+            (``"sgd"`` without momentum, or ``"adam"``) with learning rate ``lr``; ``steps``
+            updates of ``batch_size`` examples each, drawn in a seeded shuffled order (the whole
+            data set, in order, when it equals the task's size); ``seed`` for the weights and
+            the batch order.
 
     Attributes:
-        models: ``{"plain": module, "shortcut": module}`` (only the one asked for, if any).
+        settings: the :class:`TrainingSettings`.
+        models: ``{"plain": module, "shortcut": module}`` (only the one asked for, if one).
         step: the number of steps done so far.
 
     Introduced in notebook 04.
     """
 
-    def __init__(
-        self,
-        task: str | Task = "spirals",
-        *,
-        depth: int = 20,
-        width: int = 32,
-        activation: str = "sigmoid",
-        use_shortcut: bool | None = None,
-        init: str = "default",
-        gain: float = 1.0,
-        norm: str = "none",
-        optimizer: str = "adam",
-        lr: float = 0.01,
-        steps: int = 300,
-        batch_size: int = 64,
-        seed: int = 0,
-    ) -> None:
+    def __init__(self, task: str | Task = "spirals", **settings: object) -> None:
         self.task = _check_task(task)
-        check_int("depth", depth, low=1, high=1000)
-        check_int("width", width, low=1, high=4096)
-        make_activation(activation)  # validates the name
-        if use_shortcut is not None:
-            check_bool("use_shortcut", use_shortcut)
-        check_choice("init", init, INITS)
-        gain = check_float("gain", gain, low=0.0)
-        check_choice("norm", norm, NORMS)
-        check_choice("optimizer", optimizer, OPTIMIZERS)
-        lr = check_float("lr", lr, low=0.0)
-        if lr == 0:
+        self.settings = TrainingSettings(task=self.task.name, **settings)
+        s = self.settings
+        if s.lr == 0:
             raise ValueError("lr must be > 0 (with lr = 0 nothing would train); got 0")
-        check_int("steps", steps, low=1)
-        check_int("batch_size", batch_size, low=1, high=len(self.task))
-        check_int("seed", seed)
-        self.settings: dict[str, object] = dict(
-            task=self.task.name,
-            depth=depth,
-            width=width,
-            activation=activation,
-            init=init,
-            gain=gain,
-            norm=norm,
-            optimizer=optimizer,
-            lr=lr,
-            steps=steps,
-            batch_size=batch_size,
-            seed=seed,
-        )
-        self.steps, self.step = steps, 0
-
+        check_int("batch_size", s.batch_size, low=1, high=len(self.task))
+        self.steps, self.step = s.steps, 0
         with torch.random.fork_rng(devices=[]):  # leaves the global RNG as it was
-            torch.manual_seed(seed)
-            base = _TaskNetwork(
-                self.task.in_features,
-                self.task.out_features,
-                depth,
-                width,
-                activation=activation,
-                init=init,
-                gain=gain,
-                norm=norm,
-            )
-        names = MODELS if use_shortcut is None else (MODELS[int(use_shortcut)],)
+            torch.manual_seed(s.seed)
+            base = _TaskNetwork(self.task.in_features, self.task.out_features, s)
+        names = MODELS if s.models == "both" else (s.models,)
         self.models: dict[str, nn.Module] = {}
         for name in names:
             model = copy.deepcopy(base)  # the same initial weights for both
             model.body.use_shortcut = name == "shortcut"
             self.models[name] = model
-        self._optimizers = {n: _make_optimizer(optimizer, m, lr) for n, m in self.models.items()}
+        self._optimizers = {
+            n: _make_optimizer(s.optimizer, m, s.lr) for n, m in self.models.items()
+        }
         self._weights = {n: weight_matrices(m)[1] for n, m in self.models.items()}
-        self.layer_names = ["in"] + [str(i + 1) for i in range(depth)] + ["out"]
-        self._batches = _batch_order(len(self.task), batch_size, steps, seed)  # (steps, batch)
+        self.layer_names = ["in"] + [str(i + 1) for i in range(s.depth)] + ["out"]
+        self._batches = _batch_order(len(self.task), s.batch_size, s.steps, s.seed)
         self._records = {n: {k: [] for k in _SERIES} for n in self.models}
 
     @property
@@ -207,9 +219,8 @@ class TrainingRun:
         n = min(n, self.steps - self.step)
         if n == 0:
             return self.step
-        with _one_thread():
-            for name in self.models:
-                self._advance_model(name, n)
+        for name in self.models:
+            self._advance_model(name, n)
         self.step += n
         return self.step
 
@@ -219,7 +230,7 @@ class TrainingRun:
             name: History(
                 model=name,
                 layer_names=list(self.layer_names),
-                settings=dict(self.settings),
+                settings=self.settings.values(),
                 **{key: list(values) for key, values in records.items()},
             )
             for name, records in self._records.items()
@@ -265,56 +276,23 @@ class TrainingRun:
 _SERIES = ("loss", "weight_grad_mean", "update_ratio", "weight_norm")
 
 
-def train(
-    task: str | Task = "spirals",
-    *,
-    depth: int = 20,
-    width: int = 32,
-    activation: str = "sigmoid",
-    use_shortcut: bool | None = None,
-    init: str = "default",
-    gain: float = 1.0,
-    norm: str = "none",
-    optimizer: str = "adam",
-    lr: float = 0.01,
-    steps: int = 300,
-    batch_size: int = 64,
-    seed: int = 0,
-) -> dict[str, History]:
+def train(task: str | Task = "spirals", **settings: object) -> dict[str, History]:
     """Train a plain and a shortcut version of the same network from the same initial weights.
 
     Args:
         task: ``"spirals"``, ``"regression"`` or a :class:`~shortcut_lib.Task`.
-        depth, width, activation: the hidden layers (see :class:`TrainingRun`).
-        use_shortcut: ``None`` (default) trains both models; ``False`` or ``True`` only one.
-        init, gain, norm: as for :class:`~shortcut_lib.DeepNetwork`.
-        optimizer: ``"sgd"`` or ``"adam"``.
-        lr: the learning rate.
-        steps: the number of updates.
-        batch_size: examples per step.
-        seed: seeds the weights and the batch order; the same seed gives the same histories.
+        **settings: the fields of :class:`TrainingSettings` (``depth``, ``width``,
+            ``activation``, ``models``, ``init``, ``gain``, ``norm``, ``final_norm``,
+            ``branch_scale``, ``optimizer``, ``lr``, ``steps``, ``batch_size``, ``seed``); the
+            same settings give the same histories.
 
     Returns:
         ``{"plain": History, "shortcut": History}`` (only the model asked for, if one).
 
     Introduced in notebook 04.
     """
-    run = TrainingRun(
-        task,
-        depth=depth,
-        width=width,
-        activation=activation,
-        use_shortcut=use_shortcut,
-        init=init,
-        gain=gain,
-        norm=norm,
-        optimizer=optimizer,
-        lr=lr,
-        steps=steps,
-        batch_size=batch_size,
-        seed=seed,
-    )
-    run.advance(steps)
+    run = TrainingRun(task, **settings)
+    run.advance(run.steps)
     return run.history()
 
 
@@ -346,14 +324,3 @@ def _batch_order(n: int, batch_size: int, steps: int, seed: int) -> torch.Tensor
     epochs = -(-steps * batch_size // n)  # ceil
     order = torch.cat([torch.randperm(n, generator=gen) for _ in range(epochs)])
     return order[: steps * batch_size].view(steps, batch_size)  # (steps, batch_size)
-
-
-@contextlib.contextmanager
-def _one_thread() -> Iterator[None]:
-    # These models are small: one thread is as fast as two and leaves a core for the plots.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)

@@ -12,13 +12,13 @@ import torch.nn.functional as F
 import shortcut_lib as sl
 
 # Written out here, not read from the library: a renamed diagnostic must fail a test.
-LONG_NAMES = {
-    "dW_mean": "weight_grad_mean",
-    "dW_norm": "weight_grad_norm",
-    "dh_norm": "output_grad_norm",
-    "h_rms": "activation_rms",
-    "h_spread": "activation_spread",
-}
+DIAGNOSTICS = (
+    "weight_grad_mean",
+    "weight_grad_norm",
+    "output_grad_norm",
+    "activation_rms",
+    "activation_spread",
+)
 
 
 @contextlib.contextmanager
@@ -33,12 +33,12 @@ def one_thread() -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
-def fresh_input(s: sl.ExplorerSettings) -> torch.Tensor:
-    """The documented input of a comparison: ``batch`` rows of noise drawn from ``seed``."""
-    return torch.randn(s.batch, s.width, generator=torch.Generator().manual_seed(s.seed))
+def fresh_input(s: sl.ComparisonSettings) -> torch.Tensor:
+    """The documented input of a comparison: ``batch_size`` rows of noise drawn from ``seed``."""
+    return torch.randn(s.batch_size, s.width, generator=torch.Generator().manual_seed(s.seed))
 
 
-def fresh_profiles(s: sl.ExplorerSettings) -> dict[str, sl.GradientProfile]:
+def fresh_profiles(s: sl.ComparisonSettings) -> dict[str, sl.GradientProfile]:
     """The documented meaning of a comparison: two fresh networks of exactly ``s.depth`` layers,
     probed with gradient_profile."""
     x = fresh_input(s)

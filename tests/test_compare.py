@@ -14,7 +14,9 @@ import pytest
 from oracles import architecture, fresh_input, fresh_profiles, one_thread, oracle_profile
 
 import shortcut_lib as sl
-from shortcut_lib import ExplorerSettings, ShortcutComparison, describe_ratio, parse_settings
+from shortcut_lib import ExplorerSettings, ShortcutComparison, describe_ratio
+
+parse_settings = ExplorerSettings.parse
 
 SERIES = (
     "weight_grad_mean",
@@ -45,15 +47,15 @@ def random_settings(rng, *, max_depth=200, max_width=256, max_batch=256, gain_di
         depth=rng.randint(1, max_depth),
         width=width,
         activation=rng.choice(["gelu", "relu", "sigmoid", "tanh", "identity"]),
-        shortcut=rng.choice(["on", "off"]),
+        emphasis=rng.choice(["plain", "shortcut"]),
         init=rng.choice(["default", "xavier", "kaiming"]),
         gain=gain,
         norm=norm,
         final_norm=width >= 2 and rng.random() < 0.3,
         branch_scale=rng.choice(["1", "1/sqrt(depth)"]),
-        batch=rng.randint(1, max_batch),
+        batch_size=rng.randint(1, max_batch),
         seed=rng.randint(0, 2**31 - 1),
-        diagnostic=rng.choice(["dW_mean", "dW_norm", "dh_norm", "h_rms", "h_spread"]),
+        diagnostic=rng.choice(list(sl.probes.DIAGNOSTICS)),
     )
 
 
@@ -106,8 +108,8 @@ def test_state_string_round_trips_any_gain():
 
 
 def test_state_string_reads_the_documented_format():
-    s = parse_settings("depth=50 width=64 activation=sigmoid shortcut=on")
-    assert (s.depth, s.width, s.activation, s.shortcut) == (50, 64, "sigmoid", "on")
+    s = parse_settings("depth=50 width=64 activation=sigmoid emphasis=shortcut")
+    assert (s.depth, s.width, s.activation, s.emphasis) == (50, 64, "sigmoid", "shortcut")
     # Commas separate as well as spaces; the order does not matter.
     assert parse_settings("gain=1.5, depth=7,seed=3") == ExplorerSettings(gain=1.5, depth=7, seed=3)
     assert str(ExplorerSettings(depth=7)).startswith("depth=7 width=64 activation=gelu")
@@ -118,13 +120,13 @@ def test_parse_settings_keeps_base_for_fields_left_out():
         depth=12,
         width=8,
         activation="tanh",
-        shortcut="off",
+        emphasis="plain",
         init="xavier",
         gain=0.5,
         norm="layernorm",
-        batch=3,
+        batch_size=3,
         seed=99,
-        diagnostic="dh_norm",
+        diagnostic="output_grad_norm",
     )
     assert parse_settings("", base=base) == base
     assert parse_settings("   ", base=base) == base
@@ -134,7 +136,8 @@ def test_parse_settings_keeps_base_for_fields_left_out():
     assert parse_settings("activation=relu") == ExplorerSettings(activation="relu")
     # The base itself is not modified (frozen), and a later field wins over an earlier one.
     assert base.depth == 12
-    assert parse_settings("depth=3 depth=4").depth == 4
+    with pytest.raises(ValueError, match="depth is given twice"):
+        parse_settings("depth=3 depth=4")
 
 
 @pytest.mark.parametrize(
@@ -152,10 +155,10 @@ def test_parse_settings_keeps_base_for_fields_left_out():
         ("gain=abc", ["gain=abc", "number"]),
         ("gain=0", ["gain", "0.05"]),
         ("gain=nan", ["gain", "finite"]),
-        ("shortcut=yes", ["shortcut", "'yes'", "'on'"]),
+        ("emphasis=yes", ["emphasis", "'yes'", "'shortcut'"]),
         ("init=he", ["init", "'he'", "'kaiming'"]),
         ("norm=batchnorm", ["norm", "'batchnorm'", "'layernorm'"]),
-        ("diagnostic=grad", ["diagnostic", "'grad'", "'dW_mean'"]),
+        ("diagnostic=grad", ["diagnostic", "'grad'", "'weight_grad_mean'"]),
         ("depth=10 width=64 activation=swish", ["swish"]),
         ("norm=layernorm width=1", ["layernorm", "width"]),
     ],
@@ -211,7 +214,7 @@ def test_profiles_equal_fresh_networks_through_a_stream_of_changes():
     """One comparison fed a random walk of settings: prefix reuse and cache invalidation."""
     rng = random.Random(5)
     comparison = ShortcutComparison()
-    s = ExplorerSettings(depth=20, width=16, batch=8)
+    s = ExplorerSettings(depth=20, width=16, batch_size=8)
     choices = {
         "depth": lambda: rng.choice([1, 2, 5, 19, 33, 64, 65, 130, 200]),
         "width": lambda: rng.choice([2, 3, 16, 17, 40]),
@@ -220,8 +223,10 @@ def test_profiles_equal_fresh_networks_through_a_stream_of_changes():
         "init": lambda: rng.choice(["default", "xavier", "kaiming"]),
         "gain": lambda: rng.choice([0.5, 1.0, 1.3]),
         "norm": lambda: rng.choice(["none", "layernorm"]),
-        "batch": lambda: rng.choice([1, 4, 8]),
-        "shortcut": lambda: rng.choice(["on", "off"]),
+        "batch_size": lambda: rng.choice([1, 4, 8]),
+        "emphasis": lambda: rng.choice(["plain", "shortcut"]),
+        "final_norm": lambda: rng.choice([False, True]),
+        "branch_scale": lambda: rng.choice(["1", "1/sqrt(depth)"]),
     }
     for step in range(40):
         field = rng.choice(list(choices))
@@ -231,7 +236,9 @@ def test_profiles_equal_fresh_networks_through_a_stream_of_changes():
 
 def test_prefix_reuse_gives_the_numbers_of_a_fresh_network():
     comparison = ShortcutComparison()
-    deep = ExplorerSettings(depth=150, width=24, activation="tanh", init="xavier", seed=3, batch=6)
+    deep = ExplorerSettings(
+        depth=150, width=24, activation="tanh", init="xavier", seed=3, batch_size=6
+    )
     assert_same_profiles(comparison.profiles(deep), fresh_profiles(deep), deep)
     # The cached network is now at least as deep; every shallower request must run a prefix
     # of it and still match a network built at exactly that depth.
@@ -248,7 +255,7 @@ def test_prefix_reuse_gives_the_numbers_of_a_fresh_network():
 
 def test_changing_width_seed_or_weights_invalidates_the_cache():
     comparison = ShortcutComparison()
-    s = ExplorerSettings(depth=30, width=32, seed=0, batch=4)
+    s = ExplorerSettings(depth=30, width=32, seed=0, batch_size=4)
     before = comparison.profiles(s)
     for change in (
         {"width": 31},
@@ -257,7 +264,8 @@ def test_changing_width_seed_or_weights_invalidates_the_cache():
         {"init": "kaiming"},
         {"gain": 2.0},
         {"norm": "layernorm"},
-        {"batch": 5},
+        {"batch_size": 5},
+        {"final_norm": True},
     ):
         t = s.replace(**change)
         got = comparison.profiles(t)
@@ -269,15 +277,15 @@ def test_changing_width_seed_or_weights_invalidates_the_cache():
 
 
 HAND_CASES = [
-    ExplorerSettings(depth=12, width=9, activation="gelu", batch=5, seed=1),
-    ExplorerSettings(depth=30, width=16, activation="relu", init="kaiming", batch=3, seed=2),
+    ExplorerSettings(depth=12, width=9, activation="gelu", batch_size=5, seed=1),
+    ExplorerSettings(depth=30, width=16, activation="relu", init="kaiming", batch_size=3, seed=2),
     ExplorerSettings(depth=20, width=7, activation="sigmoid", init="xavier", gain=1.25, seed=3),
-    ExplorerSettings(depth=25, width=12, activation="tanh", norm="layernorm", batch=4, seed=4),
-    ExplorerSettings(depth=18, width=10, activation="identity", gain=0.5, batch=2, seed=5),
+    ExplorerSettings(depth=25, width=12, activation="tanh", norm="layernorm", batch_size=4, seed=4),
+    ExplorerSettings(depth=18, width=10, activation="identity", gain=0.5, batch_size=2, seed=5),
     ExplorerSettings(
-        depth=15, width=4, activation="gelu", norm="layernorm", init="xavier", batch=2, seed=6
+        depth=15, width=4, activation="gelu", norm="layernorm", init="xavier", batch_size=2, seed=6
     ),
-    ExplorerSettings(depth=1, width=1, activation="relu", batch=1, seed=7),
+    ExplorerSettings(depth=1, width=1, activation="relu", batch_size=1, seed=7),
 ]
 
 
@@ -325,7 +333,7 @@ def test_profiles_match_a_hand_written_forward_and_backward_pass(s):
                 activation="identity",
                 init="kaiming",
                 gain=2.2,
-                batch=2,
+                batch_size=2,
                 seed=56556069,
             ),
             lambda mean: 1e19 < mean < 1e30,
@@ -333,7 +341,13 @@ def test_profiles_match_a_hand_written_forward_and_backward_pass(s):
         # Identity, kaiming, gain 2, depth 42: every entry of dW_1 is finite, the mean ~9e35.
         (
             ExplorerSettings(
-                depth=42, width=64, activation="identity", init="kaiming", gain=2.0, batch=4, seed=0
+                depth=42,
+                width=64,
+                activation="identity",
+                init="kaiming",
+                gain=2.0,
+                batch_size=4,
+                seed=0,
             ),
             lambda mean: 1e35 < mean < 1e37,
         ),
@@ -370,7 +384,7 @@ def test_profiles_are_exact_where_the_gradients_are_representable(settings, chec
 
 
 def test_compare_shortcut_accepts_settings_a_string_or_none_with_overrides():
-    small = ExplorerSettings(depth=6, width=8, batch=4)
+    small = ExplorerSettings(depth=6, width=8, batch_size=4)
     assert_same_profiles(sl.compare_shortcut(small), fresh_profiles(small), small)
     s = small.replace(activation="tanh", seed=4)
     assert_same_profiles(
@@ -394,7 +408,7 @@ def test_compare_shortcut_accepts_settings_a_string_or_none_with_overrides():
 
 
 def test_compare_shortcut_rejects_bad_arguments_clearly():
-    with pytest.raises(TypeError, match="ExplorerSettings, a state string or None; got int"):
+    with pytest.raises(TypeError, match="ComparisonSettings, a state string or None; got int"):
         sl.compare_shortcut(5)
     with pytest.raises(ValueError, match="depth=foo"):
         sl.compare_shortcut("depth=foo")

@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from oracles import LONG_NAMES, fresh_profiles, one_thread  # noqa: E402
+from oracles import DIAGNOSTICS, fresh_profiles, one_thread  # noqa: E402
 
 import shortcut_lib as sl  # noqa: E402
 
@@ -27,17 +27,17 @@ CONTROLS = (
     "depth",
     "width",
     "activation",
-    "shortcut",
     "init",
     "gain",
     "norm",
     "final_norm",
     "branch_scale",
-    "batch",
+    "batch_size",
     "seed",
+    "emphasis",
     "diagnostic",
 )
-SMALL = dict(depth=8, width=12, batch=4)  # quick to probe
+SMALL = dict(depth=8, width=12, batch_size=4)  # quick to probe
 
 # ipympl's Toolbar passes an argument traitlets no longer wants: not ours to fix.
 pytestmark = pytest.mark.filterwarnings(
@@ -58,7 +58,7 @@ def expected_lines(s):
     """What each line must hold for settings ``s``: fresh networks, NaN where 0, NaN or inf."""
     result = {}
     for label, profile in fresh_profiles(s).items():
-        y = np.asarray(getattr(profile, LONG_NAMES[s.diagnostic]))
+        y = np.asarray(getattr(profile, s.diagnostic))
         result[label] = np.where(np.isfinite(y) & (y > 0), y, np.nan)
     return result
 
@@ -117,7 +117,7 @@ def test_each_control_is_described_by_its_setting():
         assert control.value == getattr(e.settings, name)
     assert isinstance(e.controls["depth"], W.IntSlider)
     assert set(e.controls["activation"].options) == set(sl.ACTIVATIONS)
-    assert {v for _, v in e.controls["diagnostic"].options} == set(LONG_NAMES)
+    assert {v for _, v in e.controls["diagnostic"].options} == set(DIAGNOSTICS)
 
 
 @pytest.mark.parametrize(
@@ -128,14 +128,18 @@ def test_each_control_is_described_by_its_setting():
         ("width", 5),
         ("activation", "sigmoid"),
         ("activation", "relu"),
-        ("shortcut", "off"),
+        ("emphasis", "plain"),
         ("init", "kaiming"),
         ("gain", 2.5),
         ("norm", "layernorm"),
-        ("batch", 1),
+        ("batch_size", 1),
         ("seed", 42),
-        ("diagnostic", "dW_norm"),
-        ("diagnostic", "dh_norm"),
+        ("diagnostic", "weight_grad_norm"),
+        ("diagnostic", "weight_grad_mean"),
+        ("diagnostic", "activation_rms"),
+        ("diagnostic", "activation_spread"),
+        ("final_norm", True),
+        ("branch_scale", "1/sqrt(depth)"),
     ],
 )
 def test_setting_a_control_plots_an_independent_computation(name, value):
@@ -149,7 +153,7 @@ def test_setting_a_control_plots_an_independent_computation(name, value):
     assert_plot_shows(e, e.settings)
     assert e.state == str(e.settings)
     assert shown_state(e) == e.state
-    if name != "shortcut":  # the toggle only changes emphasis; the others change the numbers
+    if name != "emphasis":  # the toggle only changes emphasis; the others change the numbers
         assert any(
             len(before[k]) != len(plotted(e)[k])
             or not np.allclose(before[k], plotted(e)[k], equal_nan=True)
@@ -171,7 +175,7 @@ def test_a_sequence_of_changes_keeps_matching_the_oracle():
         ("init", "xavier"),
         ("width", 2),
         ("gain", 0.5),
-        ("diagnostic", "dh_norm"),
+        ("diagnostic", "output_grad_norm"),
         ("depth", 200),
     ]
     for name, value in moves:
@@ -182,7 +186,7 @@ def test_a_sequence_of_changes_keeps_matching_the_oracle():
 def test_overflow_and_underflow_are_plotted_as_gaps_not_numbers():
     # GELU with shortcuts and a large gain overflows; the plot must hold NaN (a gap, with an
     # edge marker) where the oracle has inf or NaN.
-    e = sl.gradient_explorer(depth=200, width=64, gain=4.0, activation="relu", batch=8)
+    e = sl.gradient_explorer(depth=200, width=64, gain=4.0, activation="relu", batch_size=8)
     assert_plot_shows(e, e.settings)
     raw = expected_lines(e.settings)
     assert np.isnan(raw["shortcut"]).any()  # precondition: something is off the log scale
@@ -200,8 +204,8 @@ def test_state_round_trips_into_a_new_explorer():
         ("init", "xavier"),
         ("gain", 1.5),
         ("seed", 9),
-        ("diagnostic", "dh_norm"),
-        ("shortcut", "off"),
+        ("diagnostic", "output_grad_norm"),
+        ("emphasis", "plain"),
     ]:
         e.controls[name].value = value
     again = sl.gradient_explorer(e.state)
@@ -229,13 +233,13 @@ def test_set_state_moves_the_controls_in_one_update():
 
 def test_typing_a_state_moves_the_controls():
     e = sl.gradient_explorer(**SMALL)
-    type_state(e, "depth=9 width=7 norm=layernorm diagnostic=dW_norm")
+    type_state(e, "depth=9 width=7 norm=layernorm diagnostic=weight_grad_norm")
     assert (
         e.controls["depth"].value,
         e.controls["width"].value,
         e.controls["norm"].value,
         e.controls["diagnostic"].value,
-    ) == (9, 7, "layernorm", "dW_norm")
+    ) == (9, 7, "layernorm", "weight_grad_norm")
     assert e.settings.depth == 9 and error_text(e) == ""
     assert_plot_shows(e, e.settings)
     assert shown_state(e) == e.state
@@ -282,7 +286,7 @@ def test_a_state_beyond_the_slider_limits_is_reported_not_clamped():
     # 100 with no word about it (and the input box is cleared as if all went well).
     # Fix: in set_state, before moving any control, compare each value with the control's
     # min/max and raise ValueError("depth=150 lies outside this explorer's range 1..100").
-    e = sl.gradient_explorer(depth=50, width=12, batch=4, limits={"depth": (1, 100)})
+    e = sl.gradient_explorer(depth=50, width=12, batch_size=4, limits={"depth": (1, 100)})
     type_state(e, "depth=150")
     assert e.settings.depth == 150 or "150" in error_text(e), (
         f"depth {e.settings.depth}, errors {error_text(e)!r}"
@@ -319,7 +323,10 @@ def test_keyword_arguments_set_start_values_and_limits():
     )  # keyword arguments win over the state string
     assert (e.controls["depth"].min, e.controls["depth"].max) == (1, 100)
     assert (e.controls["width"].min, e.controls["width"].max) == (2, 40)
-    assert (e.controls["batch"].min, e.controls["batch"].max) == (1, 256)  # untouched default
+    assert (e.controls["batch_size"].min, e.controls["batch_size"].max) == (
+        1,
+        256,
+    )  # untouched default
     assert_plot_shows(e, e.settings)
 
 
@@ -481,9 +488,9 @@ def test_readout_claim_sigmoid_depth_50_kaiming(seed):
 def test_readout_words_do_not_depend_on_the_diagnostic_shown(seed):
     # The verdicts name ||dL/dh|| and the forward spread whatever series the plot draws.
     base = dict(depth=50, activation="sigmoid", init="xavier", seed=seed)
-    shown = {d: readout_lines(sl.gradient_explorer(**base, diagnostic=d)) for d in LONG_NAMES}
+    shown = {d: readout_lines(sl.gradient_explorer(**base, diagnostic=d)) for d in DIAGNOSTICS}
     assert len({tuple(lines.values()) for lines in shown.values()}) == 1
-    assert shown["dh_norm"]["plain"].startswith("plain: backward, vanishing")
+    assert shown["output_grad_norm"]["plain"].startswith("plain: backward, vanishing")
 
 
 def test_readout_words_hold_still_while_depth_moves():
@@ -500,22 +507,22 @@ def test_readout_words_hold_still_while_depth_moves():
 
 
 def test_the_shortcut_toggle_moves_the_emphasis():
-    e = sl.gradient_explorer(**SMALL, shortcut="on")
+    e = sl.gradient_explorer(**SMALL, emphasis="shortcut")
     alpha = {k: line.get_alpha() for k, line in e.plot.lines.items()}
     assert alpha["shortcut"] > alpha["plain"]
-    e.controls["shortcut"].value = "off"
+    e.controls["emphasis"].value = "plain"
     alpha = {k: line.get_alpha() for k, line in e.plot.lines.items()}
     assert alpha["plain"] > alpha["shortcut"]
     assert "plain model's last layer" in e.readout.value
 
 
 def test_the_compare_checkbox_hides_the_other_model():
-    e = sl.gradient_explorer(**SMALL, shortcut="on")
+    e = sl.gradient_explorer(**SMALL, emphasis="shortcut")
     assert "faded" in e.compare.description
     e.compare.value = False
     assert len(e.plot.lines["plain"].get_ydata()) == 0
     assert len(e.plot.lines["shortcut"].get_ydata()) == SMALL["depth"]
-    e.controls["shortcut"].value = "off"
+    e.controls["emphasis"].value = "plain"
     assert len(e.plot.lines["shortcut"].get_ydata()) == 0
     assert len(e.plot.lines["plain"].get_ydata()) == SMALL["depth"]
     e.compare.value = True

@@ -5,7 +5,7 @@ import re
 
 import pytest
 import torch
-from oracles import LONG_NAMES, architecture, oracle_profile, random_case
+from oracles import DIAGNOSTICS, architecture, oracle_profile, random_case
 from torch import nn
 
 import shortcut_lib as sl
@@ -49,7 +49,7 @@ def assert_profile_matches_oracle(kwargs, model, x, target, rtol):
     want = oracle_profile(model, x, target, **architecture(kwargs))
     assert profile.names == want["names"]
     assert profile.depth == model.depth
-    for series in (*LONG_NAMES.values(), "activation_rms", "activation_spread"):
+    for series in DIAGNOSTICS:
         assert_series_close(getattr(profile, series), want[series], rtol=rtol)
     assert profile.input_rms == pytest.approx(want["input_rms"], rel=rtol)
     assert profile.loss == pytest.approx(want["loss"], rel=rtol)

@@ -106,13 +106,12 @@ def test_chunks_give_the_same_history_as_one_go():
     assert chunked.history() == whole.history()
 
 
-@pytest.mark.parametrize("use_shortcut", [False, True])
-def test_step_zero_records_match_an_independent_forward_and_backward(use_shortcut):
+@pytest.mark.parametrize("name", ["plain", "shortcut"])
+def test_step_zero_records_match_an_independent_forward_and_backward(name):
     # Regression task: the loss is MSE, so sl.weight_gradient_means is an independent oracle.
     run = sl.TrainingRun(
-        "regression", depth=6, width=8, steps=1, batch_size=32, seed=2, use_shortcut=use_shortcut
+        "regression", depth=6, width=8, steps=1, batch_size=32, seed=2, models=name
     )
-    name = "shortcut" if use_shortcut else "plain"
     initial = copy.deepcopy(run.models[name])
     x, y = run.batch(0)
     run.advance(1)
@@ -170,9 +169,9 @@ def test_sgd_update_ratio_is_lr_times_gradient_over_weight():
 
 
 def test_one_model_only_and_full_batch_order():
-    only = sl.train(depth=2, width=4, steps=2, use_shortcut=True)
+    only = sl.train(depth=2, width=4, steps=2, models="shortcut")
     assert list(only) == ["shortcut"]
-    assert list(sl.train(depth=2, width=4, steps=2, use_shortcut=False)) == ["plain"]
+    assert list(sl.train(depth=2, width=4, steps=2, models="plain")) == ["plain"]
     run = sl.TrainingRun(depth=2, width=4, steps=2, batch_size=256)
     x, _ = run.batch(1)
     assert torch.equal(x, run.task.x)  # full batch: all the data, in order, every step
@@ -201,17 +200,24 @@ def test_a_task_object_can_be_passed():
     [
         ({"task": "moons"}, ValueError, "task must be one of"),
         ({"task": 3}, TypeError, "task must be one of 'spirals', 'regression' or a"),
-        ({"depth": 0}, ValueError, "depth must be between 1 and 1000; got 0"),
+        ({"depth": 0}, ValueError, "depth must be between 1 and 200; got 0"),
+        ({"depth": 201}, ValueError, "depth must be between 1 and 200; got 201"),
         ({"width": 2.5}, TypeError, "width must be an int"),
         ({"activation": "swish"}, ValueError, "activation must be one of"),
-        ({"use_shortcut": "yes"}, TypeError, "use_shortcut must be True or False"),
+        ({"models": "yes"}, ValueError, "models must be one of 'both', 'plain', 'shortcut'"),
         ({"init": "he"}, ValueError, "init must be one of"),
         ({"norm": "batchnorm"}, ValueError, "norm must be one of"),
         ({"optimizer": "rmsprop"}, ValueError, "optimizer must be one of 'sgd', 'adam'"),
-        ({"lr": 0}, ValueError, "lr must be > 0"),
-        ({"lr": -0.1}, ValueError, "lr must be >= 0"),
+        ({"lr": 0}, ValueError, "lr must be between 1e-06 and 10; got 0"),
+        ({"lr": -0.1}, ValueError, "lr must be between 1e-06 and 10; got -0.1"),
         ({"lr": float("nan")}, ValueError, "lr must be a finite number"),
-        ({"steps": 0}, ValueError, "steps must be >= 1; got 0"),
+        ({"steps": 0}, ValueError, "steps must be between 1 and 5000; got 0"),
+        ({"steps": 10**9}, ValueError, "steps must be between 1 and 5000"),
+        (
+            {"depth": 200, "width": 512},
+            ValueError,
+            "would need about [0-9]+ MB, more than the 500 MB",
+        ),
         ({"batch_size": 1000}, ValueError, "batch_size must be between 1 and 256; got 1000"),
         ({"seed": None}, TypeError, "seed must be an int"),
     ],

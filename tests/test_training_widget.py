@@ -19,7 +19,10 @@ pytestmark = pytest.mark.filterwarnings(
     r"ignore:Passing unrecognized arguments to super\(Toolbar\):DeprecationWarning"
 )
 SMALL = {"depth": 3, "width": 8, "steps": 50, "update_every": 10}
-CONTROLS = ["depth", "width", "activation", "shortcut", "init", "norm", "optimizer", "lr", "steps"]
+CONTROLS = [
+    "task", "depth", "width", "activation", "models", "init", "gain", "norm", "final_norm",
+    "branch_scale", "optimizer", "lr", "steps", "seed",
+]  # fmt: skip
 
 
 def test_controls_buttons_and_canvas_are_what_the_browser_tests_look_for():
@@ -110,7 +113,7 @@ def test_replay_slider_shows_the_first_steps():
 
 def test_settings_reach_the_run():
     explorer = sl.training_explorer(**SMALL)
-    explorer.controls["shortcut"].value = "on"
+    explorer.controls["models"].value = "shortcut"
     explorer.controls["optimizer"].value = "sgd"
     explorer.controls["lr"].value = 0.1
     explorer.controls["task"].value = "regression"
@@ -140,22 +143,30 @@ def test_errors_show_in_the_output_and_the_controls_stay_usable(monkeypatch):
     assert explorer.output.outputs == () and explorer.histories["plain"].steps == 50
 
 
-def test_a_bad_setting_at_start_is_reported_not_raised():
-    explorer = sl.training_explorer(**SMALL, batch_size=1000)  # the tasks have 256 points
+def test_a_bad_start_value_is_refused_at_once_not_when_train_is_pressed():
+    with pytest.raises(ValueError, match="batch_size must be between 1 and 256; got 1000"):
+        sl.training_explorer(**SMALL, batch_size=1000)  # the tasks have 256 points
+
+
+def test_a_bad_setting_typed_in_later_is_reported_not_raised():
+    explorer = sl.training_explorer(**SMALL)
+    explorer.controls["seed"].value = -5  # a number box takes any int; the settings do not
     explorer.train()
     assert not explorer.running
     text = "".join(o.get("text", "") for o in explorer.output.outputs)
-    assert "batch_size must be between 1 and 256; got 1000" in text
+    assert "seed must be between 0 and 2147483647; got -5" in text
 
 
 @pytest.mark.parametrize(
     ("kwargs", "error", "words"),
     [
-        ({"depth": 0}, ValueError, "depth must be between 1 and 60; got 0"),
-        ({"steps": 10}, ValueError, "steps must be between 50 and 2000"),
+        ({"depth": 0}, ValueError, "depth must be between 1 and 200; got 0"),
+        ({"depth": 61}, ValueError, "depth=61 is not a position of its slider"),
+        ({"steps": 5}, ValueError, "steps=5 is not a position of its slider"),
         ({"lr": 0.02}, ValueError, "lr must be one of 0.0001, 0.0003"),
         ({"activation": "swish"}, ValueError, "activation must be one of"),
-        ({"use_shortcut": 1}, TypeError, "use_shortcut must be True or False"),
+        ({"models": 1}, TypeError, "models must be one of 'both', 'plain', 'shortcut'"),
+        ({"lr": True}, TypeError, "lr must be a number"),
         ({"update_every": 0}, ValueError, "update_every must be >= 1"),
     ],
 )

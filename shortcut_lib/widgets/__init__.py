@@ -1,7 +1,13 @@
 """Widgets: the only place that imports ipywidgets. They wire controls to compute and plot
 functions and hold no maths."""
 
-from .gradient import GradientExplorer, gradient_explorer
+from .gradient import ExplorerSettings, GradientExplorer, gradient_explorer
 from .training import TrainingExplorer, training_explorer
 
-__all__ = ["GradientExplorer", "gradient_explorer", "TrainingExplorer", "training_explorer"]
+__all__ = [
+    "ExplorerSettings",
+    "GradientExplorer",
+    "gradient_explorer",
+    "TrainingExplorer",
+    "training_explorer",
+]

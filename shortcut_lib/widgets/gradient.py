@@ -1,4 +1,4 @@
-"""The gradient explorer: sliders and toggles wired to the comparison and its plot.
+"""The gradient explorer: a control per setting, wired to the comparison and its plot.
 
 Only wiring lives here. The maths is in ``compare`` and ``probes``, the drawing in ``plotting``.
 """
@@ -7,79 +7,54 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
-import traceback
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 
 import ipywidgets as W
-from ipympl.backend_nbagg import Canvas, FigureManager
 from matplotlib.figure import Figure
 
-from ..activations import ACTIVATIONS
 from ..compare import (
-    DIAGNOSTIC_CODES,
     HEALTHY,
-    LIMITS,
-    ExplorerSettings,
+    MODELS,
+    ComparisonSettings,
     ShortcutComparison,
     describe_backward,
     describe_forward,
-    format_settings,
     healthy_band,
-    parse_settings,
 )
-from ..networks import BRANCH_SCALES, INITS, NORMS
 from ..plotting.gradients import GradientPlot
-from ..probes import DIAGNOSTICS
+from ..probes import DIAGNOSTICS, GradientProfile
+from ..settings import format_state, setting
+from .controls import (
+    COALESCE_SECONDS,
+    check_limits,
+    kernel_loop,
+    make_canvas,
+    make_control,
+    read_controls,
+    show_error,
+)
 
-__all__ = ["GradientExplorer", "gradient_explorer"]
-
-CONTROL_NAMES = tuple(f.name for f in ExplorerSettings.__dataclass_fields__.values())
-_SLIDER = {
-    "continuous_update": True,
-    "style": {"description_width": "70px"},
-    "layout": W.Layout(width="300px"),
-}
-_CHOICE = {"style": {"description_width": "70px"}, "layout": W.Layout(width="300px")}
-_COALESCE_SECONDS = 0.005  # let queued slider messages land before one update uses the latest
+__all__ = ["ExplorerSettings", "GradientExplorer", "gradient_explorer"]
 
 
-def _make_control(name: str, value: object, limits: tuple[float, float]) -> W.ValueWidget:
-    low, high = limits
-    if name in ("depth", "width", "batch"):
-        return W.IntSlider(value=value, min=low, max=high, description=name, **_SLIDER)
-    if name == "gain":
-        return W.FloatSlider(
-            value=value,
-            min=low,
-            max=high,
-            step=0.05,
-            description=name,
-            readout_format=".2f",
-            **_SLIDER,
-        )
-    if name == "seed":
-        return W.BoundedIntText(value=value, min=low, max=high, description=name, **_CHOICE)
-    if name in ("shortcut", "final_norm"):
-        tips = {
-            "shortcut": ["emphasise the plain model", "emphasise the shortcut"],
-            "final_norm": ["no LayerNorm after the last layer", "a LayerNorm after the last layer"],
-        }[name]
-        return W.ToggleButtons(
-            value=value,
-            options=["off", "on"] if name == "shortcut" else [("off", False), ("on", True)],
-            description=name,
-            tooltips=tips,
-            style={"description_width": "70px", "button_width": "60px"},
-        )
-    options = {
-        "activation": list(ACTIVATIONS),
-        "init": list(INITS),
-        "norm": list(NORMS),
-        "branch_scale": list(BRANCH_SCALES),
-        "diagnostic": [(DIAGNOSTICS[long], code) for code, long in DIAGNOSTIC_CODES.items()],
-    }[name]
-    return W.Dropdown(value=value, options=options, description=name, **_CHOICE)
+@dataclass(frozen=True)
+class ExplorerSettings(ComparisonSettings):
+    """What the gradient explorer shows: a comparison (see
+    :class:`~shortcut_lib.ComparisonSettings`), which model is drawn bold (``emphasis``) and
+    which per-layer series is plotted (``diagnostic``, a key of ``GradientProfile``'s series).
+    ``str(settings)`` is the explorer's state line.
+
+    Introduced in notebook 03.
+    """
+
+    emphasis: str = setting("shortcut", choices=MODELS, control="toggle")
+    diagnostic: str = setting(
+        "output_grad_norm", choices=tuple(DIAGNOSTICS), labels=tuple(DIAGNOSTICS.values())
+    )
+
+
+CONTROL_NAMES = tuple(ExplorerSettings.specs())
 
 
 class GradientExplorer(W.VBox):
@@ -98,10 +73,13 @@ class GradientExplorer(W.VBox):
         limits: Mapping[str, tuple[float, float]],
     ) -> None:
         self.settings = settings
+        specs = ExplorerSettings.specs()
         self.controls = {
-            name: _make_control(name, getattr(settings, name), limits[name])
-            for name in CONTROL_NAMES
+            name: make_control(name, spec, getattr(settings, name), limits.get(name))
+            for name, spec in specs.items()
         }
+        for name in ("depth", "width", "batch_size", "gain"):
+            self.controls[name].continuous_update = True  # redraw while dragging
         self.compare = W.Checkbox(
             value=True, description="show the other model faded", indent=False
         )
@@ -114,7 +92,7 @@ class GradientExplorer(W.VBox):
             placeholder="paste a state string, press Enter",
             continuous_update=False,
             layout=W.Layout(width="100%"),
-            style={"description_width": "70px"},
+            style={"description_width": "90px"},
         )
         self.readout = W.HTML()
         self.errors = W.Output()
@@ -124,15 +102,9 @@ class GradientExplorer(W.VBox):
         self._muted = False
 
         figure = Figure(figsize=(7, 3.6), dpi=90)
-        canvas = Canvas(figure)  # an ipympl widget, whatever the notebook's backend
-        FigureManager(canvas, 0)
-        canvas.header_visible = canvas.footer_visible = canvas.resizable = False
-        canvas.toolbar_visible = False
-        canvas.syncing_data_url = False  # no PNG copy per frame for a widget state never saved
+        canvas = make_canvas(figure)
         # The note on values off the log scale goes into the readout, not the figure.
-        self.plot = GradientPlot(
-            ("plain", "shortcut"), figure=figure, show_note=False, decade_step=5
-        )
+        self.plot = GradientPlot(MODELS, figure=figure, show_note=False, decade_step=5)
 
         shown = [self.controls[name] for name in shown]
         columns = [W.VBox(shown[i::2]) for i in range(2)] if len(shown) > 3 else [W.VBox(shown)]
@@ -163,7 +135,7 @@ class GradientExplorer(W.VBox):
 
         Read from the controls themselves, so it is current even before a coalesced redraw ran.
         """
-        return format_settings({name: c.value for name, c in self.controls.items()})
+        return format_state(read_controls(self.controls, ExplorerSettings.specs()))
 
     def set_state(self, text: str) -> None:
         """Move the controls to the settings a state string gives (fields left out stay).
@@ -171,7 +143,7 @@ class GradientExplorer(W.VBox):
         Raises:
             ValueError: the string cannot be read, or asks for a value outside a slider's range.
         """
-        settings = parse_settings(text, base=self.settings)
+        settings = ExplorerSettings.parse(text, base=self.settings)
         for name, control in self.controls.items():
             value, low, high = getattr(settings, name), getattr(control, "min", None), None
             high = getattr(control, "max", None)
@@ -179,7 +151,7 @@ class GradientExplorer(W.VBox):
                 raise ValueError(
                     f"{name}={value} is outside this explorer's {name} range, {low} to {high}"
                 )
-        with self.hold_trait_notifications(), self._paused():
+        with self._paused():
             for name, control in self.controls.items():
                 control.value = getattr(settings, name)
         self.refresh()
@@ -188,19 +160,20 @@ class GradientExplorer(W.VBox):
         """Recompute both models for the current controls and redraw; errors go to ``errors``."""
         self._pending = None
         try:
-            self.settings = ExplorerSettings(**{name: c.value for name, c in self.controls.items()})
+            values = read_controls(self.controls, ExplorerSettings.specs())
+            self.settings = ExplorerSettings(**values)
             self._show(self._comparison.profiles(self.settings))
             self.errors.outputs = ()  # not clear_output(): outside a kernel that prints
         except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
-            self._show_error(exc)
+            show_error(self.errors, exc)
         self.update_count += 1
 
-    def _show(self, profiles: Mapping[str, object]) -> None:
+    def _show(self, profiles: Mapping[str, GradientProfile]) -> None:
         s = self.settings
-        emphasis = "shortcut" if s.shortcut == "on" else "plain"
-        values = {label: p.diagnostic(s.diagnostic_name) for label, p in profiles.items()}
+        emphasis = s.emphasis
+        values = {label: p.diagnostic(s.diagnostic) for label, p in profiles.items()}
         hidden = () if self.compare.value else tuple(k for k in values if k != emphasis)
-        self.plot.set_ylabel(DIAGNOSTICS[s.diagnostic_name])
+        self.plot.set_ylabel(DIAGNOSTICS[s.diagnostic])
         full = self.plot.update(
             values, emphasis=emphasis, hidden=hidden, band=healthy_band(values[emphasis][-1])
         )
@@ -218,24 +191,16 @@ class GradientExplorer(W.VBox):
         )
         self.readout.value = "<br>".join(lines)
 
-    def _show_error(self, exc: Exception) -> None:
-        self.errors.outputs = ()
-        if isinstance(exc, (ValueError, TypeError)):
-            text = f"{exc}\n"
-        else:  # a bug rather than a bad setting: the full story helps whoever reports it
-            text = "".join(traceback.format_exception(exc))
-        self.errors.append_stderr(text)
-
     def _on_change(self, change: Mapping[str, object]) -> None:
         if self._muted:
             return
-        loop = _kernel_loop()
+        loop = kernel_loop()
         if loop is None:  # a plain script or a test: update at once
             self.refresh()
         elif self._pending is None:
             # In a kernel, coalesce: each queued slider message only lands here, and one update
             # a moment later draws the latest values instead of every stale one in turn.
-            self._pending = loop.call_later(_COALESCE_SECONDS, self.refresh)
+            self._pending = loop.call_later(COALESCE_SECONDS, self.refresh)
 
     def _on_state_input(self, change: Mapping[str, object]) -> None:
         text = str(change["new"]).strip()
@@ -244,7 +209,7 @@ class GradientExplorer(W.VBox):
         try:
             self.set_state(text)
         except (TypeError, ValueError) as exc:
-            self._show_error(exc)  # the text stays in the box, to be corrected
+            show_error(self.errors, exc)  # the text stays in the box, to be corrected
         else:
             self.state_input.value = ""
 
@@ -258,17 +223,6 @@ class GradientExplorer(W.VBox):
             self._muted = False
 
 
-def _kernel_loop() -> asyncio.AbstractEventLoop | None:
-    """The event loop of the Jupyter kernel running this code, or None outside a kernel."""
-    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
-    if getattr(shell, "kernel", None) is None:
-        return None
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
 def gradient_explorer(
     state: str | None = None,
     *,
@@ -279,9 +233,9 @@ def gradient_explorer(
     """A live plot of per-layer gradients, plain against shortcut, with a control per setting.
 
     Args:
-        state: a state string to start from, e.g. ``"depth=50 activation=sigmoid shortcut=on"``.
-        controls: the names of the controls to show (default: all of depth, width, activation,
-            shortcut, init, gain, norm, batch, seed, diagnostic); the others stay fixed.
+        state: a state string to start from, e.g. ``"depth=50 activation=sigmoid"``.
+        controls: the names of the controls to show (default: one for every field of
+            :class:`ExplorerSettings`); the others stay fixed.
         limits: ``{name: (low, high)}`` ranges for the sliders, e.g. ``{"depth": (1, 100)}``.
         **settings: start values, e.g. ``depth=50, activation="sigmoid"``; they win over
             ``state``.
@@ -290,7 +244,7 @@ def gradient_explorer(
         A :class:`GradientExplorer` widget; display it, or make it the cell's last line.
 
     Raises:
-        ValueError: a malformed state string (naming the bad part), an unknown control or an
+        ValueError: a malformed state string (naming every bad part), an unknown control or an
             impossible setting.
 
     Introduced in notebook 02 (in full in notebook 03).
@@ -301,40 +255,14 @@ def gradient_explorer(
             f"gradient_explorer() got unknown setting(s) {sorted(unknown)}; "
             f"known: {', '.join(CONTROL_NAMES)}"
         )
-    start = parse_settings(state) if state is not None else ExplorerSettings()
+    start = ExplorerSettings.parse(state) if state is not None else ExplorerSettings()
     start = start.replace(**settings)
+    if isinstance(controls, str):
+        raise ValueError(f"controls must be a list of names, not the string {controls!r:.40}")
     shown = list(CONTROL_NAMES) if controls is None else list(controls)
     bad = [name for name in shown if name not in CONTROL_NAMES]
-    if bad or isinstance(controls, str):
-        raise ValueError(f"controls must be names among {', '.join(CONTROL_NAMES)}; got {bad}")
-    return GradientExplorer(start, shown, _check_limits(limits or {}, start))
-
-
-def _check_limits(
-    limits: Mapping[str, tuple[float, float]], start: ExplorerSettings
-) -> dict[str, tuple[float, float]]:
-    result = dict(LIMITS)
-    for name, pair in limits.items():
-        if name not in LIMITS:
-            raise ValueError(f"limits can be set for {', '.join(LIMITS)}; got {name!r}")
-        low, high = pair
-        hard_low, hard_high = LIMITS[name]
-        if not hard_low <= low < high <= hard_high:
-            raise ValueError(
-                f"limits[{name!r}] must satisfy {hard_low} <= low < high <= {hard_high}; got {pair}"
-            )
-        value = getattr(start, name)
-        if not low <= value <= high:
-            raise ValueError(f"{name}={value} lies outside limits[{name!r}] = {pair}")
-        result[name] = (low, high)
-    for name in (
-        "shortcut",
-        "activation",
-        "init",
-        "norm",
-        "final_norm",
-        "branch_scale",
-        "diagnostic",
-    ):
-        result[name] = (None, None)
-    return result
+    if bad or len(set(shown)) != len(shown):
+        raise ValueError(
+            f"controls must be distinct names among {', '.join(CONTROL_NAMES)}; got {shown}"
+        )
+    return GradientExplorer(start, shown, check_limits(limits, start, CONTROL_NAMES))

@@ -14,70 +14,23 @@ from __future__ import annotations
 
 import threading
 import time
-import traceback
 from collections.abc import Mapping
 
 import ipywidgets as W
-from ipympl.backend_nbagg import Canvas, FigureManager
+from ipympl.backend_nbagg import Canvas
 from matplotlib.figure import Figure
 
-from .._checks import check_bool, check_choice, check_int
-from ..activations import ACTIVATIONS
-from ..data import TASKS
-from ..networks import INITS, NORMS
+from .._checks import check_int
+from ..data import make_task
 from ..plotting.training import TrainingPlot
-from ..training import MODELS, OPTIMIZERS, History, TrainingRun
+from ..training import MODELS, History, TrainingRun, TrainingSettings
+from .controls import make_canvas, make_control, read_controls, show_error
 
 __all__ = ["TrainingExplorer", "training_explorer"]
 
-LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0)
-SHORTCUT = {"both": None, "off": False, "on": True}
-LIMITS = {"depth": (1, 60), "width": (4, 128), "steps": (50, 2000), "seed": (0, 10**6)}
 _STOP_CHECK_STEPS = 5  # Stop waits for at most this many steps (~0.1 s at depth 60)
-_STYLE = {"style": {"description_width": "70px"}, "layout": W.Layout(width="300px")}
-
-
-def _make_control(name: str, value: object) -> W.ValueWidget:
-    if name in ("depth", "width", "steps"):
-        low, high = LIMITS[name]
-        step = {"depth": 1, "width": 4, "steps": 50}[name]
-        return W.IntSlider(
-            value=value,
-            min=low,
-            max=high,
-            step=step,
-            description=name,
-            continuous_update=False,
-            **_STYLE,
-        )
-    if name == "lr":
-        return W.SelectionSlider(
-            value=value,
-            options=[(f"{v:g}", v) for v in LEARNING_RATES],
-            description=name,
-            continuous_update=False,
-            **_STYLE,
-        )
-    if name == "seed":
-        return W.BoundedIntText(
-            value=value, min=0, max=LIMITS["seed"][1], description=name, **_STYLE
-        )
-    if name == "shortcut":
-        return W.ToggleButtons(
-            value=value,
-            options=list(SHORTCUT),
-            description=name,
-            tooltips=["train both from the same weights", "plain only", "shortcut only"],
-            style={"description_width": "70px", "button_width": "54px"},
-        )
-    options = {
-        "task": TASKS,
-        "activation": tuple(ACTIVATIONS),
-        "init": INITS,
-        "norm": NORMS,
-        "optimizer": OPTIMIZERS,
-    }[name]
-    return W.Dropdown(value=value, options=list(options), description=name, **_STYLE)
+# Shown by default: every setting but the batch size, which rarely needs changing here.
+CONTROL_NAMES = tuple(name for name in TrainingSettings.specs() if name != "batch_size")
 
 
 class _LockedCanvas(Canvas):
@@ -107,10 +60,14 @@ class TrainingExplorer(W.VBox):
     """
 
     def __init__(
-        self, settings: Mapping[str, object], *, batch_size: int, update_every: int | None
+        self, settings: TrainingSettings, *, shown: tuple[str, ...], update_every: int | None
     ) -> None:
-        self.controls = {name: _make_control(name, value) for name, value in settings.items()}
-        self.batch_size, self.update_every = batch_size, update_every
+        self.settings, self.update_every = settings, update_every
+        specs = TrainingSettings.specs()
+        self.controls = {name: make_control(name, specs[name], getattr(settings, name))
+                         for name in shown}  # fmt: skip
+        for control in self.controls.values():
+            control.continuous_update = False  # a run starts from the value let go
         self.train_button = W.Button(
             description="Train",
             icon="play",
@@ -153,11 +110,7 @@ class TrainingExplorer(W.VBox):
 
         self.plot = TrainingPlot(MODELS, figure=Figure(figsize=(9, 6), dpi=80))
         self.plot.update({})
-        canvas = _LockedCanvas(self.plot, self._lock)  # an ipympl widget, whatever the backend
-        FigureManager(canvas, 0)
-        canvas.header_visible = canvas.footer_visible = canvas.toolbar_visible = False
-        canvas.resizable = False
-        canvas.syncing_data_url = False  # no PNG copy per frame for a widget state never saved
+        canvas = make_canvas(self.plot.figure, lambda figure: _LockedCanvas(self.plot, self._lock))
 
         shown = list(self.controls.values())
         half = (len(shown) + 1) // 2
@@ -184,9 +137,11 @@ class TrainingExplorer(W.VBox):
             return
         self.output.outputs = ()  # not clear_output(): outside a kernel that prints
         try:
-            run = TrainingRun(**self._run_arguments())
+            values = read_controls(self.controls, TrainingSettings.specs())
+            self.settings = self.settings.replace(**values)
+            run = TrainingRun(**self.settings.values())
         except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
-            self._show_error(exc)
+            show_error(self.output, exc)
             return
         self._stop.clear()
         self._set_running(True)
@@ -206,11 +161,6 @@ class TrainingExplorer(W.VBox):
             self._thread.join(timeout)
         return not self.running
 
-    def _run_arguments(self) -> dict[str, object]:
-        values = {name: control.value for name, control in self.controls.items()}
-        values["use_shortcut"] = SHORTCUT[values.pop("shortcut")]
-        return {**values, "batch_size": self.batch_size}
-
     def _train(self, run: TrainingRun) -> None:
         # The background thread: train in chunks, check Stop between them, update the plots.
         every = self.update_every or max(5, run.steps // 50)
@@ -228,11 +178,11 @@ class TrainingExplorer(W.VBox):
                 )
                 self.progress.value = run.step
         except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
-            self._show_error(exc)
+            show_error(self.output, exc)
         try:
             self._finish(run, time.perf_counter() - start)
         except Exception as exc:  # noqa: BLE001
-            self._show_error(exc)
+            show_error(self.output, exc)
         finally:
             self._set_running(False)  # whatever happened, the controls come back
 
@@ -262,7 +212,7 @@ class TrainingExplorer(W.VBox):
             total = next(iter(self.histories.values())).settings["steps"]
             self._show(self.histories, total=total, step=change["new"])
         except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
-            self._show_error(exc)
+            show_error(self.output, exc)
 
     def _set_running(self, running: bool) -> None:
         for control in self.controls.values():
@@ -271,29 +221,13 @@ class TrainingExplorer(W.VBox):
         self.stop_button.disabled = not running
         self.replay.disabled = running
 
-    def _show_error(self, exc: Exception) -> None:
-        if isinstance(exc, (ValueError, TypeError)):
-            text = f"{type(exc).__name__}: {exc}\n"
-        else:  # a bug rather than a bad setting: the full story helps whoever reports it
-            text = "".join(traceback.format_exception(exc))
-        self.output.append_stderr(text)
-
 
 def training_explorer(
-    *,
     task: str = "spirals",
-    depth: int = 20,
-    width: int = 32,
-    activation: str = "sigmoid",
-    use_shortcut: bool | None = None,
-    init: str = "default",
-    norm: str = "none",
-    optimizer: str = "adam",
-    lr: float = 0.01,
-    steps: int = 300,
-    seed: int = 0,
-    batch_size: int = 64,
+    *,
+    controls: tuple[str, ...] | None = None,
     update_every: int | None = None,
+    **settings: object,
 ) -> TrainingExplorer:
     """Controls, a Train and a Stop button, and live plots of a plain and a shortcut network.
 
@@ -302,47 +236,31 @@ def training_explorer(
     steps per second; Stop ends the run early. A finished run can be replayed with the step slider.
 
     Args:
-        task, depth, width, activation, init, norm, optimizer, steps, seed: start values of
-            the controls, as for :func:`~shortcut_lib.train`.
-        use_shortcut: start value of the ``shortcut`` control: ``None`` trains both models
-            ("both"), ``False`` the plain one ("off"), ``True`` the shortcut one ("on").
-        lr: the learning rate, one of 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.
-        batch_size: examples per step (fixed; there is no control for it).
+        task: ``"spirals"`` or ``"regression"``.
+        controls: the names of the controls to show (default: every field of
+            :class:`~shortcut_lib.TrainingSettings` but ``batch_size``).
         update_every: steps between plot updates (and Stop checks); ``None`` picks about 50
             updates per run, at least 5 steps apart.
+        **settings: start values, the fields of :class:`~shortcut_lib.TrainingSettings`
+            (``lr`` one of 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1 for its slider).
 
     Returns:
         A :class:`TrainingExplorer` widget; display it, or make it the cell's last line.
 
     Introduced in notebook 04.
     """
-    for name, value in (("depth", depth), ("width", width), ("steps", steps), ("seed", seed)):
-        check_int(name, value, low=LIMITS[name][0], high=LIMITS[name][1])
-    if use_shortcut is not None:
-        check_bool("use_shortcut", use_shortcut)
-    if lr not in LEARNING_RATES:
-        allowed = ", ".join(f"{v:g}" for v in LEARNING_RATES)
-        raise ValueError(f"lr must be one of {allowed}; got {lr!r}")
-    check_choice("task", task, TASKS)
-    check_choice("activation", activation, tuple(ACTIVATIONS))
-    check_choice("init", init, INITS)
-    check_choice("norm", norm, NORMS)
-    check_choice("optimizer", optimizer, OPTIMIZERS)
-    check_int("batch_size", batch_size, low=1)
+    start = TrainingSettings(task=task, **settings)
+    check_int("batch_size", start.batch_size, low=1, high=len(make_task(start.task)))
+    names = TrainingSettings.specs()
+    shown = CONTROL_NAMES if controls is None else tuple(controls)
+    if (
+        isinstance(controls, str)
+        or any(n not in names for n in shown)
+        or len(set(shown)) < len(shown)
+    ):
+        raise ValueError(
+            f"controls must be distinct names among {', '.join(names)}; got {controls!r:.60}"
+        )
     if update_every is not None:
         check_int("update_every", update_every, low=1)
-    shortcut = next(k for k, v in SHORTCUT.items() if v is use_shortcut)
-    settings = dict(
-        task=task,
-        depth=depth,
-        width=width,
-        activation=activation,
-        shortcut=shortcut,
-        init=init,
-        norm=norm,
-        optimizer=optimizer,
-        lr=lr,
-        steps=steps,
-        seed=seed,
-    )
-    return TrainingExplorer(settings, batch_size=batch_size, update_every=update_every)
+    return TrainingExplorer(start, shown=shown, update_every=update_every)

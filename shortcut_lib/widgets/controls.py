@@ -1,0 +1,152 @@
+"""What both explorers share: a control for each setting made from its Spec, the canvas, the
+error display and the coalescing of rapid changes."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import sys
+import traceback
+from collections.abc import Callable, Mapping
+
+import ipywidgets as W
+from ipympl.backend_nbagg import Canvas, FigureManager
+from matplotlib.figure import Figure
+
+from ..settings import Settings, Spec, format_value
+
+_WIDE = {"style": {"description_width": "90px"}, "layout": W.Layout(width="320px")}
+COALESCE_SECONDS = 0.005  # let queued slider messages land before one update uses the latest
+
+
+def make_control(name: str, spec: Spec, value: object, shown: tuple | None = None) -> W.Widget:
+    """The widget that sets one field, built from its :class:`~shortcut_lib.settings.Spec`.
+
+    ``shown`` narrows a slider's range (inside the spec's bounds).
+    """
+    if spec.control == "toggle":
+        options = [(format_value(c), c) for c in spec.choices]
+        return W.ToggleButtons(
+            value=value,
+            options=options,
+            description=name,
+            style={"description_width": "90px", "button_width": "70px"},
+        )
+    if spec.control == "dropdown":
+        options = list(spec.choices)  # names that are their own labels
+        if spec.labels is not None:
+            options = list(zip(spec.labels, spec.choices, strict=True))
+        return W.Dropdown(value=value, options=options, description=name, **_WIDE)
+    if spec.control == "steps":
+        if value not in spec.marks:
+            allowed = ", ".join(format_value(m) for m in spec.marks)
+            raise ValueError(f"{name} must be one of {allowed} for this control; got {value!r}")
+        options = [(format_value(m), m) for m in spec.marks]
+        return W.SelectionSlider(
+            value=value, options=options, description=name, continuous_update=False, **_WIDE
+        )
+    if spec.control == "text":
+        return W.IntText(value=value, description=name, **_WIDE)
+    low, high = shown or spec.shown or (spec.low, spec.high)
+    step = spec.step or 1
+    if not low <= value <= high or (isinstance(value, int) and (value - low) % step):
+        raise ValueError(
+            f"{name}={value} is not a position of its slider ({low} to {high}, step {step:g}); "
+            f"choose one, or widen the slider with limits={{{name!r}: (low, high)}}"
+        )
+    if isinstance(spec.low, int):
+        return W.IntSlider(
+            value=value, min=low, max=high, step=int(spec.step or 1), description=name, **_WIDE
+        )
+    return W.FloatSlider(
+        value=value,
+        min=low,
+        max=high,
+        step=spec.step,
+        description=name,
+        readout_format=".2f",
+        **_WIDE,
+    )
+
+
+def read_controls(controls: Mapping[str, W.Widget], specs: Mapping[str, Spec]) -> dict:
+    """The controls' values, floats snapped to their slider's step: a slider moved to 1 may
+    report 0.9999999999999999, and the state string must say 1."""
+    values = {}
+    for name, control in controls.items():
+        value, step = control.value, specs[name].step
+        if isinstance(value, float) and step:
+            digits = max(0, -math.floor(math.log10(step))) + 2
+            value = round(round(value / step) * step, digits)
+        values[name] = value
+    return values
+
+
+def check_limits(
+    limits: object, settings: Settings, names: tuple[str, ...]
+) -> dict[str, tuple[float, float]]:
+    """``limits`` checked: ``{name: (low, high)}`` for sliders among ``names``, inside the
+    setting's own bounds and around its start value."""
+    if limits is None:
+        return {}
+    if not isinstance(limits, Mapping):
+        raise TypeError(f"limits must be a dict of {{name: (low, high)}}; got {limits!r:.60}")
+    specs = settings.specs()
+    sliders = [n for n in names if specs[n].control == "slider"]
+    result = {}
+    for name, pair in limits.items():
+        if name not in sliders:
+            raise ValueError(f"limits can be set for {', '.join(sliders)}; got {name!r:.40}")
+        spec = specs[name]
+        kind = int if isinstance(spec.low, int) else (int, float)
+        if (
+            not isinstance(pair, (tuple, list))
+            or len(pair) != 2
+            or not all(isinstance(v, kind) and not isinstance(v, bool) for v in pair)
+        ):
+            what = "ints" if kind is int else "numbers"
+            raise TypeError(f"limits[{name!r}] must be a pair (low, high) of {what}; got {pair!r}")
+        low, high = pair
+        if not spec.low <= low < high <= spec.high:
+            raise ValueError(
+                f"limits[{name!r}] must satisfy {spec.low} <= low < high <= {spec.high}; "
+                f"got {tuple(pair)}"
+            )
+        value = getattr(settings, name)
+        if not low <= value <= high:
+            raise ValueError(f"{name}={value} lies outside limits[{name!r}] = {tuple(pair)}")
+        result[name] = (low, high)
+    return result
+
+
+def make_canvas(figure: Figure, canvas_class: Callable[..., Canvas] = Canvas) -> Canvas:
+    """An ipympl canvas for ``figure`` (whatever the notebook's backend), bare: no toolbar,
+    header, footer or resize handle, and no PNG copy of every frame."""
+    canvas = canvas_class(figure)
+    FigureManager(canvas, 0)
+    canvas.header_visible = canvas.footer_visible = canvas.toolbar_visible = False
+    canvas.resizable = False
+    canvas.syncing_data_url = False
+    return canvas
+
+
+def show_error(output: W.Output, exc: BaseException) -> None:
+    """Show an error in an explorer's own output area: type and message for a bad setting, the
+    whole traceback for anything else (a bug, which the traceback helps to report)."""
+    output.outputs = ()  # not clear_output(): outside a kernel that prints
+    if isinstance(exc, (ValueError, TypeError)):
+        text = f"{type(exc).__name__}: {exc}\n"
+    else:
+        text = "".join(traceback.format_exception(exc))
+    output.append_stderr(text)
+
+
+def kernel_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop of the Jupyter kernel running this code, or None outside a kernel."""
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    if getattr(shell, "kernel", None) is None:
+        return None
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
