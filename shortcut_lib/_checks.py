@@ -77,8 +77,14 @@ def _number(value: float) -> str:
     return str(value) if isinstance(value, int) else f"{value:g}"
 
 
+MAX_LAYERS = 10_000
+MAX_PARAMETERS = 50_000_000  # 200 MB of float32 weights, as much again for their gradients
+
+
 def check_layer_sizes(layer_sizes: object) -> list[int]:
-    """A list or tuple of at least two ints >= 1 (input size, then each layer's output size)."""
+    """A list or tuple of at least two ints >= 1 (input size, then each layer's output size), at
+    most 10,000 layers and 50 million weights: a bigger network would exhaust a notebook's
+    memory (a Binder session has 1-2 GB) before it could teach anything."""
     allowed = "a list or tuple of at least two ints >= 1, such as [3, 3, 3, 1]"
     if not isinstance(layer_sizes, (list, tuple)):
         raise TypeError(
@@ -89,6 +95,10 @@ def check_layer_sizes(layer_sizes: object) -> list[int]:
             f"layer_sizes must be {allowed} (the input size, then each layer's output size); "
             f"got {list(layer_sizes)!r} with {len(layer_sizes)} element(s)"
         )
+    if len(layer_sizes) > MAX_LAYERS + 1:
+        raise ValueError(
+            f"layer_sizes must give at most {MAX_LAYERS} layers; got {len(layer_sizes) - 1}"
+        )
     for i, size in enumerate(layer_sizes):
         if isinstance(size, bool) or not isinstance(size, int):
             raise TypeError(
@@ -96,6 +106,12 @@ def check_layer_sizes(layer_sizes: object) -> list[int]:
             )
         if size < 1:
             raise ValueError(f"layer_sizes must be {allowed}; element {i} is {size}")
+    weights = sum(a * b + b for a, b in zip(layer_sizes[:-1], layer_sizes[1:], strict=True))
+    if weights > MAX_PARAMETERS:
+        raise ValueError(
+            f"layer_sizes would give {weights:,} parameters (about {weights * 8 / 1e9:.1f} GB with "
+            f"their gradients), more than the {MAX_PARAMETERS:,} allowed; make it smaller"
+        )
     return list(layer_sizes)
 
 
@@ -103,6 +119,8 @@ def as_batch(name: str, value: object, *, features: int | None) -> torch.Tensor:
     """A float tensor of shape (..., features) with at least one row and only finite values."""
     if isinstance(value, torch.Tensor):
         tensor = value.detach()
+        if tensor.device.type == "meta":
+            raise ValueError(f"{name} is on the meta device: it has a shape but no values")
         if not (tensor.is_floating_point() or tensor.dtype in _INT_DTYPES):
             raise TypeError(f"{name} must hold real numbers; got a tensor of dtype {tensor.dtype}")
         if not tensor.is_floating_point():

@@ -75,6 +75,13 @@ def describe_ratio(first: float, last: float) -> str:
 
     Introduced in notebook 03.
     """
+    for name, value in (("first", first), ("last", last)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(
+                f"{name} must be a number; got {value!r:.40} of type {type(value).__name__}"
+            )
+        if value < 0:
+            raise ValueError(f"{name} must be a magnitude (>= 0); got {value}")
     if not (math.isfinite(first) and math.isfinite(last)):
         return "overflow: NaN or inf gradients, the numbers no longer mean anything"
     if last == 0:
@@ -204,6 +211,11 @@ class ShortcutComparison:
 
     def profiles(self, settings: ComparisonSettings) -> dict[str, GradientProfile]:
         """``{"plain": profile, "shortcut": profile}`` of the same weights and input."""
+        if not isinstance(settings, ComparisonSettings):
+            raise TypeError(
+                "settings must be a ComparisonSettings (for a state string, use "
+                f"ComparisonSettings.parse or compare_shortcut); got {type(settings).__name__}"
+            )
         network = self._network_for(settings).first_layers(settings.depth)
         x = self._input_for(settings)
         result = {}

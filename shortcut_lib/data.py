@@ -16,6 +16,9 @@ from ._checks import check_choice, check_float, check_int
 __all__ = ["TASKS", "Task", "make_regression", "make_spirals", "make_task"]
 
 TASKS = ("spirals", "regression")
+KINDS = ("classification", "regression")
+MAX_EXAMPLES = 10**6  # 8 MB of inputs: far more than a notebook needs, far less than a kernel has
+SEED_RANGE = (-(2**63), 2**64 - 1)  # what torch.Generator.manual_seed takes
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,24 @@ class Task:
     kind: str
     x: torch.Tensor
     y: torch.Tensor
+
+    def __post_init__(self) -> None:
+        check_choice("kind", self.kind, KINDS)
+        for field, value in (("x", self.x), ("y", self.y)):
+            if (
+                not isinstance(value, torch.Tensor)
+                or value.ndim != 2
+                or not value.is_floating_point()
+            ):
+                raise TypeError(
+                    f"Task.{field} must be a 2-D float tensor (examples, features); got "
+                    f"{type(value).__name__}{tuple(getattr(value, 'shape', ()))}"
+                )
+        if len(self.x) != len(self.y) or len(self.x) == 0 or self.y.shape[1] != 1:
+            raise ValueError(
+                f"Task.x and Task.y must have the same number (>= 1) of rows and y one column; "
+                f"got x {tuple(self.x.shape)} and y {tuple(self.y.shape)}"
+            )
 
     @property
     def in_features(self) -> int:
@@ -65,12 +86,12 @@ def make_spirals(n: int = 256, *, turns: float = 1.25, noise: float = 0.05, seed
 
     Introduced in notebook 04.
     """
-    check_int("n", n, low=2)
+    check_int("n", n, low=2, high=MAX_EXAMPLES)
     if n % 2:
         raise ValueError(f"n must be even (half the points in each class); got {n}")
     turns = check_float("turns", turns, low=0.1, high=10.0)
-    noise = check_float("noise", noise, low=0.0)
-    check_int("seed", seed)
+    noise = check_float("noise", noise, low=0.0, high=10.0)
+    check_int("seed", seed, low=SEED_RANGE[0], high=SEED_RANGE[1])
     gen = torch.Generator().manual_seed(seed)
     half = n // 2
     # sqrt spreads the points evenly along the arc instead of crowding the centre.
@@ -95,9 +116,9 @@ def make_regression(n: int = 256, *, noise: float = 0.05, seed: int = 0) -> Task
 
     Introduced in notebook 04.
     """
-    check_int("n", n, low=2)
-    noise = check_float("noise", noise, low=0.0)
-    check_int("seed", seed)
+    check_int("n", n, low=2, high=MAX_EXAMPLES)
+    noise = check_float("noise", noise, low=0.0, high=10.0)
+    check_int("seed", seed, low=SEED_RANGE[0], high=SEED_RANGE[1])
     gen = torch.Generator().manual_seed(seed)
     x = (torch.rand(n, 1, generator=gen) * 2 - 1).sort(dim=0).values  # (n, 1), sorted for plotting
     y = torch.sin(1.5 * math.pi * x) + 0.5 * x + noise * torch.randn(n, 1, generator=gen)

@@ -17,6 +17,7 @@ __all__ = ["BRANCH_SCALES", "INITS", "NORMS", "DeepNetwork"]
 
 INITS = ("default", "xavier", "kaiming")
 NORMS = ("none", "layernorm")
+MAX_GAIN = 100.0  # beyond it every weight is so large that the first layers already overflow
 # What multiplies each layer's output where a shortcut adds it back: h = h + scale * layer(h).
 BRANCH_SCALES = ("1", "1/sqrt(depth)")
 
@@ -74,7 +75,7 @@ class DeepNetwork(nn.Module):
         if seed is not None:
             check_int("seed", seed, low=-(2**63), high=2**64 - 1)  # what torch.manual_seed takes
         check_choice("init", init, INITS)
-        gain = check_float("gain", gain, low=0.0)
+        gain = check_float("gain", gain, low=0.0, high=MAX_GAIN)
         check_choice("norm", norm, NORMS)
         check_bool("final_norm", final_norm)
         check_choice("branch_scale", branch_scale, BRANCH_SCALES)

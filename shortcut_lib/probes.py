@@ -216,6 +216,14 @@ def _measuring(weights: list[torch.Tensor]) -> Iterator[None]:
 def _check_model_and_input(model: object, x: object) -> torch.Tensor:
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    embedding = next((m for m in model.modules() if isinstance(m, nn.Embedding)), None)
+    if embedding is not None:
+        raise TypeError(
+            "the probes feed x, real numbers, to a model that starts with nn.Linear; this model "
+            f"holds an {type(embedding).__name__}, which takes token ids"
+        )
+    if any(p.device.type == "meta" for p in model.parameters()):
+        raise ValueError("model is on the meta device: its weights have shapes but no values")
     first_linear = next((m for m in model.modules() if isinstance(m, nn.Linear)), None)
     features = first_linear.in_features if first_linear is not None else None
     x = as_batch("x", x, features=features)

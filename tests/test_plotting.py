@@ -191,7 +191,6 @@ def test_title_and_band():
 @pytest.mark.parametrize(
     "series, exc, fragment",
     [
-        ([1e-3, 1e-2], TypeError, "dict"),
         ("plain", TypeError, "dict"),
         (None, TypeError, "dict"),
         ({}, (TypeError, ValueError), "non-empty"),
@@ -206,6 +205,15 @@ def test_bad_series_raise_clear_errors(series, exc, fragment):
     with pytest.raises(exc) as info:
         plot_gradients(series)
     assert fragment in str(info.value), str(info.value)
+
+
+def test_one_models_values_alone_are_one_series():
+    # The natural first call: what weight_gradient_means returns, straight into the plot.
+    net = sl.DeepNetwork([3, 3, 3, 1], seed=0)
+    means = sl.weight_gradient_means(net, [[1.0, 0.0, -1.0]])
+    for series in (means, list(means.values())):
+        fig = plot_gradients(series)
+        np.testing.assert_array_equal(data_line(fig, "model").get_ydata(), list(means.values()))
 
 
 def test_unknown_diagnostic_is_named_with_the_valid_ones():

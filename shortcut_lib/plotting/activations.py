@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
+from .scales import check_figure
 from .style import OKABE_ITO, series_color
 
 __all__ = ["plot_activations"]
@@ -57,7 +58,7 @@ def plot_activations(
                 f"values has {list(curves)}, derivatives has {list(slopes)}"
             )
 
-    fig = figure if figure is not None else Figure(figsize=(7, 3.2), dpi=100, layout="constrained")
+    fig = check_figure(figure) or Figure(figsize=(7, 3.2), dpi=100, layout="constrained")
     panels = [(curves, "f(x)", "activation")]
     if slopes is not None:
         panels.append((slopes, "f'(x)", "derivative (slope)"))

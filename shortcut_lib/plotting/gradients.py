@@ -2,40 +2,52 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.artist import Artist
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator, NullLocator
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import FixedLocator, NullLocator
 
+from .._checks import check_int
 from ..probes import DIAGNOSTICS, GradientProfile
+from .live import LiveFigure
+from .scales import (
+    as_values,
+    check_band,
+    check_figure,
+    decade_range,
+    decade_ticks,
+    layer_ticks,
+    roomy,
+)
 from .style import MODEL_MARKERS, OKABE_ITO, series_color
 
 __all__ = ["GradientPlot", "plot_gradients"]
 
 Series = Mapping[str, "Sequence[float] | GradientProfile"]
 
-# Where values a log axis cannot show are drawn, in axes coordinates (0 = bottom, 1 = top);
-# each further series sits a little further in, so coinciding markers stay distinguishable.
-_EDGE_Y = {"zero": 0.03, "inf": 0.97, "nan": 0.90}
-_EDGE_STEP = {"zero": 0.04, "inf": -0.04, "nan": -0.04}
+# Values a log axis cannot show are drawn in a band below (exact zeros) and above (inf, NaN)
+# the data, each band this fraction of the axes height, shaded and labelled. Rows in axes
+# coordinates; each further series sits one row further in, so coinciding markers stay apart.
+_BAND = 0.1
+_EDGE_Y = {"zero": 0.035, "inf": 0.96, "nan": 0.925}
+_EDGE_STEP = {"zero": 0.03, "inf": -0.018, "nan": -0.018}
 _EDGE_SYMBOL = {"zero": "v", "inf": "^", "nan": "x"}
 _EDGE_NAME = {"zero": "exactly 0", "inf": "inf", "nan": "NaN"}
 _DEFAULT_LIMITS = (1e-8, 1e0)
-_BACKGROUNDS_KEPT = 16  # about 0.8 MB each at the explorer's size
 _MARKER_LIMIT = 40  # beyond this many layers, markers would only blur the line
 
 
 class GradientPlot:
     """A figure of per-layer gradient magnitudes whose artists are created once and then updated.
 
-    The explorer calls :meth:`update` on every slider move; :func:`plot_gradients` calls it once.
-    Exact zeros, NaN and inf cannot sit on a log axis: they are drawn as markers at the bottom
-    (zero, ``v``) or top (inf ``^``, NaN ``x``) edge and counted in a note, never dropped.
+    The explorer calls :meth:`update` and :meth:`redraw` on every slider move;
+    :func:`plot_gradients` calls :meth:`update` once. Exact zeros, NaN and inf cannot sit on a
+    log axis: they are drawn as markers in a shaded band below (zero, ``v``) or above (inf
+    ``^``, NaN ``x``) the data and counted in a note, never dropped.
 
     Args:
         labels: the series, in drawing order, e.g. ``("plain", "shortcut")``.
@@ -61,12 +73,13 @@ class GradientPlot:
         show_note: bool = True,
         decade_step: int = 1,
     ) -> None:
+        if isinstance(labels, str) or not all(isinstance(x, str) for x in labels) or not labels:
+            raise TypeError(f"labels must be a list of series names; got {labels!r:.60}")
+        self.decade_step = check_int("decade_step", decade_step, low=1, high=20)
         self.show_note = show_note
-        self.decade_step = decade_step
         self.notes: list[str] = []
-        self.figure = figure if figure is not None else Figure(figsize=(7, 3.6), dpi=100)
-        self.ax = self.figure.add_subplot()
-        ax = self.ax
+        self.figure = check_figure(figure) or Figure(figsize=(7, 3.6), dpi=100)
+        self.ax = ax = self.figure.add_subplot()
         ax.set_yscale("log")
         ax.set_xlabel("layer (1 = nearest the input)", loc="left")
         ax.set_ylabel(f"{ylabel} (log scale)")
@@ -74,116 +87,82 @@ class GradientPlot:
             ax.set_title(title, loc="right", fontsize=10)  # a short legend holds the left
         ax.grid(True, which="major", alpha=0.3)
         ax.yaxis.set_minor_locator(NullLocator())  # decade ticks say enough; minor ones cost
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # layers are whole numbers
         self.band = ax.axhspan(1, 1, color=OKABE_ITO["green"], alpha=0.12, lw=0, visible=False)
-        edge = ax.get_xaxis_transform()  # x in data, y in axes coordinates
+        self._build_off_scale_bands()
         self.lines: dict[str, Line2D] = {}
         self.edge_markers: dict[str, dict[str, Line2D]] = {}
         for i, label in enumerate(labels):
-            color = series_color(label, i)
-            (self.lines[label],) = ax.plot(
-                [],
-                [],
-                color=color,
-                lw=2,
-                label=label,
-                marker=MODEL_MARKERS.get(label, "o"),
-                markersize=5,
-            )
-            self.edge_markers[label] = {
-                kind: ax.plot(
-                    [],
-                    [],
-                    ls="none",
-                    marker=marker,
-                    color=color,
-                    markersize=8,
-                    clip_on=False,
-                    transform=edge,
-                )[0]
-                for kind, marker in _EDGE_SYMBOL.items()
-            }
-        if sum(len(label) for label in labels) <= 40:  # short labels: one row above the axes
-            self.legend = ax.legend(
-                loc="lower left",
-                bbox_to_anchor=(0, 1),
-                ncols=len(labels),
-                frameon=False,
-                borderaxespad=0.2,
-            )
-        else:  # long labels: a box inside, wherever it hides the least (fine for static plots)
-            self.legend = ax.legend(loc="best", fontsize=8, framealpha=0.85)
+            self._build_series(label, i)
+        self._build_legend(labels)
         # Below the axes, right of the x label: the note never hides data.
         self.note = self.figure.text(
             0.99, 0.01, "", ha="right", va="bottom", fontsize=8, color="0.2"
         )
         self.limits: tuple[tuple[float, float], tuple[float, float]] | None = None
-        self._background = None
-        self._backgrounds: dict[tuple, object] = {}  # by _background_key(), newest last
-        self._draw_cid: int | None = None
+        markers = (m for per_label in self.edge_markers.values() for m in per_label.values())
+        changing = [self.band, *self.lines.values(), *markers, self.note]
+        self._live = LiveFigure(
+            self.figure, [a for a in changing if a is not self.note or show_note]
+        )
         # Fixed margins: a layout engine would re-measure every tick label on every draw.
         self.figure.subplots_adjust(left=0.12, right=0.97, bottom=0.19, top=0.88)
 
+    def _build_off_scale_bands(self) -> None:
+        shade = dict(color="0.5", alpha=0.08, lw=0, transform=self.ax.transAxes)
+        text = dict(transform=self.ax.transAxes, fontsize=7, color="0.35", ha="left")
+        for bottom, label, va in ((0.0, "exactly 0", "bottom"), (1 - _BAND, "NaN, inf", "top")):
+            self.ax.add_patch(_band_patch(bottom, shade))
+            y = 0.005 if va == "bottom" else 0.995
+            self.ax.text(0.005, y, label, va=va, **text)
+
+    def _build_series(self, label: str, index: int) -> None:
+        color = series_color(label, index)
+        (self.lines[label],) = self.ax.plot(
+            [], [], color=color, lw=2, label=label, marker=MODEL_MARKERS.get(label, "o"),
+            markersize=5,
+        )  # fmt: skip
+        edge = self.ax.get_xaxis_transform()  # x in data, y in axes coordinates
+        self.edge_markers[label] = {
+            kind: self.ax.plot(
+                [],
+                [],
+                ls="none",
+                marker=marker,
+                color=color,
+                markersize=7,
+                clip_on=False,
+                transform=edge,
+            )[0]  # fmt: skip
+            for kind, marker in _EDGE_SYMBOL.items()
+        }
+
+    def _build_legend(self, labels: Sequence[str]) -> None:
+        if sum(len(label) for label in labels) <= 40:  # short labels: one row above the axes
+            self.legend = self.ax.legend(
+                loc="lower left", bbox_to_anchor=(0, 1), ncols=len(labels), frameon=False,
+                borderaxespad=0.2,
+            )  # fmt: skip
+        else:  # long labels: a box inside, wherever it hides the least (fine for static plots)
+            self.legend = self.ax.legend(loc="best", fontsize=8, framealpha=0.85)
+
     def set_ylabel(self, ylabel: str) -> None:
-        """Change the y label (a diagnostic's name); the next redraw is a full one."""
+        """Change the y label (a diagnostic's name); the next update sets the limits afresh."""
         text = f"{ylabel} (log scale)"
         if self.ax.get_ylabel() != text:
             self.ax.set_ylabel(text)
             self.limits = None
 
-    def redraw(self, full: bool = True) -> None:
-        """Render the changes to the canvas, repainting only the changing artists when possible.
-
-        A full draw (ticks, labels) costs several times more than the lines. While the axis limits
-        stay put, the static parts come from a cached background and only the data artists are
-        drawn and blitted (matplotlib's blitting recipe). The data artists are drawn on top of
-        every full draw, including the ones the canvas makes by itself (when it is first shown,
-        or resized), so the picture is never left without its lines.
-        """
-        canvas = self.figure.canvas
-        if not hasattr(canvas, "copy_from_bbox"):  # a bare Figure(): give it a raster canvas
-            canvas = FigureCanvasAgg(self.figure)
-        if self._draw_cid is None:
-            for artist in self._changing:
-                artist.set_animated(True)  # left out of the cached background
-            self._draw_cid = canvas.mpl_connect("draw_event", self._on_full_draw)
-        if full or self._background is None:
-            # Limits seen before (a slider dragged back and forth) have their background kept.
-            self._background = self._backgrounds.get(self._background_key())
-        if self._background is None:
-            # Render without sending (an ipympl canvas's own draw() would send a frame too);
-            # the draw_event handler caches the background and draws the data on top.
-            FigureCanvasAgg.draw(canvas)
-        else:
-            canvas.restore_region(self._background)
-            self._draw_changing()
-        # ipympl sends a frame as a diff against the last one unless told otherwise; a frame
-        # the browser drops would then leave ghosts of old lines, so send whole frames.
-        canvas._force_full = True
-        canvas.blit(self.figure.bbox)
+    def redraw(self, full: bool = False) -> None:
+        """Render the last update to the canvas: only the changing artists are drawn over a
+        kept background when the axes look as they did before (same limits and labels), a full
+        draw otherwise. ``full=True`` forgets every kept background first."""
+        if full:
+            self._live.forget()
+        self._live.draw((self.limits, self.ax.get_ylabel()))
 
     @property
     def _changing(self) -> list[Artist]:
-        markers = (m for per_label in self.edge_markers.values() for m in per_label.values())
-        return [self.band, *self.lines.values(), *markers, *([self.note] if self.show_note else [])]
-
-    def _draw_changing(self) -> None:
-        for artist in self._changing:
-            self.figure.draw_artist(artist)
-
-    def _background_key(self) -> tuple:
-        # Everything the static parts depend on: limits, y label and the canvas size.
-        return self.limits, self.ax.get_ylabel(), tuple(self.figure.bbox.bounds)
-
-    def _on_full_draw(self, event: object) -> None:
-        canvas = self.figure.canvas
-        if canvas.is_saving():  # savefig draws animated artists itself
-            return
-        self._background = canvas.copy_from_bbox(self.figure.bbox)
-        self._backgrounds[self._background_key()] = self._background
-        while len(self._backgrounds) > _BACKGROUNDS_KEPT:  # oldest first: dicts keep order
-            del self._backgrounds[next(iter(self._backgrounds))]
-        self._draw_changing()
+        return self._live.changing
 
     def update(
         self,
@@ -194,7 +173,7 @@ class GradientPlot:
         hidden: Sequence[str] = (),
         band: tuple[float, float] | None = None,
     ) -> bool:
-        """Show new values; returns True when the axis limits changed (a full redraw is due).
+        """Show new values; returns True when the axis limits changed.
 
         Args:
             series: ``{label: per-layer values}`` (a sequence, or a GradientProfile read by
@@ -204,12 +183,13 @@ class GradientPlot:
             hidden: labels not to draw at all.
             band: ``(low, high)`` shaded as the healthy range, or ``None``.
         """
-        values = {label: _as_array(v, diagnostic) for label, v in series.items()}
+        values = {label: _as_array(v, diagnostic, label) for label, v in series.items()}
         unknown = set(values) - set(self.lines)
         if unknown:
             raise ValueError(
                 f"series has labels {sorted(unknown)}; this plot draws {list(self.lines)}"
             )
+        band = check_band(band)
         notes: list[str] = []
         for i, (label, line) in enumerate(self.lines.items()):
             y = values.get(label, np.empty(0))
@@ -224,12 +204,11 @@ class GradientPlot:
         self.note.set_text("\n".join(notes))
         self.note.set_visible(bool(notes) and self.show_note)
         if band is not None:
-            low, high = band
-            self.band.set_y(low)
-            self.band.set_height(high - low)
+            self.band.set_y(band[0])
+            self.band.set_height(band[1] - band[0])
         self.band.set_visible(band is not None)
         shown = [values[k] for k in values if k not in hidden]
-        return self._set_limits(shown)
+        return self._set_limits(shown, band)
 
     def _draw_series(self, label: str, y: np.ndarray, index: int) -> list[str]:
         x = np.arange(1, len(y) + 1)
@@ -251,41 +230,38 @@ class GradientPlot:
                 counts.append(f"{mask.sum()} {_EDGE_NAME[kind]} ({_EDGE_SYMBOL[kind]})")
         return [f"{label}, layers off the log scale: {', '.join(counts)}"] if counts else []
 
-    def _set_limits(self, shown: list[np.ndarray]) -> bool:
+    def _set_limits(self, shown: list[np.ndarray], band: tuple[float, float] | None) -> bool:
         depth = max((len(y) for y in shown), default=1)
         finite = [y[np.isfinite(y) & (y > 0)] for y in shown]
         finite = np.concatenate(finite) if finite else np.empty(0)
+        if band is not None and finite.size:
+            finite = np.append(finite, band)
         ylim = (
-            _decade_range(finite.min(), finite.max(), self.decade_step)
+            decade_range(finite.min(), finite.max(), self.decade_step)
             if finite.size
             else _DEFAULT_LIMITS
         )
-        limits = ((0.5, _roomy(depth) + 0.5), ylim)
+        limits = ((0.5, roomy(depth) + 0.5), ylim)
         if limits == self.limits:
             return False
         self.ax.set_xlim(*limits[0])
-        self.ax.set_ylim(*limits[1])
+        self.ax.xaxis.set_major_locator(FixedLocator(layer_ticks(roomy(depth))))
+        # The data take the middle of the axes; the shaded bands above and below hold the
+        # values off the log scale.
+        low, high = np.log10(ylim)
+        pad = (high - low) * _BAND / (1 - 2 * _BAND)
+        self.ax.set_ylim(10 ** (low - pad), 10 ** (high + pad))
+        self.ax.yaxis.set_major_locator(FixedLocator(decade_ticks(*ylim)))
         self.limits = limits
         return True
 
 
-def _decade_range(low: float, high: float, step: int) -> tuple[float, float]:
-    # Limits on a fixed grid of `step` decades: the same data always gets the same axes, and
-    # with a coarse grid a slider step rarely moves them (the cached background stays valid).
-    return (
-        10.0 ** (step * math.floor((math.log10(low) - 0.05) / step)),
-        10.0 ** (step * math.ceil((math.log10(high) + 0.05) / step)),
-    )
-
-
-def _roomy(depth: int) -> int:
-    # The x range grows in steps, so dragging the depth slider rarely changes the limits.
-    steps = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 120, 150, 200)
-    return next((s for s in steps if s >= depth), depth)
+def _band_patch(bottom: float, style: dict) -> Artist:
+    return Rectangle((0, bottom), 1, _BAND, **style)
 
 
 def plot_gradients(
-    series: Series,
+    series: Series | Sequence[float],
     *,
     diagnostic: str = "weight_grad_mean",
     title: str | None = None,
@@ -296,23 +272,22 @@ def plot_gradients(
 
     Args:
         series: ``{label: values}``, e.g. ``{"plain": [...], "shortcut": [...]}``; values are a
-            sequence of numbers (one per layer) or a :class:`GradientProfile`.
-        diagnostic: which GradientProfile series to draw, and the y label:
-            ``"weight_grad_mean"``, ``"weight_grad_norm"`` or ``"output_grad_norm"``.
+            sequence of numbers (one per layer) or a :class:`GradientProfile`. One model's
+            values alone also work: a list, or the ``{parameter name: value}`` dict that
+            :func:`~shortcut_lib.weight_gradient_means` returns.
+        diagnostic: which GradientProfile series to draw, and the y label: a key of
+            ``shortcut_lib.probes.DIAGNOSTICS`` (``"weight_grad_mean"``, ``"output_grad_norm"``,
+            ``"activation_rms"``, ...).
         title: an optional title.
         band: ``(low, high)`` shaded as a healthy range.
         figure: draw into this figure instead of a new one.
 
     Returns:
-        The ``Figure``. Zeros, NaN and inf are drawn as edge markers with a note.
+        The ``Figure``. Zeros, NaN and inf are drawn as markers in bands off the scale, with a note.
 
     Introduced in notebook 01.
     """
-    if not isinstance(series, Mapping) or not series:
-        raise TypeError(
-            "series must be a non-empty dict of {label: per-layer values}, e.g. "
-            f"{{'plain': [...], 'shortcut': [...]}}; got {type(series).__name__}"
-        )
+    series = _as_series(series)
     if diagnostic not in DIAGNOSTICS:
         valid = ", ".join(repr(d) for d in DIAGNOSTICS)
         raise ValueError(f"diagnostic must be one of {valid}; got {diagnostic!r}")
@@ -321,15 +296,39 @@ def plot_gradients(
     return plot.figure
 
 
-def _as_array(values: object, diagnostic: str) -> np.ndarray:
+def _as_series(series: object) -> Mapping[str, object]:
+    if (
+        isinstance(series, Mapping)
+        and series
+        and all(
+            isinstance(k, str) and "weight" in k and isinstance(v, (int, float))
+            for k, v in series.items()
+        )
+    ):  # one model's {parameter name: value}, as weight_gradient_means returns
+        return {"model": list(series.values())}
+    if (
+        isinstance(series, (list, tuple))
+        and series
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in series)
+    ):  # one model's values, one per layer
+        return {"model": list(series)}
+    if not isinstance(series, Mapping) or not series:
+        raise TypeError(
+            "series must be a non-empty dict of {label: per-layer values}, e.g. "
+            "{'plain': [...], 'shortcut': [...]}, or one model's values (a list of numbers, or "
+            f"what weight_gradient_means returns); got {series!r:.60}"
+        )
+    return series
+
+
+def _as_array(values: object, diagnostic: str, label: str = "series") -> np.ndarray:
     if isinstance(values, GradientProfile):
         values = values.diagnostic(diagnostic)
     try:
-        array = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
+        return as_values(f"series[{label!r}]", values)
+    except TypeError as exc:
         raise TypeError(
-            f"each series must be a sequence of numbers or a GradientProfile; got {values!r}"
+            f"{exc} (each series must be a sequence of numbers or a GradientProfile)"
         ) from None
-    if array.ndim != 1:
-        raise ValueError(f"each series must be one value per layer (1-D); got shape {array.shape}")
-    return array
+    except ValueError as exc:
+        raise ValueError(f"{exc}; each series is one value per layer") from None

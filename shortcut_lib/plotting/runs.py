@@ -9,6 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..training import History
+from .scales import check_count, check_figure
 from .style import MODEL_MARKERS, series_color
 
 __all__ = ["plot_final_losses", "plot_loss_curves"]
@@ -35,9 +36,9 @@ def plot_loss_curves(
         raise TypeError(f"runs must be a non-empty dict of {{label: histories}}; got {runs!r}")
     for histories in runs.values():
         check_histories(histories)
-    ncols = max(1, min(ncols, len(runs)))
+    ncols = max(1, min(check_count("ncols", ncols), len(runs)))
     nrows = math.ceil(len(runs) / ncols)
-    figure = figure if figure is not None else Figure(figsize=(3 * ncols, 2.4 * nrows), dpi=72)
+    figure = check_figure(figure) or Figure(figsize=(3 * ncols, 2.4 * nrows), dpi=72)
     axes = figure.subplots(nrows, ncols, sharey=True, squeeze=False).ravel()
     for ax, (label, histories) in zip(axes, runs.items(), strict=False):
         for i, (model, h) in enumerate(histories.items()):
@@ -75,10 +76,21 @@ def plot_final_losses(
     """
     if not isinstance(runs, Mapping) or not runs:
         raise TypeError(f"runs must be a non-empty dict of {{label: histories}}; got {runs!r}")
-    figure = figure if figure is not None else Figure(figsize=(1.2 + 0.9 * len(runs), 3), dpi=80)
+    figure = check_figure(figure) or Figure(figsize=(1.2 + 0.9 * len(runs), 3), dpi=80)
     ax = figure.add_subplot()
     x = np.arange(len(runs))
     models = list(dict.fromkeys(m for h in runs.values() for m in check_histories(h)))
+    if reference is not None and not (
+        isinstance(reference, tuple)
+        and len(reference) == 2
+        and isinstance(reference[0], (int, float))
+        and not isinstance(reference[0], bool)
+        and isinstance(reference[1], str)
+    ):
+        raise TypeError(
+            "reference must be None or (value, label), e.g. (0.693, 'chance'); got "
+            f"{reference!r:.60}"
+        )
     for i, model in enumerate(models):
         y = [h[model].final_loss if model in h else np.nan for h in runs.values()]
         ax.plot(
@@ -102,14 +114,15 @@ def plot_final_losses(
     return figure
 
 
-def check_histories(histories: object) -> list[str]:
+def check_histories(histories: object, *, empty: bool = False) -> Mapping[str, History]:
+    """``histories`` if it is a dict of {model: History} (non-empty unless ``empty``)."""
     if (
         not isinstance(histories, Mapping)
-        or not histories
+        or (not histories and not empty)
         or not all(isinstance(h, History) for h in histories.values())
     ):
         raise TypeError(
             "histories must be a non-empty dict of {model: History}, as sl.train returns; got "
             f"{type(histories).__name__}"
         )
-    return list(histories)
+    return histories

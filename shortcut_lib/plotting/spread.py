@@ -8,6 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
+from .scales import as_values, check_figure
 from .style import series_color
 
 __all__ = ["plot_spread"]
@@ -39,13 +40,11 @@ def plot_spread(
         raise TypeError(
             f"samples must be a non-empty dict of {{label: values}}; got {type(samples).__name__}"
         )
-    figure = (
-        figure if figure is not None else Figure(figsize=(7, 0.9 + 0.7 * len(samples)), dpi=100)
-    )
+    figure = check_figure(figure) or Figure(figsize=(7, 0.9 + 0.7 * len(samples)), dpi=100)
     ax = figure.add_subplot()
     jitter = np.random.default_rng(0)  # fixed: the same data always gives the same picture
     for row, (label, values) in enumerate(samples.items()):
-        values = np.asarray(values, dtype=float)
+        values = as_values(f"samples[{label!r}]", values)
         shown = values[np.isfinite(values) & (values > 0)]
         color = series_color(label, row)
         ax.scatter(

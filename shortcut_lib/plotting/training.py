@@ -9,13 +9,14 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib import colormaps
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from ..training import History
+from .live import LiveFigure
 from .runs import check_histories
+from .scales import check_count, check_figure
 from .style import MODEL_MARKERS, OKABE_ITO, series_color
 
 __all__ = ["TrainingPlot", "plot_training"]
@@ -49,7 +50,7 @@ class TrainingPlot:
         self.models = tuple(models)
         if not 1 <= len(self.models) <= 2:
             raise ValueError(f"models must name one or two models; got {self.models!r}")
-        self.figure = figure if figure is not None else Figure(figsize=(9, 6), dpi=80)
+        self.figure = check_figure(figure) or Figure(figsize=(9, 6), dpi=80)
         fig = self.figure
         grid = fig.add_gridspec(2, 2, hspace=0.5, wspace=0.3)
         # Fixed margins: a layout engine would re-measure every label on every live redraw.
@@ -71,8 +72,16 @@ class TrainingPlot:
         self._layers = 0
         self._axes_state: tuple = ((), (), (), 0, 0)  # the limits of the last update
         self._ranges: dict[str, tuple[float, float]] = {}
-        self._background = None
-        self._background_state: tuple = ()
+        changing = [
+            *self.loss_lines.values(),
+            *self.ratio_lines.values(),
+            *self.ratio_zeros.values(),
+            *self.images.values(),
+            *self.cursors.values(),
+            *self.empty_notes.values(),
+            self.title,
+        ]
+        self._live = LiveFigure(self.figure, changing)
 
     def _build_loss_panel(self) -> None:
         ax = self.loss_ax
@@ -100,7 +109,8 @@ class TrainingPlot:
                 [], [], ls="none", marker="v", ms=6, color=color, transform=edge, clip_on=False
             )
         ax.plot([], [], ls="none", marker="v", color="0.3", label="exactly 0")  # legend entry
-        ax.legend(loc="lower right", fontsize=8, framealpha=0.8)
+        # Above the axes, not over the lines: the plain line sits anywhere from 0 to 1e-2.
+        ax.legend(loc="lower right", bbox_to_anchor=(1, 1), fontsize=8, frameon=False, ncols=2)
 
     def _build_heatmaps(self) -> None:
         self.norm = LogNorm(1e-8, 1.0)  # one scale for every heatmap: one colour, one gradient
@@ -136,10 +146,17 @@ class TrainingPlot:
             total_steps: the width of the step axes; the planned number of steps while a run is
                 live, so the axes stay put. Default: the steps shown.
         """
-        shown = {m: h for m, h in histories.items() if m in self.models}
+        shown = {
+            m: h for m, h in check_histories(histories, empty=True).items() if m in self.models
+        }
         recorded = max((h.steps for h in shown.values()), default=0)
-        n = recorded if step is None else max(0, min(int(step), recorded))
-        total = max(1, total_steps or n)
+        if step is not None:
+            check_count("step", step, low=0)
+        if total_steps is not None:
+            check_count("total_steps", total_steps)
+        n = recorded if step is None else min(step, recorded)
+        # A replay keeps the whole run's step axis: "step 100/300", not "step 100/100".
+        total = max(1, total_steps or recorded)
         layers = max((len(h.layer_names) for h in shown.values()), default=1)
         grads = {m: _rows(h.weight_grad_mean, n, layers) for m, h in shown.items()}
         if (total, layers) != self._axes_state[3:5]:
@@ -173,40 +190,13 @@ class TrainingPlot:
     def redraw(self, full: bool = False) -> None:
         """Render the last update to the figure's canvas, as cheaply as possible.
 
-        A full draw (ticks, labels, colour bar) costs several times more than the data: while the
-        axes stay as they were, the cached background is restored and only the changing artists
-        (curves, heatmaps, title) are drawn and blitted. ipympl sends the blitted frame as a diff.
-        ``full=True`` redraws everything.
+        While the axes stay as they were, only the changing artists (curves, heatmaps, title)
+        are drawn over a kept background (:class:`~shortcut_lib.plotting.live.LiveFigure`).
+        ``full=True`` forgets the kept backgrounds and draws everything.
         """
-        figure = self.figure
-        canvas = figure.canvas
-        if not isinstance(canvas, FigureCanvasAgg):  # a bare Figure(): give it a renderer
-            canvas = FigureCanvasAgg(figure)
-        changing = [
-            *self.loss_lines.values(),
-            *self.ratio_lines.values(),
-            *self.ratio_zeros.values(),
-            *self.images.values(),
-            *self.cursors.values(),
-            *self.empty_notes.values(),
-            self.title,
-        ]
-        state = (*self._axes_state, tuple(figure.bbox.size))
-        if full or self._background is None or state != self._background_state:
-            for artist in changing:
-                artist.set_animated(True)  # left out of the background
-            try:
-                FigureCanvasAgg.draw(canvas)  # render only: the blit below sends one frame
-            finally:
-                for artist in changing:
-                    artist.set_animated(False)  # an ordinary draw or savefig shows them
-            self._background = canvas.copy_from_bbox(figure.bbox)
-            self._background_state = state
-        else:
-            canvas.restore_region(self._background)
-        for artist in changing:
-            figure.draw_artist(artist)
-        canvas.blit(figure.bbox)
+        if full:
+            self._live.forget()
+        self._live.draw(self._axes_state)
 
     def _update_heatmap(self, m: str, grads: np.ndarray | None, total: int, layers: int) -> None:
         image, ax = self.images[m], self.heat_axes[m]

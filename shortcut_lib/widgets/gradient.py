@@ -174,10 +174,10 @@ class GradientExplorer(W.VBox):
         values = {label: p.diagnostic(s.diagnostic) for label, p in profiles.items()}
         hidden = () if self.compare.value else tuple(k for k in values if k != emphasis)
         self.plot.set_ylabel(DIAGNOSTICS[s.diagnostic])
-        full = self.plot.update(
+        self.plot.update(
             values, emphasis=emphasis, hidden=hidden, band=healthy_band(values[emphasis][-1])
         )
-        self.plot.redraw(full=full)
+        self.plot.redraw()
         self.state_line.value = f"<span style='color:#555'>state:</span> <code>{s}</code>"
         lines = [
             f"<b>{label}</b>: backward, {describe_backward(p)}<br>"

@@ -1,0 +1,92 @@
+"""Axis limits and ticks that read at a glance and hold still while a slider moves, and the
+checks every plotting function makes of its arguments."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .._checks import check_int
+
+_TICK_STRIDES = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
+# The x range grows in steps, so dragging the depth slider rarely changes the limits.
+_ROOMY = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 120, 150, 200)
+
+
+def decade_range(low: float, high: float, step: int) -> tuple[float, float]:
+    """Limits on a fixed grid of ``step`` decades around ``low``..``high``, with at least 0.15
+    of a decade (40%) of room above the largest value: the same data always get the same
+    axes, and with a coarse grid a slider step rarely moves them."""
+    return (
+        10.0 ** (step * math.floor((math.log10(low) - 0.05) / step)),
+        10.0 ** (step * math.ceil((math.log10(high) + 0.15) / step)),
+    )
+
+
+def decade_ticks(low: float, high: float, most: int = 7) -> list[float]:
+    """Ticks at whole decades between ``low`` and ``high``, every 1, 2, 5, 10, ... decades and
+    at multiples of that stride (1e-10, 1e-5, 1e0; never 1e-9, 1e-4), at most ``most``."""
+    a, b = round(math.log10(low)), round(math.log10(high))
+    stride = next((s for s in _TICK_STRIDES if (b - a) // s + 1 <= most), _TICK_STRIDES[-1])
+    first = stride * math.ceil(a / stride)
+    return [10.0**e for e in range(first, b + 1, stride)]
+
+
+def layer_ticks(last: int, most: int = 10) -> list[int]:
+    """Whole-number ticks for layers 1..``last``: 1, then multiples of a round stride."""
+    stride = next((s for s in _TICK_STRIDES if last // s <= most), _TICK_STRIDES[-1])
+    return sorted({1, *range(stride, last + 1, stride)})
+
+
+def roomy(depth: int) -> int:
+    """The x range for ``depth`` layers: the next of a few round numbers."""
+    return next((s for s in _ROOMY if s >= depth), depth)
+
+
+def check_figure(figure: object) -> Figure | None:
+    """``figure`` if it is a matplotlib Figure or None; a clear TypeError otherwise."""
+    if figure is not None and not isinstance(figure, Figure):
+        raise TypeError(f"figure must be a matplotlib Figure or None; got {type(figure).__name__}")
+    return figure
+
+
+def check_band(band: object) -> tuple[float, float] | None:
+    """``None``, or ``(low, high)`` with 0 < low < high, both finite."""
+    if band is None:
+        return None
+    if (
+        not isinstance(band, Sequence)
+        or isinstance(band, str)
+        or len(band) != 2
+        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in band)
+    ):
+        raise TypeError(f"band must be None or a pair (low, high) of numbers; got {band!r:.60}")
+    low, high = float(band[0]), float(band[1])
+    if not (0 < low < high < math.inf):
+        raise ValueError(f"band must satisfy 0 < low < high, both finite; got {tuple(band)}")
+    return low, high
+
+
+def as_values(name: str, values: object) -> np.ndarray:
+    """A 1-D float array of ``values`` (a sequence, NumPy array or tensor, even one that
+    requires grad), or a clear error naming ``name``."""
+    detach = getattr(values, "detach", None)
+    if callable(detach):
+        values = detach().cpu()
+    if values is None or isinstance(values, (str, bytes)):
+        raise TypeError(f"{name} must be a sequence of numbers; got {values!r:.60}")
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a sequence of numbers; got {values!r:.60}") from None
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be one value per layer (1-D); got shape {array.shape}")
+    return array
+
+
+def check_count(name: str, value: object, low: int = 1, high: int | None = None) -> int:
+    """An int argument of a plot (columns, steps), checked."""
+    return check_int(name, value, low=low, high=high)
