@@ -64,7 +64,11 @@ def test_make_task_by_name():
         (lambda: sl.make_spirals(7), ValueError, "n must be even"),
         (lambda: sl.make_spirals(0), ValueError, "n must be between 2 and 1000000; got 0"),
         (lambda: sl.make_spirals(10.0), TypeError, "n must be an int"),
-        (lambda: sl.make_spirals(10, noise=-1), ValueError, "noise must be between 0 and 10; got -1"),
+        (
+            lambda: sl.make_spirals(10, noise=-1),
+            ValueError,
+            "noise must be between 0 and 10; got -1",
+        ),
         (lambda: sl.make_spirals(10, turns=0), ValueError, "turns must be between"),
         (lambda: sl.make_regression(10, seed="a"), TypeError, "seed must be an int"),
     ],

@@ -15,7 +15,12 @@ from matplotlib.figure import Figure
 
 from ..settings import Settings, Spec, format_value
 
-_WIDE = {"style": {"description_width": "90px"}, "layout": W.Layout(width="320px")}
+
+def _wide() -> dict:
+    # A Layout per control: a shared one would be closed with the first explorer closed.
+    return {"style": {"description_width": "90px"}, "layout": W.Layout(width="320px")}
+
+
 COALESCE_SECONDS = 0.005  # let queued slider messages land before one update uses the latest
 
 
@@ -36,17 +41,17 @@ def make_control(name: str, spec: Spec, value: object, shown: tuple | None = Non
         options = list(spec.choices)  # names that are their own labels
         if spec.labels is not None:
             options = list(zip(spec.labels, spec.choices, strict=True))
-        return W.Dropdown(value=value, options=options, description=name, **_WIDE)
+        return W.Dropdown(value=value, options=options, description=name, **_wide())
     if spec.control == "steps":
         if value not in spec.marks:
             allowed = ", ".join(format_value(m) for m in spec.marks)
             raise ValueError(f"{name} must be one of {allowed} for this control; got {value!r}")
         options = [(format_value(m), m) for m in spec.marks]
         return W.SelectionSlider(
-            value=value, options=options, description=name, continuous_update=False, **_WIDE
+            value=value, options=options, description=name, continuous_update=False, **_wide()
         )
     if spec.control == "text":
-        return W.IntText(value=value, description=name, **_WIDE)
+        return W.IntText(value=value, description=name, **_wide())
     low, high = shown or spec.shown or (spec.low, spec.high)
     step = spec.step or 1
     if not low <= value <= high or (isinstance(value, int) and (value - low) % step):
@@ -56,7 +61,7 @@ def make_control(name: str, spec: Spec, value: object, shown: tuple | None = Non
         )
     if isinstance(spec.low, int):
         return W.IntSlider(
-            value=value, min=low, max=high, step=int(spec.step or 1), description=name, **_WIDE
+            value=value, min=low, max=high, step=int(spec.step or 1), description=name, **_wide()
         )
     return W.FloatSlider(
         value=value,
@@ -65,7 +70,7 @@ def make_control(name: str, spec: Spec, value: object, shown: tuple | None = Non
         step=spec.step,
         description=name,
         readout_format=".2f",
-        **_WIDE,
+        **_wide(),
     )
 
 
@@ -133,12 +138,54 @@ def make_canvas(figure: Figure, canvas_class: Callable[..., Canvas] = Canvas) ->
 def show_error(output: W.Output, exc: BaseException) -> None:
     """Show an error in an explorer's own output area: type and message for a bad setting, the
     whole traceback for anything else (a bug, which the traceback helps to report)."""
-    output.outputs = ()  # not clear_output(): outside a kernel that prints
     if isinstance(exc, (ValueError, TypeError)):
-        text = f"{type(exc).__name__}: {exc}\n"
+        show_message(output, f"{type(exc).__name__}: {exc}")
     else:
-        text = "".join(traceback.format_exception(exc))
-    output.append_stderr(text)
+        show_message(output, "".join(traceback.format_exception(exc)))
+
+
+def show_message(output: W.Output, text: str) -> None:
+    """Replace what an explorer's output area shows with ``text``, in the error colour."""
+    output.outputs = ()  # not clear_output(): outside a kernel that prints
+    output.append_stderr(text.rstrip("\n") + "\n")
+
+
+def close_tree(widget: W.Widget) -> None:
+    """Close ``widget``, everything it holds (children, layouts, styles, an ipympl canvas's
+    toolbar) and so free them: ipywidgets keeps every widget alive until it is closed."""
+    for child in getattr(widget, "children", ()):
+        close_tree(child)
+    for part in ("toolbar", "layout", "style"):
+        held = getattr(widget, part, None)
+        if isinstance(held, W.Widget):
+            close_tree(held)
+    W.Widget.close(widget)  # the base close: explorers override close() to call this
+
+
+_LATEST: dict[tuple[str, str], W.Widget] = {}  # (kind, notebook cell) -> its last explorer
+
+
+def replace_in_cell(explorer: W.Widget) -> None:
+    """Close the explorer that the same notebook cell made before this one: re-running a cell
+    must not keep the old explorer, its figure and its network alive."""
+    cell = _cell_id()
+    if cell is None:
+        return
+    key = (type(explorer).__name__, cell)
+    previous = _LATEST.get(key)
+    if previous is not None and previous is not explorer:
+        previous.close()
+    _LATEST[key] = explorer
+
+
+def _cell_id() -> str | None:
+    # JupyterLab and nbclient send the id of the cell being run with each execute request.
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    get_parent = getattr(shell, "get_parent", None)
+    parent = get_parent() if callable(get_parent) else None
+    metadata = parent.get("metadata", {}) if isinstance(parent, dict) else {}
+    cell = metadata.get("cellId") if isinstance(metadata, dict) else None
+    return cell if isinstance(cell, str) else None
 
 
 def kernel_loop() -> asyncio.AbstractEventLoop | None:

@@ -28,10 +28,12 @@ from ..settings import format_state, setting
 from .controls import (
     COALESCE_SECONDS,
     check_limits,
+    close_tree,
     kernel_loop,
     make_canvas,
     make_control,
     read_controls,
+    replace_in_cell,
     show_error,
 )
 
@@ -123,6 +125,17 @@ class GradientExplorer(W.VBox):
             control.observe(self._on_change, names="value")
         self.state_input.observe(self._on_state_input, names="value")
         self.refresh()
+        replace_in_cell(self)
+
+    def close(self) -> None:
+        """Free the explorer: its widgets, canvas, figure and cached networks."""
+        if not hasattr(self, "plot"):  # closed while it was being built (ipywidgets' __del__)
+            return super().close()
+        if self._pending is not None:
+            self._pending.cancel()
+        close_tree(self)
+        self.plot.figure.clear()
+        self._comparison = ShortcutComparison()
 
     @property
     def figure(self) -> Figure:

@@ -24,7 +24,16 @@ from .._checks import check_int
 from ..data import make_task
 from ..plotting.training import TrainingPlot
 from ..training import MODELS, History, TrainingRun, TrainingSettings
-from .controls import make_canvas, make_control, read_controls, show_error
+from .controls import (
+    check_limits,
+    close_tree,
+    make_canvas,
+    make_control,
+    read_controls,
+    replace_in_cell,
+    show_error,
+    show_message,
+)
 
 __all__ = ["TrainingExplorer", "training_explorer"]
 
@@ -60,12 +69,19 @@ class TrainingExplorer(W.VBox):
     """
 
     def __init__(
-        self, settings: TrainingSettings, *, shown: tuple[str, ...], update_every: int | None
+        self,
+        settings: TrainingSettings,
+        *,
+        shown: tuple[str, ...],
+        limits: Mapping[str, tuple[int, int]],
+        update_every: int | None,
     ) -> None:
         self.settings, self.update_every = settings, update_every
         specs = TrainingSettings.specs()
-        self.controls = {name: make_control(name, specs[name], getattr(settings, name))
-                         for name in shown}  # fmt: skip
+        self.controls = {
+            name: make_control(name, specs[name], getattr(settings, name), limits.get(name))
+            for name in shown
+        }
         for control in self.controls.values():
             control.continuous_update = False  # a run starts from the value let go
         self.train_button = W.Button(
@@ -107,6 +123,7 @@ class TrainingExplorer(W.VBox):
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._running = False  # set by train(), cleared by the run's thread before it lets go
 
         self.plot = TrainingPlot(MODELS, figure=Figure(figsize=(9, 6), dpi=80))
         self.plot.update({})
@@ -120,6 +137,18 @@ class TrainingExplorer(W.VBox):
         self.train_button.on_click(lambda _: self.train())
         self.stop_button.on_click(lambda _: self.stop())
         self.replay.observe(self._on_replay, names="value")
+        replace_in_cell(self)
+
+    def close(self) -> None:
+        """Stop any run and free the explorer: its widgets, canvas and figure."""
+        if not hasattr(self, "plot"):  # closed while it was being built (ipywidgets' __del__)
+            return super().close()
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        close_tree(self)
+        self.plot.figure.clear()
+        self.histories = {}
 
     @property
     def figure(self) -> Figure:
@@ -128,12 +157,19 @@ class TrainingExplorer(W.VBox):
 
     @property
     def running(self) -> bool:
-        """Whether a run is going on."""
-        return self._thread is not None and self._thread.is_alive()
+        """Whether a run is going on (False again as soon as the Train button comes back)."""
+        return self._running
 
     def train(self) -> None:
-        """Start a run with the current settings in a background thread (what Train does)."""
+        """Start a run with the current settings in a background thread (what Train does).
+
+        Right after :meth:`stop`, it waits the moment the stopping run needs to end. While a run
+        goes on, it says so in the output instead of starting a second one.
+        """
+        if self.running and self._stop.is_set():
+            self._thread.join(timeout=10)  # Stop is honoured within a few steps
         if self.running:
+            show_message(self.output, "A run is going on: press Stop first, then Train.")
             return
         self.output.outputs = ()  # not clear_output(): outside a kernel that prints
         try:
@@ -144,6 +180,7 @@ class TrainingExplorer(W.VBox):
             show_error(self.output, exc)
             return
         self._stop.clear()
+        self._running = True
         self._set_running(True)
         self.progress.max, self.progress.value = run.steps, 0
         self._thread = threading.Thread(
@@ -172,11 +209,10 @@ class TrainingExplorer(W.VBox):
                 if run.step % every and not run.done:
                     continue
                 elapsed = time.perf_counter() - start
+                # One count on screen: the figure's title and the progress bar show the step.
                 self._show(run.history(), total=run.steps)
-                self.status.value = (
-                    f"{run.step}/{run.steps} steps, {run.step / elapsed:.0f} steps/s"
-                )
                 self.progress.value = run.step
+                self.status.value = f"training, {run.step / elapsed:.0f} steps/s"
         except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
             show_error(self.output, exc)
         try:
@@ -184,6 +220,7 @@ class TrainingExplorer(W.VBox):
         except Exception as exc:  # noqa: BLE001
             show_error(self.output, exc)
         finally:
+            self._running = False  # first, so a click on the Train button that comes back works
             self._set_running(False)  # whatever happened, the controls come back
 
     def _finish(self, run: TrainingRun, elapsed: float) -> None:
@@ -191,6 +228,7 @@ class TrainingExplorer(W.VBox):
         with self.replay.hold_trait_notifications():
             self.replay.max = max(1, run.step)
             self.replay.value = run.step
+        self.progress.value = run.step  # a stopped run's last chunk, too
         word = "done" if run.done else "stopped"
         self.status.value = (
             f"{word}: {run.step}/{run.steps} steps in {elapsed:.1f} s "
@@ -226,6 +264,7 @@ def training_explorer(
     task: str = "spirals",
     *,
     controls: tuple[str, ...] | None = None,
+    limits: Mapping[str, tuple[int, int]] | None = None,
     update_every: int | None = None,
     **settings: object,
 ) -> TrainingExplorer:
@@ -239,6 +278,7 @@ def training_explorer(
         task: ``"spirals"`` or ``"regression"``.
         controls: the names of the controls to show (default: every field of
             :class:`~shortcut_lib.TrainingSettings` but ``batch_size``).
+        limits: ``{name: (low, high)}`` ranges for the sliders, e.g. ``{"depth": (1, 100)}``.
         update_every: steps between plot updates (and Stop checks); ``None`` picks about 50
             updates per run, at least 5 steps apart.
         **settings: start values, the fields of :class:`~shortcut_lib.TrainingSettings`
@@ -263,4 +303,5 @@ def training_explorer(
         )
     if update_every is not None:
         check_int("update_every", update_every, low=1)
-    return TrainingExplorer(start, shown=shown, update_every=update_every)
+    ranges = check_limits(limits, start, shown)
+    return TrainingExplorer(start, shown=shown, limits=ranges, update_every=update_every)
