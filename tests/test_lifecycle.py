@@ -111,3 +111,18 @@ def test_train_right_after_stop_starts_a_new_run_and_train_during_a_run_says_so(
     assert explorer.wait(timeout=60)
     assert explorer.status.value.startswith("stopped:")
     explorer.close()
+
+
+@pytest.mark.parametrize("kind", EXPLORERS)
+def test_without_a_kernel_a_reader_sees_the_explorers_picture_and_a_hint(kind):
+    # GitHub, nbviewer, nbconvert and an untrusted notebook render the bundle's other formats.
+    explorer = EXPLORERS[kind]()
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle  # live where it can be
+    assert bundle["text/plain"] == controls.STATIC_HINT  # never Explorer(children=...)
+    png = __import__("base64").b64decode(bundle["image/png"])
+    assert png.startswith(b"\x89PNG")
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    size = explorer.figure.get_size_inches() * explorer.figure.dpi
+    assert (width, height) == (round(size[0]), round(size[1]))
+    explorer.close()

@@ -4,6 +4,8 @@ error display and the coalescing of rapid changes."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
 import math
 import sys
 import traceback
@@ -122,6 +124,23 @@ def check_limits(
             raise ValueError(f"{name}={value} lies outside limits[{name!r}] = {tuple(pair)}")
         result[name] = (low, high)
     return result
+
+
+# What a reader without a running kernel sees in place of an explorer (GitHub, nbviewer, an
+# untrusted notebook in JupyterLab, nbconvert's HTML): the picture it last showed, and this.
+STATIC_HINT = "(an interactive explorer: run this cell in JupyterLab or on Binder to use it)"
+
+
+def static_bundle(bundle: dict, figure: Figure) -> dict:
+    """A widget's display bundle plus a PNG of its figure and a fixed text: where no widget
+    can be drawn, the reader sees the explorer's last picture instead of its Python repr."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=figure.dpi)
+    return {
+        **bundle,
+        "image/png": base64.b64encode(buffer.getvalue()).decode("ascii"),
+        "text/plain": STATIC_HINT,
+    }
 
 
 def make_canvas(figure: Figure, canvas_class: Callable[..., Canvas] = Canvas) -> Canvas:

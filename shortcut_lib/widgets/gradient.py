@@ -35,6 +35,7 @@ from .controls import (
     read_controls,
     replace_in_cell,
     show_error,
+    static_bundle,
 )
 
 __all__ = ["ExplorerSettings", "GradientExplorer", "gradient_explorer"]
@@ -126,6 +127,10 @@ class GradientExplorer(W.VBox):
         self.state_input.observe(self._on_state_input, names="value")
         self.refresh()
         replace_in_cell(self)
+
+    def _repr_mimebundle_(self, **kwargs: object) -> dict:
+        # Shown where no widget can be: the last picture, and a hint to run the cell.
+        return static_bundle(super()._repr_mimebundle_(**kwargs), self.figure)
 
     def close(self) -> None:
         """Free the explorer: its widgets, canvas, figure and cached networks."""

@@ -33,6 +33,7 @@ from .controls import (
     replace_in_cell,
     show_error,
     show_message,
+    static_bundle,
 )
 
 __all__ = ["TrainingExplorer", "training_explorer"]
@@ -138,6 +139,10 @@ class TrainingExplorer(W.VBox):
         self.stop_button.on_click(lambda _: self.stop())
         self.replay.observe(self._on_replay, names="value")
         replace_in_cell(self)
+
+    def _repr_mimebundle_(self, **kwargs: object) -> dict:
+        # Shown where no widget can be: the last picture, and a hint to run the cell.
+        return static_bundle(super()._repr_mimebundle_(**kwargs), self.figure)
 
     def close(self) -> None:
         """Stop any run and free the explorer: its widgets, canvas and figure."""
