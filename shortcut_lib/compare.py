@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import torch
 
 from .activations import ACTIVATIONS
-from .networks import BRANCH_SCALES, INITS, NORMS, DeepNetwork
+from .networks import BRANCH_SCALES, INITS, NORMS, DeepNetwork, body_options
 from .probes import GradientProfile, gradient_profile
 from .settings import Settings, setting
 
@@ -34,6 +34,10 @@ COLLAPSED = 1e-3
 # Rules of thumb for the size of the gradients themselves, with unit-scale inputs and a zero
 # target: beyond these the ratio alone would call a useless network healthy.
 HUGE, TINY = 1e4, 1e-8
+# float32's smallest normal number, 1.2e-38. Below it a value is subnormal: it keeps only a few
+# significant bits, and which bits differs between CPUs (and is 0 where denormals are flushed),
+# so a verdict names the bound rather than the digits.
+SUBNORMAL = torch.finfo(torch.float32).tiny
 MODELS = ("plain", "shortcut")
 
 
@@ -147,6 +151,11 @@ def describe_backward(profile: GradientProfile) -> str:
     if last == 0 or first == 0:
         where = "last" if last == 0 else "first"
         return f"dead: ||dL/dh|| is exactly 0 at the {where} layer, no gradient flows"
+    if first < SUBNORMAL <= last:
+        return (
+            "vanishing: ||dL/dh|| at layer 1 is below 1e-38, under float32's normal range "
+            "(a subnormal number with only a few bits left)"
+        )
     ratio = first / last
     words = f"||dL/dh|| at layer 1 is {_ratio_text(ratio)} the last layer's"
     if ratio < HEALTHY[0]:
@@ -234,16 +243,7 @@ class ShortcutComparison:
             if key == self._key:
                 most = ComparisonSettings.specs()["depth"].high
                 depth = min(2 ** math.ceil(math.log2(s.depth)), max(s.depth, most))
-            self._network = DeepNetwork(
-                [s.width] * (depth + 1),
-                s.activation,
-                seed=s.seed,
-                init=s.init,
-                gain=s.gain,
-                norm=s.norm,
-                final_norm=s.final_norm,
-                branch_scale=s.branch_scale,
-            )
+            self._network = DeepNetwork([s.width] * (depth + 1), seed=s.seed, **body_options(s))
             self._key = key
         return self._network
 

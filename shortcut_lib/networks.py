@@ -171,6 +171,13 @@ class DeepNetwork(nn.Module):
         )
 
 
+def body_options(settings: object) -> dict[str, object]:
+    """The DeepNetwork keywords a settings object carries (activation, init, gain, norm,
+    final_norm, branch_scale): one place that maps settings to a network."""
+    names = ("activation", "init", "gain", "norm", "final_norm", "branch_scale")
+    return {name: getattr(settings, name) for name in names}
+
+
 @contextlib.contextmanager
 def _seeded(seed: int | None) -> Iterator[None]:
     if seed is None:

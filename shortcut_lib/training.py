@@ -24,7 +24,7 @@ from torch import nn
 from ._checks import check_int
 from .activations import ACTIVATIONS
 from .data import TASKS, Task, make_task
-from .networks import BRANCH_SCALES, INITS, NORMS, DeepNetwork
+from .networks import BRANCH_SCALES, INITS, NORMS, DeepNetwork, body_options
 from .probes import weight_matrices
 from .settings import Settings, setting
 
@@ -136,15 +136,7 @@ class _TaskNetwork(nn.Module):
     def __init__(self, in_features: int, out_features: int, s: TrainingSettings) -> None:
         super().__init__()
         self.input = nn.Linear(in_features, s.width)
-        self.body = DeepNetwork(
-            [s.width] * (s.depth + 1),
-            s.activation,
-            init=s.init,
-            gain=s.gain,
-            norm=s.norm,
-            final_norm=s.final_norm,
-            branch_scale=s.branch_scale,
-        )
+        self.body = DeepNetwork([s.width] * (s.depth + 1), **body_options(s))
         self.output = nn.Linear(s.width, out_features)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

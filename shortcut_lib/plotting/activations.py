@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from .scales import check_figure
+from .scales import as_values, check_figure
 from .style import OKABE_ITO, series_color
 
 __all__ = ["plot_activations"]
@@ -47,7 +47,7 @@ def plot_activations(
 
     Introduced in notebook 02.
     """
-    xs = _as_curve("x", x)
+    xs = as_values("x", x)
     curves = _check_curves("values", values, len(xs))
     slopes = None
     if derivatives is not None:
@@ -97,19 +97,6 @@ def _width(index: int, count: int) -> float:
     return 1.8 + 1.6 * (count - 1 - index) / max(count - 1, 1)
 
 
-def _as_curve(name: str, values: object) -> np.ndarray:
-    detach = getattr(values, "detach", None)  # a torch tensor, possibly requiring grad
-    if callable(detach):
-        values = detach().cpu()
-    try:
-        array = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a sequence of numbers; got {values!r}") from None
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional; got shape {array.shape}")
-    return array
-
-
 def _check_curves(name: str, curves: object, length: int) -> dict[str, np.ndarray]:
     if not isinstance(curves, Mapping) or not curves:
         raise TypeError(
@@ -118,7 +105,7 @@ def _check_curves(name: str, curves: object, length: int) -> dict[str, np.ndarra
         )
     result = {}
     for label, y in curves.items():
-        array = _as_curve(f"{name}[{label!r}]", y)
+        array = as_values(f"{name}[{label!r}]", y)
         if len(array) != length:
             raise ValueError(
                 f"{name}[{label!r}] has {len(array)} values but x has {length}; "

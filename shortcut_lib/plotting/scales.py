@@ -83,7 +83,10 @@ def as_values(name: str, values: object) -> np.ndarray:
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a sequence of numbers; got {values!r:.60}") from None
     if array.ndim != 1:
-        raise ValueError(f"{name} must be one value per layer (1-D); got shape {array.shape}")
+        raise ValueError(
+            f"{name} must be one-dimensional (1-D), one value per layer or point; "
+            f"got shape {array.shape}"
+        )
     return array
 
 

@@ -131,16 +131,39 @@ def check_limits(
 STATIC_HINT = "(an interactive explorer: run this cell in JupyterLab or on Binder to use it)"
 
 
-def static_bundle(bundle: dict, figure: Figure) -> dict:
-    """A widget's display bundle plus a PNG of its figure and a fixed text: where no widget
-    can be drawn, the reader sees the explorer's last picture instead of its Python repr."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=figure.dpi)
-    return {
-        **bundle,
-        "image/png": base64.b64encode(buffer.getvalue()).decode("ascii"),
-        "text/plain": STATIC_HINT,
-    }
+class Explorer(W.VBox):
+    """What every explorer shares: one figure (``plot.figure``), a display bundle that also
+    carries a still picture for readers without a kernel, and a ``close`` that frees it all.
+    Subclasses set ``plot`` and may add what else to let go of in ``_release``."""
+
+    @property
+    def figure(self) -> Figure:
+        """The one figure this explorer draws into."""
+        return self.plot.figure
+
+    def _repr_mimebundle_(self, **kwargs: object) -> dict:
+        # Where no widget can be drawn (GitHub, nbviewer, nbconvert, an untrusted notebook),
+        # the reader sees the explorer's last picture and a hint, not its Python repr.
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=self.figure.dpi)
+        image = base64.b64encode(buffer.getvalue()).decode("ascii")
+        return {
+            **super()._repr_mimebundle_(**kwargs),
+            "image/png": image,
+            "text/plain": STATIC_HINT,
+        }
+
+    def close(self) -> None:
+        """Free the explorer: its widgets, its canvas and figure, and what it computed."""
+        if not hasattr(self, "plot"):  # closed while it was being built (ipywidgets' __del__)
+            super().close()
+            return
+        self._release()
+        close_tree(self)
+        self.figure.clear()
+
+    def _release(self) -> None:
+        """Stop and drop what only this explorer holds (a run, a cache)."""
 
 
 def make_canvas(figure: Figure, canvas_class: Callable[..., Canvas] = Canvas) -> Canvas:

@@ -27,15 +27,14 @@ from ..probes import DIAGNOSTICS, GradientProfile
 from ..settings import format_state, setting
 from .controls import (
     COALESCE_SECONDS,
+    Explorer,
     check_limits,
-    close_tree,
     kernel_loop,
     make_canvas,
     make_control,
     read_controls,
     replace_in_cell,
     show_error,
-    static_bundle,
 )
 
 __all__ = ["ExplorerSettings", "GradientExplorer", "gradient_explorer"]
@@ -60,7 +59,7 @@ class ExplorerSettings(ComparisonSettings):
 CONTROL_NAMES = tuple(ExplorerSettings.specs())
 
 
-class GradientExplorer(W.VBox):
+class GradientExplorer(Explorer):
     """Per-layer gradients of a plain and a shortcut network on the same weights, live.
 
     Build it with :func:`gradient_explorer`. ``controls`` maps each setting's name to its widget,
@@ -128,24 +127,10 @@ class GradientExplorer(W.VBox):
         self.refresh()
         replace_in_cell(self)
 
-    def _repr_mimebundle_(self, **kwargs: object) -> dict:
-        # Shown where no widget can be: the last picture, and a hint to run the cell.
-        return static_bundle(super()._repr_mimebundle_(**kwargs), self.figure)
-
-    def close(self) -> None:
-        """Free the explorer: its widgets, canvas, figure and cached networks."""
-        if not hasattr(self, "plot"):  # closed while it was being built (ipywidgets' __del__)
-            return super().close()
+    def _release(self) -> None:
         if self._pending is not None:
             self._pending.cancel()
-        close_tree(self)
-        self.plot.figure.clear()
         self._comparison = ShortcutComparison()
-
-    @property
-    def figure(self) -> Figure:
-        """The one figure this explorer draws into."""
-        return self.plot.figure
 
     @property
     def state(self) -> str:

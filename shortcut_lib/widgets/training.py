@@ -25,15 +25,14 @@ from ..data import make_task
 from ..plotting.training import TrainingPlot
 from ..training import MODELS, History, TrainingRun, TrainingSettings
 from .controls import (
+    Explorer,
     check_limits,
-    close_tree,
     make_canvas,
     make_control,
     read_controls,
     replace_in_cell,
     show_error,
     show_message,
-    static_bundle,
 )
 
 __all__ = ["TrainingExplorer", "training_explorer"]
@@ -57,7 +56,7 @@ class _LockedCanvas(Canvas):
             self._plot.redraw()
 
 
-class TrainingExplorer(W.VBox):
+class TrainingExplorer(Explorer):
     """Train a plain and a shortcut network side by side and watch losses and gradients live.
 
     Build it with :func:`training_explorer`. ``controls`` maps each setting to its widget;
@@ -140,25 +139,11 @@ class TrainingExplorer(W.VBox):
         self.replay.observe(self._on_replay, names="value")
         replace_in_cell(self)
 
-    def _repr_mimebundle_(self, **kwargs: object) -> dict:
-        # Shown where no widget can be: the last picture, and a hint to run the cell.
-        return static_bundle(super()._repr_mimebundle_(**kwargs), self.figure)
-
-    def close(self) -> None:
-        """Stop any run and free the explorer: its widgets, canvas and figure."""
-        if not hasattr(self, "plot"):  # closed while it was being built (ipywidgets' __del__)
-            return super().close()
+    def _release(self) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
-        close_tree(self)
-        self.plot.figure.clear()
         self.histories = {}
-
-    @property
-    def figure(self) -> Figure:
-        """The one figure this explorer draws into."""
-        return self.plot.figure
 
     @property
     def running(self) -> bool:
