@@ -2,7 +2,7 @@
 
 Notebooks write ``import shortcut_lib as sl`` so a reader always sees which code is library code.
 Three layers, imports flowing one way: computation (activations, networks, probes, compare, data,
-training) returns plain data <- plotting draws it <- widgets wire controls to both.
+training, transformer) returns plain data <- plotting draws it <- widgets wire controls to both.
 """
 
 from .activations import ACTIVATIONS, GELU, activation_derivative, make_activation
@@ -29,12 +29,32 @@ from .plotting import (
 )
 from .probes import GradientProfile, gradient_profile, print_gradients, weight_gradient_means
 from .training import OPTIMIZERS, History, TrainingRun, TrainingSettings, train
+from .transformer import (
+    NORM_PLACEMENTS,
+    FeedForward,
+    GPTModel,
+    MultiHeadAttention,
+    TransformerBlock,
+)
+from .transformer_probes import (
+    BlockComparison,
+    BlockSettings,
+    TokenTask,
+    TransformerProfile,
+    compare_transformer,
+    compare_wirings,
+    make_token_task,
+    train_transformer,
+    transformer_profile,
+)
 from .widgets import (
     ExplorerSettings,
     GradientExplorer,
     TrainingExplorer,
+    TransformerExplorer,
     gradient_explorer,
     training_explorer,
+    transformer_explorer,
 )
 
 __version__ = "0.1.0"
@@ -45,23 +65,35 @@ __all__ = [
     "GELU",
     "INITS",
     "NORMS",
+    "NORM_PLACEMENTS",
     "OPTIMIZERS",
     "TASKS",
+    "BlockComparison",
+    "BlockSettings",
     "ComparisonSettings",
     "DeepNetwork",
     "ExplorerSettings",
+    "FeedForward",
+    "GPTModel",
     "GradientExplorer",
     "GradientPlot",
     "GradientProfile",
     "History",
+    "MultiHeadAttention",
     "ShortcutComparison",
     "Task",
+    "TokenTask",
     "TrainingExplorer",
     "TrainingPlot",
     "TrainingRun",
     "TrainingSettings",
+    "TransformerBlock",
+    "TransformerExplorer",
+    "TransformerProfile",
     "activation_derivative",
     "compare_shortcut",
+    "compare_transformer",
+    "compare_wirings",
     "describe_backward",
     "describe_forward",
     "describe_gradients",
@@ -72,6 +104,7 @@ __all__ = [
     "make_regression",
     "make_spirals",
     "make_task",
+    "make_token_task",
     "plot_activations",
     "plot_final_losses",
     "plot_gradients",
@@ -80,6 +113,9 @@ __all__ = [
     "plot_training",
     "print_gradients",
     "train",
+    "train_transformer",
     "training_explorer",
+    "transformer_explorer",
+    "transformer_profile",
     "weight_gradient_means",
 ]

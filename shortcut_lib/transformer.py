@@ -1,4 +1,4 @@
-"""A GPT model written from scratch as in chapter 4 of the book, and a token task it can learn.
+"""A GPT model written from scratch as in chapter 4 of the book, with switchable wiring.
 
 The model reads like the book's ``GPTModel`` (``tok_emb``, ``pos_emb``, ``trf_blocks``,
 ``final_norm``, ``out_head``; blocks with ``att``, ``ff``, ``norm1``, ``norm2``), with three
@@ -10,22 +10,13 @@ so flipping one compares two wirings of the very same weights.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from ._checks import check_bool, check_choice, check_float, check_int
 
-__all__ = [
-    "NORM_PLACEMENTS",
-    "FeedForward",
-    "GPTModel",
-    "MultiHeadAttention",
-    "TokenTask",
-    "TransformerBlock",
-    "make_token_task",
-]
+__all__ = ["NORM_PLACEMENTS", "FeedForward", "GPTModel", "MultiHeadAttention", "TransformerBlock"]
 
 NORM_PLACEMENTS = ("pre", "post", "none")
 INIT_STD = 0.02  # GPT-2's weight std (Radford et al. 2019; nanoGPT's _init_weights)
@@ -55,7 +46,10 @@ class MultiHeadAttention(nn.Module):
         qkv_bias: bool = False,
     ) -> None:
         super().__init__()
+        check_int("d_in", d_in, low=1, high=4096)
         _check_heads(d_out, num_heads, "d_out", "num_heads")
+        check_int("context_length", context_length, low=1, high=4096)
+        check_float("dropout", dropout, low=0.0, high=0.99)
         self.d_out, self.num_heads, self.head_dim = d_out, num_heads, d_out // num_heads
         self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
         self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
@@ -75,7 +69,7 @@ class MultiHeadAttention(nn.Module):
         keys = self.W_key(x).view(split).transpose(1, 2)
         values = self.W_value(x).view(split).transpose(1, 2)
         attn_scores = queries @ keys.transpose(2, 3)  # (batch, heads, tokens, tokens)
-        attn_scores = attn_scores.masked_fill(self.mask[:num_tokens, :num_tokens], -torch.inf)
+        attn_scores.masked_fill_(self.mask[:num_tokens, :num_tokens], -torch.inf)
         attn_weights = torch.softmax(attn_scores / self.head_dim**0.5, dim=-1)
         attn_weights = self.dropout(attn_weights)
         context_vec = (attn_weights @ values).transpose(1, 2)  # (batch, tokens, heads, head_dim)
@@ -137,7 +131,6 @@ class TransformerBlock(nn.Module):
     ) -> None:
         super().__init__()
         _check_heads(emb_dim, n_heads, "emb_dim", "n_heads")
-        check_int("context_length", context_length, low=1, high=4096)
         drop_rate = check_float("drop_rate", drop_rate, low=0.0, high=0.99)
         self.norm = check_choice("norm", norm, NORM_PLACEMENTS)
         self.use_shortcut = check_bool("use_shortcut", use_shortcut)
@@ -146,6 +139,9 @@ class TransformerBlock(nn.Module):
         self.norm1 = nn.LayerNorm(emb_dim)
         self.norm2 = nn.LayerNorm(emb_dim)
         self.drop_shortcut = nn.Dropout(drop_rate)
+        # (2 * batch, 1, 1) zeros then ones, or None: lets a probe run the plain and the shortcut
+        # wiring of these weights as the two halves of one batch (transformer_probes).
+        self._gate: torch.Tensor | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self._sublayer(x, self.att, self.norm1)  # (batch, tokens, emb_dim)
@@ -155,7 +151,7 @@ class TransformerBlock(nn.Module):
         shortcut = x
         x = self.drop_shortcut(layer(norm(x) if self.norm == "pre" else x))
         if self.use_shortcut:
-            x = x + shortcut
+            x = x + (shortcut if self._gate is None else self._gate * shortcut)
         return norm(x) if self.norm == "post" else x
 
     def extra_repr(self) -> str:
@@ -182,7 +178,8 @@ class GPTModel(nn.Module):
         seed: weights are drawn from a forked RNG seeded with it; the global RNG is untouched.
             ``None`` draws from the global RNG.
 
-    ``use_shortcut``, ``norm`` and ``final_norm`` can be set later; that changes no weight.
+    The attributes ``use_shortcut``, ``norm`` and ``use_final_norm`` can be set later: they
+    rewire the forward pass and change no weight.
 
     Introduced in notebook 05.
     """
@@ -218,16 +215,25 @@ class GPTModel(nn.Module):
             self.trf_blocks = nn.Sequential(*blocks)
             self.final_norm = nn.LayerNorm(emb_dim)
             self.out_head = nn.Linear(emb_dim, vocab_size, bias=False)
-            if seed is not None:
-                torch.manual_seed(seed)  # the draws below do not depend on the construction's
-            self._init_weights(scaled_init)
         self.context_length, self.vocab_size = context_length, vocab_size
-        self.scaled_init = scaled_init
+        self.init_weights(seed, scaled_init=scaled_init)
         self.use_final_norm = check_bool("final_norm", final_norm)
 
-    def _init_weights(self, scaled_init: bool) -> None:
-        # Embeddings and head first, then block by block: block i's weights do not depend on
-        # n_blocks (up to the scaled init's factor).
+    def init_weights(self, seed: int | None, *, scaled_init: bool = True) -> None:
+        """Draw every weight afresh, exactly as ``GPTModel(..., seed=seed)`` does.
+
+        Embeddings and head first, then block by block, so block i's weights do not depend on
+        ``n_blocks`` (up to the scaled init's factor). ``None`` draws from the global RNG.
+        """
+        if seed is not None:
+            check_int("seed", seed, low=-(2**63), high=2**64 - 1)  # what torch.manual_seed takes
+        self.scaled_init = check_bool("scaled_init", scaled_init)
+        with torch.random.fork_rng(devices=[], enabled=seed is not None):
+            if seed is not None:
+                torch.manual_seed(seed)
+            self._draw_weights(scaled_init)
+
+    def _draw_weights(self, scaled_init: bool) -> None:
         residual_std = INIT_STD / math.sqrt(2 * len(self.trf_blocks)) if scaled_init else INIT_STD
         with torch.no_grad():
             for weight in (self.tok_emb.weight, self.pos_emb.weight, self.out_head.weight):
@@ -247,11 +253,6 @@ class GPTModel(nn.Module):
     def n_blocks(self) -> int:
         """The number of transformer blocks."""
         return len(self.trf_blocks)
-
-    @property
-    def emb_dim(self) -> int:
-        """The width of the residual stream."""
-        return self.tok_emb.embedding_dim
 
     @property
     def use_shortcut(self) -> bool:
@@ -336,71 +337,3 @@ def _check_heads(emb_dim: object, n_heads: object, emb_name: str, heads_name: st
             f"{emb_name} ({emb_dim}) must be divisible by {heads_name} ({n_heads}): each head "
             f"takes {emb_name} / {heads_name} features; {heads_name} could be one of {divisors}"
         )
-
-
-@dataclass(frozen=True)
-class TokenTask:
-    """Sequences whose next token is the sum of the previous two, mod ``vocab_size``.
-
-    Each sequence starts with two random tokens; from then on ``t[i] = (t[i-1] + t[i-2]) % V``,
-    so predicting a token needs the two before it: attention across positions. Only the first
-    target (the second token) cannot be predicted.
-
-    Attributes:
-        x: inputs, int64 of shape (n_sequences, context_length).
-        y: next-token targets, shaped like ``x``: ``y[:, i]`` is the token after ``x[:, i]``.
-        vocab_size: the number of token ids.
-
-    Introduced in notebook 05.
-    """
-
-    x: torch.Tensor
-    y: torch.Tensor
-    vocab_size: int
-
-    @property
-    def context_length(self) -> int:
-        """The number of tokens per input sequence."""
-        return self.x.shape[1]
-
-    @property
-    def chance_loss(self) -> float:
-        """ln(vocab_size): the cross-entropy of a uniform guess, where a model that learnt
-        nothing stays."""
-        return math.log(self.vocab_size)
-
-    @property
-    def best_loss(self) -> float:
-        """The lowest mean cross-entropy possible: chance at the first target, 0 elsewhere."""
-        return self.chance_loss / self.context_length
-
-    def __len__(self) -> int:
-        return self.x.shape[0]
-
-
-def make_token_task(
-    n_sequences: int = 512, context_length: int = 16, vocab_size: int = 16, *, seed: int = 0
-) -> TokenTask:
-    """Generate the sum-of-previous-two token task (see :class:`TokenTask`) in code.
-
-    Args:
-        n_sequences: the number of sequences (there are only ``vocab_size**2`` distinct ones).
-        context_length: tokens per input sequence (>= 2).
-        vocab_size: the number of token ids (>= 2).
-        seed: seeds the first two tokens of each sequence; the global RNG is untouched.
-
-    Returns:
-        A :class:`TokenTask`.
-
-    Introduced in notebook 05.
-    """
-    check_int("n_sequences", n_sequences, low=1, high=1_000_000)
-    check_int("context_length", context_length, low=2, high=4096)
-    check_int("vocab_size", vocab_size, low=2, high=100_000)
-    check_int("seed", seed)
-    gen = torch.Generator().manual_seed(seed)
-    tokens = [*torch.randint(vocab_size, (2, n_sequences), generator=gen)]  # 2 x (n_sequences,)
-    while len(tokens) < context_length + 1:
-        tokens.append((tokens[-1] + tokens[-2]) % vocab_size)
-    seq = torch.stack(tokens, dim=1)  # (n_sequences, context_length + 1)
-    return TokenTask(x=seq[:, :-1].contiguous(), y=seq[:, 1:].contiguous(), vocab_size=vocab_size)

@@ -3,6 +3,7 @@ functions and hold no maths."""
 
 from .gradient import ExplorerSettings, GradientExplorer, gradient_explorer
 from .training import TrainingExplorer, training_explorer
+from .transformer import TransformerExplorer, transformer_explorer
 
 __all__ = [
     "ExplorerSettings",
@@ -10,4 +11,6 @@ __all__ = [
     "gradient_explorer",
     "TrainingExplorer",
     "training_explorer",
+    "TransformerExplorer",
+    "transformer_explorer",
 ]

@@ -1,0 +1,505 @@
+"""The GPT model, its probe and its training: oracles (plain torch, autograd by hand), the init's
+statistics, errors a learner can read, and the teaching claims of notebook 05 over several seeds."""
+
+import copy
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from shortcut_lib.transformer import NORM_PLACEMENTS, GPTModel, TransformerBlock
+from shortcut_lib.transformer_probes import (
+    compare_transformer,
+    make_token_task,
+    train_transformer,
+    transformer_profile,
+)
+
+WIRINGS = [(norm, shortcut) for norm in NORM_PLACEMENTS for shortcut in (True, False)]
+SEEDS = [0, 1, 2]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Small models: on a busy 2-core machine a second thread makes every op many times slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def small_model(norm="pre", use_shortcut=True, *, final_norm=True, seed=0, **kw):
+    options = dict(n_blocks=3, emb_dim=16, n_heads=4, context_length=8, vocab_size=11)
+    return GPTModel(
+        **{**options, **kw}, norm=norm, use_shortcut=use_shortcut, final_norm=final_norm, seed=seed
+    )
+
+
+def perturbed(module, seed=0, std=0.3):
+    """Large random weights (LayerNorms included) in float64: attention is far from uniform and
+    every parameter matters, so an oracle that agrees has checked something."""
+    module = copy.deepcopy(module).double()
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen, dtype=p.dtype) * std)
+    return module
+
+
+# --- an independent oracle: the block written as the formulas, from plain torch functions --------
+
+
+def oracle_block(p, x, *, norm, use_shortcut, n_heads):
+    """One block from its state dict ``p``; attention by F.scaled_dot_product_attention."""
+
+    def ln(z, name):
+        return F.layer_norm(z, z.shape[-1:], p[f"{name}.weight"], p[f"{name}.bias"], 1e-5)
+
+    def att(z):
+        b, t, d = z.shape
+
+        def heads(w):  # (batch, heads, tokens, head_dim)
+            return (z @ p[w].T).view(b, t, n_heads, d // n_heads).transpose(1, 2)
+
+        q, k, v = (
+            heads("att.W_query.weight"),
+            heads("att.W_key.weight"),
+            heads("att.W_value.weight"),
+        )
+        out = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2)
+        return out.reshape(b, t, d) @ p["att.out_proj.weight"].T + p["att.out_proj.bias"]
+
+    def ff(z):
+        h = F.gelu(z @ p["ff.layers.0.weight"].T + p["ff.layers.0.bias"], approximate="tanh")
+        return h @ p["ff.layers.2.weight"].T + p["ff.layers.2.bias"]
+
+    def n1(z):
+        return ln(z, "norm1")
+
+    def n2(z):
+        return ln(z, "norm2")
+
+    if norm == "pre" and use_shortcut:  # GPT-2, the book
+        h = x + att(n1(x))
+        return h + ff(n2(h))
+    if norm == "pre":
+        return ff(n2(att(n1(x))))
+    if norm == "post" and use_shortcut:  # Vaswani et al. 2017
+        h = n1(x + att(x))
+        return n2(h + ff(h))
+    if norm == "post":
+        return n2(ff(n1(att(x))))
+    if use_shortcut:
+        h = x + att(x)
+        return h + ff(h)
+    return ff(att(x))
+
+
+def oracle_logits(model, ids):
+    p = model.state_dict()
+    n_heads = model.trf_blocks[0].att.num_heads
+    x = p["tok_emb.weight"][ids] + p["pos_emb.weight"][: ids.shape[1]]
+    for i in range(model.n_blocks):
+        block = {k.split(".", 2)[2]: v for k, v in p.items() if k.startswith(f"trf_blocks.{i}.")}
+        x = oracle_block(
+            block, x, norm=model.norm, use_shortcut=model.use_shortcut, n_heads=n_heads
+        )
+    if model.use_final_norm:
+        x = F.layer_norm(x, x.shape[-1:], p["final_norm.weight"], p["final_norm.bias"], 1e-5)
+    return x @ p["out_head.weight"].T
+
+
+@pytest.mark.parametrize(("norm", "use_shortcut"), WIRINGS)
+def test_block_matches_the_formulas(norm, use_shortcut):
+    block = perturbed(TransformerBlock(16, 4, 8, norm=norm, use_shortcut=use_shortcut))
+    x = torch.randn(3, 8, 16, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    expected = oracle_block(block.state_dict(), x, norm=norm, use_shortcut=use_shortcut, n_heads=4)
+    torch.testing.assert_close(block(x), expected, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize(("norm", "use_shortcut"), WIRINGS)
+@pytest.mark.parametrize("final_norm", [True, False])
+def test_model_matches_the_formulas(norm, use_shortcut, final_norm):
+    model = perturbed(small_model(norm, use_shortcut, final_norm=final_norm))
+    ids = torch.randint(11, (2, 7), generator=torch.Generator().manual_seed(2))
+    torch.testing.assert_close(model(ids), oracle_logits(model, ids), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize(("norm", "use_shortcut"), WIRINGS)
+def test_a_later_token_never_changes_an_earlier_output(norm, use_shortcut):
+    model = perturbed(small_model(norm, use_shortcut))
+    ids = torch.randint(11, (2, 8), generator=torch.Generator().manual_seed(3))
+    before = model(ids)
+    for j in range(1, 8):
+        changed = ids.clone()
+        changed[:, j] = (changed[:, j] + 1) % 11
+        after = model(changed)
+        torch.testing.assert_close(after[:, :j], before[:, :j], rtol=0, atol=0)
+        # The changed position does see it (barely, without shortcuts: the stream collapses).
+        assert (after[:, j] - before[:, j]).abs().max() > 1e-8
+
+
+# --- the probe against autograd by hand ---------------------------------------------------------
+
+
+def oracle_profile(model, x, y):
+    """loss.backward() on a copy, the stream kept by hooks with retain_grad, norms in float64."""
+    model = copy.deepcopy(model)
+    states = []
+
+    def keep(tensor):
+        tensor.retain_grad()
+        states.append(tensor)
+
+    hooks = [b.register_forward_pre_hook(lambda m, args: keep(args[0])) for b in model.trf_blocks]
+    hooks.append(model.trf_blocks[-1].register_forward_hook(lambda m, args, out: keep(out)))
+    loss = F.cross_entropy(model(x).reshape(-1, model.vocab_size), y.reshape(-1))
+    loss.backward()
+    for hook in hooks:
+        hook.remove()
+
+    def joint_norm(params):
+        return math.sqrt(sum(p.grad.double().pow(2).sum().item() for p in params))
+
+    attention, feedforward = [], []
+    for b in model.trf_blocks:
+        att = [b.att.W_query, b.att.W_key, b.att.W_value, b.att.out_proj]
+        attention.append(joint_norm([m.weight for m in att]))
+        feedforward.append(joint_norm([b.ff.layers[0].weight, b.ff.layers[2].weight]))
+    return dict(
+        stream_grad_norm=[s.grad.double().norm().item() for s in states],
+        stream_rms=[s.double().pow(2).mean().sqrt().item() for s in states],
+        attention_grad_norm=attention,
+        feedforward_grad_norm=feedforward,
+        loss=loss.item(),
+    )
+
+
+@pytest.mark.parametrize(("norm", "use_shortcut"), WIRINGS)
+def test_profile_matches_autograd_by_hand(norm, use_shortcut):
+    model = small_model(norm, use_shortcut, n_blocks=4)
+    task = make_token_task(6, 8, 11, seed=4)
+    profile = transformer_profile(model, task.x, task.y)
+    expected = oracle_profile(model, task.x, task.y)
+    assert profile.n_blocks == 4
+    for name, values in expected.items():
+        assert getattr(profile, name) == pytest.approx(values, rel=1e-4, abs=1e-12), name
+    assert all(p.grad is None for p in model.parameters())  # .grad never touched
+
+
+def test_profile_works_with_gradients_switched_off_and_leaves_them_off():
+    model, task = small_model(), make_token_task(4, 8, 11)
+    expected = transformer_profile(model, task.x, task.y)
+    with torch.no_grad():
+        assert transformer_profile(model, task.x, task.y) == expected
+    with torch.inference_mode():
+        assert transformer_profile(model, task.x, task.y) == expected
+    model.requires_grad_(False)
+    assert transformer_profile(model, task.x, task.y) == expected
+    assert not any(p.requires_grad for p in model.parameters())
+
+
+def test_profile_is_repeatable_and_leaves_the_global_rng_alone():
+    model, task = small_model(), make_token_task(4, 8, 11)
+    state = torch.get_rng_state()
+    first = transformer_profile(model, task.x, task.y)
+    assert transformer_profile(model, task.x, task.y) == first
+    assert torch.equal(torch.get_rng_state(), state)
+
+
+# --- the same weights: flipping the switches changes no weight ----------------------------------
+
+
+def test_switches_rewire_without_touching_the_weights():
+    model = small_model()
+    weights = copy.deepcopy(model.state_dict())
+    rebuilt = {
+        (norm, shortcut, final): small_model(norm, shortcut, final_norm=final).state_dict()
+        for norm in NORM_PLACEMENTS
+        for shortcut in (True, False)
+        for final in (True, False)
+    }
+    for other in rebuilt.values():  # the switches do not change what a seed draws
+        assert other.keys() == weights.keys()
+        assert all(torch.equal(other[k], weights[k]) for k in weights)
+    task = make_token_task(4, 8, 11)
+    for vary in ("shortcut", "norm"):
+        profiles = compare_transformer(model, task.x, task.y, vary=vary)
+        assert all(torch.equal(model.state_dict()[k], weights[k]) for k in weights)
+        assert (model.norm, model.use_shortcut) == ("pre", True)  # restored
+        assert len({p.loss for p in profiles.values()}) == len(profiles)  # wirings differ
+
+
+def test_comparison_equals_separate_probes():
+    model, task = small_model(), make_token_task(4, 8, 11)
+    by_shortcut = compare_transformer(model, task.x, task.y)
+    by_norm = compare_transformer(model, task.x, task.y, vary="norm")
+    for label, norm, shortcut in [("plain", "pre", False), ("shortcut", "pre", True)]:
+        expected = transformer_profile(small_model(norm, shortcut), task.x, task.y)
+        assert by_shortcut[label].loss == pytest.approx(expected.loss, rel=1e-6)
+        assert by_shortcut[label].stream_grad_norm == pytest.approx(expected.stream_grad_norm)
+    for norm in NORM_PLACEMENTS:
+        expected = transformer_profile(small_model(norm), task.x, task.y)
+        assert by_norm[norm].attention_grad_norm == pytest.approx(expected.attention_grad_norm)
+
+
+def test_seed_fixes_the_weights_and_spares_the_global_rng():
+    state = torch.get_rng_state()
+    a, b, c = small_model(seed=5), small_model(seed=5), small_model(seed=6)
+    assert torch.equal(torch.get_rng_state(), state)
+    assert all(torch.equal(a.state_dict()[k], b.state_dict()[k]) for k in a.state_dict())
+    assert not torch.equal(a.tok_emb.weight, c.tok_emb.weight)
+
+
+# --- GPT-2's init ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scaled_init", [True, False])
+def test_init_has_gpt2_statistics(scaled_init):
+    n_blocks = 3
+    model = GPTModel(n_blocks, 256, 4, 16, 512, scaled_init=scaled_init, seed=0)
+    residual = 0.02 / math.sqrt(2 * n_blocks) if scaled_init else 0.02
+    b = model.trf_blocks[1]
+    expected = {
+        "tok_emb": (model.tok_emb.weight, 0.02),  # 131k values: sample std within ~0.2%
+        "out_head": (model.out_head.weight, 0.02),
+        "W_query": (b.att.W_query.weight, 0.02),
+        "ff.0": (b.ff.layers[0].weight, 0.02),
+        "out_proj": (b.att.out_proj.weight, residual),
+        "ff.2": (b.ff.layers[2].weight, residual),
+    }
+    for name, (weight, std) in expected.items():
+        assert weight.double().std().item() == pytest.approx(std, rel=0.02), name
+        assert abs(weight.double().mean().item()) < 0.05 * std, name
+    assert b.att.out_proj.bias.abs().max() == 0 and b.ff.layers[0].bias.abs().max() == 0
+    assert torch.equal(b.norm1.weight, torch.ones(256)) and b.norm1.bias.abs().max() == 0
+
+
+# --- the token task -----------------------------------------------------------------------------
+
+
+def test_token_task_follows_its_rule():
+    state = torch.get_rng_state()
+    task = make_token_task(50, 12, 7, seed=3)
+    assert torch.equal(torch.get_rng_state(), state)
+    assert task.x.shape == task.y.shape == (50, 12) and task.x.dtype == torch.int64
+    assert torch.equal(task.y[:, :-1], task.x[:, 1:])  # y is x shifted by one
+    assert torch.equal(task.y[:, 1:], (task.x[:, 1:] + task.x[:, :-1]) % 7)
+    assert task.x.min() >= 0 and task.x.max() < 7 and len(task) == 50
+    assert torch.equal(make_token_task(50, 12, 7, seed=3).x, task.x)
+    assert not torch.equal(make_token_task(50, 12, 7, seed=4).x, task.x)
+    assert task.chance_loss == pytest.approx(math.log(7))
+    assert task.best_loss == pytest.approx(math.log(7) / 12)
+
+
+# --- errors a learner can read ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        (dict(n_blocks=0), ValueError, ["n_blocks", "0"]),
+        (dict(n_blocks=97), ValueError, ["n_blocks", "97"]),
+        (dict(n_blocks=2.0), TypeError, ["n_blocks"]),
+        (dict(emb_dim=30, n_heads=4), ValueError, ["emb_dim", "30", "n_heads", "4", "divisible"]),
+        (dict(emb_dim=1, n_heads=1), ValueError, ["emb_dim"]),
+        (dict(n_heads=0), ValueError, ["n_heads"]),
+        (dict(context_length=0), ValueError, ["context_length"]),
+        (dict(vocab_size=1), ValueError, ["vocab_size"]),
+        (dict(norm="layernorm"), ValueError, ["norm", "'pre'", "'post'", "'none'"]),
+        (dict(use_shortcut=1), TypeError, ["use_shortcut"]),
+        (dict(final_norm="yes"), TypeError, ["final_norm"]),
+        (dict(scaled_init=None), TypeError, ["scaled_init"]),
+        (dict(drop_rate=1.0), ValueError, ["drop_rate"]),
+        (dict(seed="0"), TypeError, ["seed"]),
+    ],
+)
+def test_bad_model_options_are_named(kwargs, error, words):
+    with pytest.raises(error) as info:
+        GPTModel(**kwargs)
+    assert all(w in str(info.value) for w in words), str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("ids", "error", "words"),
+    [
+        (torch.zeros(2, 9, dtype=torch.long), ValueError, ["in_idx", "9", "context_length", "8"]),
+        (torch.full((2, 4), 11), ValueError, ["in_idx", "11", "vocab_size"]),
+        (torch.full((2, 4), -1), ValueError, ["in_idx", "-1", "vocab_size"]),
+        (torch.zeros(2, 4), TypeError, ["in_idx", "integer", "float32"]),
+        (torch.zeros(2, 4, dtype=torch.bool), TypeError, ["in_idx", "integer"]),
+        ([[1, 2, 3]], TypeError, ["in_idx", "torch.Tensor", "list"]),
+        (torch.zeros(4, dtype=torch.long), ValueError, ["in_idx", "(batch, tokens)", "(4,)"]),
+        (torch.zeros(2, 0, dtype=torch.long), ValueError, ["in_idx", "tokens >= 1"]),
+    ],
+)
+def test_bad_token_ids_are_named(ids, error, words):
+    with pytest.raises(error) as info:
+        small_model()(ids)
+    assert all(w in str(info.value) for w in words), str(info.value)
+
+
+def test_int32_ids_are_fine():
+    model, ids = small_model(), torch.tensor([[1, 2, 3]])
+    torch.testing.assert_close(model(ids.int()), model(ids))
+
+
+def test_bad_probe_and_training_arguments_are_named():
+    model, task = small_model(), make_token_task(40, 8, 11)
+    longer, wider = make_token_task(40, 9, 11), make_token_task(40, 8, 12)
+    cases = [
+        (lambda: transformer_profile(model, task.x, task.y[:, :5]), ValueError, "y"),
+        (lambda: transformer_profile("model", task.x, task.y), TypeError, "model"),
+        (lambda: compare_transformer(model, task.x, task.y, vary="depth"), ValueError, "vary"),
+        (lambda: train_transformer(model, task.x), TypeError, "task"),
+        (lambda: train_transformer(model, task, lr=0), ValueError, "lr"),
+        (lambda: train_transformer(model, task, steps=0), ValueError, "steps"),
+        (lambda: train_transformer(model, task, batch_size=41), ValueError, "batch_size"),
+        (lambda: train_transformer(model, longer), ValueError, "context_length"),
+        (lambda: train_transformer(model, wider), ValueError, "vocab_size"),
+        (lambda: make_token_task(0), ValueError, "n_sequences"),
+        (lambda: make_token_task(8, 1), ValueError, "context_length"),
+        (lambda: make_token_task(8, 8, 1), ValueError, "vocab_size"),
+        (lambda: make_token_task(8, seed=1.5), TypeError, "seed"),
+        (lambda: setattr(model, "norm", "pre-norm"), ValueError, "norm"),
+        (lambda: setattr(model, "use_shortcut", "yes"), TypeError, "use_shortcut"),
+    ]
+    for call, error, word in cases:
+        with pytest.raises(error) as info:
+            call()
+        assert word in str(info.value), str(info.value)
+
+
+# --- claims at init, on the same weights (the explorer's size: width 64, context 32, batch 8) ----
+
+EXPLORER = dict(emb_dim=64, n_heads=4, context_length=32, vocab_size=16)
+
+
+@pytest.fixture(scope="module")
+def at_init():
+    """``{(n_blocks, seed): {label: TransformerProfile}}``, every label on one seed's weights."""
+    result = {}
+    for n_blocks in (12, 48):
+        for seed in SEEDS:
+            task = make_token_task(8, 32, 16, seed=seed)
+            model = GPTModel(n_blocks, **EXPLORER, seed=seed)
+            profiles = compare_transformer(model, task.x, task.y)  # "plain", "shortcut" (pre)
+            profiles.update(compare_transformer(model, task.x, task.y, vary="norm"))
+            model.use_final_norm = False
+            profiles["no final norm"] = transformer_profile(model, task.x, task.y)
+            unscaled = GPTModel(n_blocks, **EXPLORER, scaled_init=False, seed=seed)
+            profiles["unscaled"] = transformer_profile(unscaled, task.x, task.y)
+            result[n_blocks, seed] = profiles
+    return result
+
+
+def first_over_last(values):
+    return values[0] / values[-1]
+
+
+def last_over_first(values):
+    return values[-1] / values[0]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_without_shortcuts_the_gradient_vanishes_before_the_input(at_init, seed):
+    # Measured, first / last ||dL/dx|| (seeds 0-9 at 12 blocks, 0-2 at 48): plain 0.18-0.60 at
+    # 12 blocks and 1e-10-5e-10 at 48; shortcut 1.20-1.28 at both. Each plain block's output has
+    # RMS ~0.003, a variance near LayerNorm's eps (1e-5): the next LayerNorm cannot scale it back
+    # up, so every block shrinks the stream, and its gradient, by a constant factor.
+    plain12, plain48 = at_init[12, seed]["plain"], at_init[48, seed]["plain"]
+    assert first_over_last(plain12.stream_grad_norm) < 0.8
+    assert last_over_first(plain12.stream_rms) < 0.25  # measured 0.12-0.16
+    assert first_over_last(plain48.stream_grad_norm) < 1e-6
+    assert last_over_first(plain48.stream_rms) < 1e-6
+    for n_blocks in (12, 48):
+        shortcut = at_init[n_blocks, seed]["shortcut"]
+        assert 0.7 < first_over_last(shortcut.stream_grad_norm) < 1.6
+        assert max(shortcut.stream_grad_norm) < 1.6 * min(shortcut.stream_grad_norm)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_post_norm_is_flat_at_init_except_for_the_embedding(at_init, seed):
+    # GPT-2's init at width 64 makes each branch ~2% of a post-norm stream of RMS 1, so every
+    # LayerNorm is close to the identity: no decay across blocks at init. The embedding (RMS
+    # ~0.03) gets ~35x the gradient, since a LayerNorm's gradient scales as 1 / RMS of its input.
+    post = at_init[12, seed]["post"]
+    blocks = post.stream_grad_norm[1:]
+    assert max(blocks) < 1.1 * min(blocks)
+    assert post.stream_grad_norm[0] > 10 * post.stream_grad_norm[1]
+    assert post.stream_rms[1:] == pytest.approx([1.0] * 12, rel=1e-3)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_scaled_init_keeps_the_stream_from_growing_with_depth(at_init, seed):
+    # Measured: RMS growth over the stack 1.21-1.22 scaled at 12 and 48 blocks; unscaled 3.8
+    # at 12 and 7.8-8.3 at 48 (each block adds ~0.02-std branches, variance grows ~ depth).
+    for n_blocks in (12, 48):
+        assert 1.0 < last_over_first(at_init[n_blocks, seed]["shortcut"].stream_rms) < 1.5
+    unscaled = {n: last_over_first(at_init[n, seed]["unscaled"].stream_rms) for n in (12, 48)}
+    assert unscaled[12] > 2.5
+    assert unscaled[48] > 1.5 * unscaled[12]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_final_norm_scales_the_gradient_by_one_over_the_stream_rms(at_init, seed):
+    # The final LayerNorm sits after the last block: the stream is the same with or without it,
+    # but it multiplies every gradient below it by ~1 / RMS of the last block's output (~30x).
+    with_norm, without = at_init[12, seed]["shortcut"], at_init[12, seed]["no final norm"]
+    assert with_norm.stream_rms == without.stream_rms
+    gain = with_norm.stream_grad_norm[-1] / without.stream_grad_norm[-1]
+    assert 0.6 < gain * with_norm.stream_rms[-1] < 1.4
+    assert first_over_last(with_norm.stream_grad_norm) == pytest.approx(
+        first_over_last(without.stream_grad_norm), rel=0.1
+    )
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_ten_adam_steps_without_warmup_starve_post_norms_early_blocks(seed):
+    # Xiong et al. 2020: once the branches grow, each post-norm LayerNorm shrinks the gradient
+    # passing through it. Measured, min over blocks 1..11 of ||dL/dx|| / last: post 0.000-0.31,
+    # pre 0.97-0.98 (12 blocks, lr 1e-2, batch 16).
+    task = make_token_task(256, 32, 16, seed=seed)
+    ratios = {}
+    for norm in ("pre", "post"):
+        model = GPTModel(12, **EXPLORER, norm=norm, seed=seed)
+        train_transformer(model, task, lr=1e-2, steps=10, batch_size=16, seed=seed)
+        grads = transformer_profile(model, task.x[:8], task.y[:8]).stream_grad_norm
+        ratios[norm] = min(grads[1:-1]) / grads[-1]
+    assert ratios["post"] < 0.5
+    assert ratios["pre"] > 0.8
+
+
+# --- training claims: the token task, Adam without warmup, over several seeds ---------------------
+
+TRAINING = dict(emb_dim=32, n_heads=2, context_length=16, vocab_size=5)
+TRAIN = dict(lr=3e-3, steps=150, batch_size=32)
+WIRED = {"pre": ("pre", True), "post": ("post", True), "plain": ("pre", False)}
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """``{(label, seed): (final loss, chance loss)}`` at 4 blocks; about 1.5 s a run."""
+    result = {}
+    for seed in SEEDS:
+        task = make_token_task(512, 16, 5, seed=seed)
+        for label, (norm, use_shortcut) in WIRED.items():
+            model = GPTModel(4, **TRAINING, norm=norm, use_shortcut=use_shortcut, seed=seed)
+            loss = train_transformer(model, task, **TRAIN, seed=seed)
+            tail = loss[-len(loss) // 10 :]
+            result[label, seed] = (sum(tail) / len(tail), task.chance_loss)
+    return result
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_without_shortcuts_the_stack_does_not_learn(trained, seed):
+    final, chance = trained["plain", seed]
+    assert final > 0.95 * chance
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("label", ["pre", "post"])
+def test_with_shortcuts_the_stack_learns(trained, label, seed):
+    final, chance = trained[label, seed]
+    assert final < 0.4 * chance
