@@ -162,8 +162,8 @@ def gradient_profile(
     with torch.no_grad():
         # Every statistic in one tensor and one .tolist(): a single sync for the whole profile.
         # In float64: float32 sums of large entries overflow, squares of tiny ones underflow.
-        sums = torch._foreach_norm(grads[:n], 1, dtype=torch.float64)  # sum |dW| per layer
-        norms = torch._foreach_norm(grads, 2, dtype=torch.float64)  # ||dW||, then ||dL/dh||
+        sums = _layer_norms(grads[:n], 1)  # sum |dW| per layer
+        norms = [*_layer_norms(grads[:n], 2), *_layer_norms(grads[n:], 2)]  # ||dW||, ||dL/dh||
         size, spread = _forward_norms(states)  # ||h_l||, ||h_l - batch mean of h_l||
         stats = torch.stack([*sums, *norms, *size, *spread, x.double().norm(), loss.double()])
         stats = stats.tolist()
@@ -182,6 +182,16 @@ def gradient_profile(
         input_rms=stats[-2] / x.numel() ** 0.5,
         loss=stats[-1],
     )
+
+
+def _layer_norms(tensors: list[torch.Tensor], ord: int) -> list[torch.Tensor]:
+    # One float64 norm per tensor. Tensors of one shape (every layer of a DeepNetwork of one
+    # width) are stacked and reduced in one call, about twice as fast as a list reduction.
+    if len({t.shape for t in tensors}) == 1:
+        stacked = torch.stack(tensors)  # (layers, *shape)
+        dims = tuple(range(1, stacked.ndim))
+        return list(torch.linalg.vector_norm(stacked, ord, dim=dims, dtype=torch.float64))
+    return list(torch._foreach_norm(tensors, ord, dtype=torch.float64))
 
 
 def _forward_norms(states: list[torch.Tensor]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
@@ -214,6 +224,11 @@ def _measuring(weights: list[torch.Tensor]) -> Iterator[None]:
 
 
 def _check_model_and_input(model: object, x: object) -> torch.Tensor:
+    if isinstance(model, DeepNetwork):  # known layout: skip the scan of every module
+        weight = model.layers[0][0].weight
+        if weight.device.type == "meta":
+            raise ValueError("model is on the meta device: its weights have shapes but no values")
+        return as_batch("x", x, features=model.layer_sizes[0]).to(weight.dtype)
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
     embedding = next((m for m in model.modules() if isinstance(m, nn.Embedding)), None)
