@@ -16,6 +16,8 @@ import torch
 
 import shortcut_lib as sl
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 SEEDS = range(5)
 WIDTH, BATCH = 64, 16
 SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
@@ -83,14 +85,6 @@ def jacobian_stats(weights, x, shortcut: bool) -> tuple[float, float]:
 
 def own_input(seed: int, width: int = WIDTH) -> torch.Tensor:
     return torch.randn(BATCH, width, generator=torch.Generator().manual_seed(2000 + seed))
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_hand_gelu_slope_is_the_derivative():

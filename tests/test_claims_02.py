@@ -19,18 +19,12 @@ import torch
 
 import shortcut_lib as sl
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 SEEDS = range(5)
 WIDTH, BATCH, DEPTH = 64, 16, 50
 SMALLEST_NORMAL = torch.finfo(torch.float32).tiny  # 1.2e-38
 SMALLEST_SUBNORMAL = 2.0**-149  # 1.4e-45
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def sigmoid_slope(z: torch.Tensor) -> torch.Tensor:

@@ -22,17 +22,11 @@ from torch import nn
 
 import shortcut_lib as sl
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 SEEDS = range(5)
 CHANCE = math.log(2)
 ACTIVATIONS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
