@@ -96,11 +96,8 @@ def test_state_string_round_trips_for_random_settings():
 
 
 def test_state_string_round_trips_any_gain():
-    # BUG (compare.format_settings, used by ExplorerSettings.__str__ and the explorer's state):
-    # floats are written with "{:g}", six significant digits, so gain=0.123456789 comes back
-    # as 0.123457 and the state no longer reproduces the configuration. Fix: keep "{:g}" only
-    # when it round-trips, else repr() (the shortest form that does):
-    #     short = f"{value:g}"; text = short if float(short) == value else repr(value)
+    # A state string must reproduce its configuration exactly: "{:g}" alone would write
+    # gain=0.123456789 as 0.123457.
     rng = random.Random(7)
     for _ in range(50):
         s = random_settings(rng, gain_digits=None)
@@ -185,9 +182,7 @@ def test_impossible_combination_is_rejected_in_either_order_and_from_a_base():
 
 
 def test_seed_range_message_gives_the_exact_bound():
-    # BUG (_checks._range_text): bounds are formatted with "{:g}", so the learner reads
-    # "seed must be between 0 and 2.14748e+09" instead of the real bound 2147483647.
-    # Fix: format ints with "{}" (e.g. f"{low:g}" only for floats).
+    # The learner must read the real bound, 2147483647, not "{:g}"'s 2.14748e+09.
     with pytest.raises(ValueError) as info:
         parse_settings(f"seed={2**31}")
     assert str(2**31 - 1) in str(info.value), str(info.value)
@@ -360,10 +355,8 @@ def test_profiles_are_exact_where_the_gradients_are_representable(settings, chec
     # (norm reads inf), and a float32 *sum* of 4096 entries of ~1e35 overflows (mean |dW| reads
     # inf). The explorer would then draw "exactly 0"/"inf" markers and say "dead" or "overflow"
     # where the truth is "vanishing" or "exploding". probes._norms reduces in float64 since
-    # this test first failed; BUG still open: probes._mean_abs sums |g| in float32, so the
-    # "mean-overflow" case reads inf (torch.stack(torch._foreach_norm(grads, 1)) / numel, and
-    # g.abs().mean() before it, both overflow). Fix: torch._foreach_norm(grads, 1,
-    # dtype=torch.float64), then divide by numel (as _norms does for ord 2).
+    # Every reduction of the probe runs in float64 for this reason; "mean-overflow" is the case
+    # where a float32 sum of |dW| (or g.abs().mean()) would read inf.
     s = settings
     plain = ShortcutComparison().profiles(s)["plain"]
     net = sl.DeepNetwork(
@@ -456,10 +449,8 @@ def test_describe_ratio_words(first, last, word, fragment):
 
 
 def test_describe_ratio_survives_ratios_beyond_float_range():
-    # BUG (compare._sci): a ratio that overflows to inf (1e200 / 1e-200) is formatted as "inf",
-    # which has no "e" to split, so describe_ratio raises "ValueError: not enough values to
-    # unpack". Fix: in describe_ratio, treat an infinite ratio as exploding (and a ratio that
-    # underflows to 0 as vanishing) before calling _sci, or have _sci return "inf"/"0" as is.
+    # A ratio can overflow to inf (1e200 / 1e-200) or underflow to 0: still a verdict, not an
+    # error from formatting a number that has no exponent.
     assert describe_ratio(1e200, 1e-200).startswith("exploding")
     assert describe_ratio(1e-200, 1e200).startswith("vanishing")
 
