@@ -354,8 +354,8 @@ def test_profiles_are_exact_where_the_gradients_are_representable(settings, chec
     # squares of entries below ~1e-19 underflow (norm reads 0), squares above ~2e19 overflow
     # (norm reads inf), and a float32 *sum* of 4096 entries of ~1e35 overflows (mean |dW| reads
     # inf). The explorer would then draw "exactly 0"/"inf" markers and say "dead" or "overflow"
-    # where the truth is "vanishing" or "exploding". probes._norms reduces in float64 since
-    # Every reduction of the probe runs in float64 for this reason; "mean-overflow" is the case
+    # where the truth is "vanishing" or "exploding". Every reduction of the probe runs in
+    # float64 for this reason; "mean-overflow" is the case
     # where a float32 sum of |dW| (or g.abs().mean()) would read inf.
     s = settings
     plain = ShortcutComparison().profiles(s)["plain"]
