@@ -25,14 +25,19 @@ def _wide() -> dict:
     return {"style": {"description_width": DESCRIPTION_WIDTH}, "layout": W.Layout(width="320px")}
 
 
-def _toggle_style(labels: list[str]) -> dict:
-    # The label beside the buttons, as every other control has it (a ToggleButtons is a block
-    # by default, its label on a line of its own), and buttons wide enough for their words.
-    widest = max(len(text) for text in labels)
-    return {
-        "style": {"description_width": DESCRIPTION_WIDTH, "button_width": f"{18 + 8 * widest}px"},
-        "layout": W.Layout(display="flex", flex_flow="row", align_items="center"),
-    }
+def _toggle(name: str, spec: Spec, value: object) -> W.ToggleButtons:
+    # The label beside the buttons, as every other control has it (a ToggleButtons is a block by
+    # default, its label on a line of its own), and buttons wide enough for their words.
+    options = [(format_value(c), c) for c in spec.choices]
+    widest = max(len(text) for text, _ in options)
+    toggle = W.ToggleButtons(
+        value=value,
+        options=options,
+        description=name,
+        style={"description_width": DESCRIPTION_WIDTH, "button_width": f"{26 + 7 * widest}px"},
+    )
+    toggle.add_class("widget-inline-hbox")  # ipywidgets' own class of a one-line control
+    return toggle
 
 
 COALESCE_SECONDS = 0.005  # let queued slider messages land before one update uses the latest
@@ -44,13 +49,7 @@ def make_control(name: str, spec: Spec, value: object, shown: tuple | None = Non
     ``shown`` narrows a slider's range (inside the spec's bounds).
     """
     if spec.control == "toggle":
-        options = [(format_value(c), c) for c in spec.choices]
-        return W.ToggleButtons(
-            value=value,
-            options=options,
-            description=name,
-            **_toggle_style([text for text, _ in options]),
-        )
+        return _toggle(name, spec, value)
     if spec.control == "dropdown":
         options = list(spec.choices)  # names that are their own labels
         if spec.labels is not None:

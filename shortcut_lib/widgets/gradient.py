@@ -64,7 +64,7 @@ class ExplorerSettings(ComparisonSettings):
 
 
 CONTROL_NAMES = tuple(ExplorerSettings.specs())
-FIGURE_HEIGHT = 320  # px: with the controls above it, the explorer fits 1280x800
+FIGURE_HEIGHT = 300  # px: with the controls above it, the explorer fits 1280x800
 
 
 class GradientExplorer(Explorer):

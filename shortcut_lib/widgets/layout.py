@@ -18,8 +18,8 @@ from matplotlib.image import imread
 
 FIGURE_WIDTH = 800  # px: fills the output area at 1280x800 with the file browser open
 FIGURE_DPI = 100
-DESCRIPTION_WIDTH = "104px"  # "context_length" and "branch_scale" fit beside their control
-_CELL = "250px"  # the narrowest grid cell: a label, a control and a readout
+DESCRIPTION_WIDTH = "88px"  # "context_length" and "branch_scale" fit beside their control
+_CELL = "260px"  # the narrowest grid cell: a label, a control and a readout
 _PANEL = "520px"  # the controls' width before the figure moves below them (two cells)
 _GAP = "16px"
 
@@ -37,23 +37,22 @@ def explorer_figure(height: int) -> Figure:
     return Figure(figsize=(FIGURE_WIDTH / FIGURE_DPI, height / FIGURE_DPI), dpi=FIGURE_DPI)
 
 
-def control_grid(controls: Sequence[W.Widget], wide: Sequence[W.Widget] = ()) -> W.GridBox:
-    """The controls in a grid of as many columns as fit; the ``wide`` ones (the sliders that
-    matter most, e.g. depth) first, each a whole row, so their track has room."""
+def control_grid(controls: Sequence[W.Widget], wide: Sequence[W.Widget] = ()) -> W.VBox:
+    """The controls in a grid of as many columns as fit, after the ``wide`` ones (the sliders
+    that matter most, e.g. depth), each across the whole width so that its track has room."""
     for control in controls:
-        control.layout.width = "auto"  # fill the grid cell
+        control.layout.width = "auto"  # fill the grid cell, or the whole row
         control.layout.min_width = "0"
-    for control in wide:
-        control.layout.grid_column = "1 / -1"
-    ordered = [*wide, *(c for c in controls if all(c is not w for w in wide))]
-    return W.GridBox(
-        ordered,
+    rest = [c for c in controls if all(c is not w for w in wide)]
+    grid = W.GridBox(
+        rest,
         layout=W.Layout(
             grid_template_columns=f"repeat(auto-fill, minmax({_CELL}, 1fr))",
             grid_gap="0 12px",
             width="100%",
         ),
     )
+    return W.VBox([*wide, grid], layout=W.Layout(width="100%"))
 
 
 def explorer_children(
@@ -83,7 +82,7 @@ def state_html(state: str) -> str:
 def readout_html(lines: Sequence[str]) -> str:
     """Readout lines as one block of text: read by a screen reader in order, live."""
     body = "<br>".join(lines)
-    return f"<div role='status' style='line-height:1.35;font-size:13px'>{body}</div>"
+    return f"<div role='status' style='line-height:1.3;font-size:12.5px'>{body}</div>"
 
 
 def still_picture(figure: Figure, caption: str) -> bytes:

@@ -46,7 +46,7 @@ __all__ = ["TrainingExplorer", "training_explorer"]
 _STOP_CHECK_STEPS = 5  # Stop waits for at most this many steps (~0.1 s at depth 60)
 # Shown by default: every setting but the batch size, which rarely needs changing here.
 CONTROL_NAMES = tuple(name for name in TrainingSettings.specs() if name != "batch_size")
-FIGURE_HEIGHT = 440  # px: two rows of panels; with the controls above, 1280x800 holds it all
+FIGURE_HEIGHT = 410  # px: two rows of panels; with the controls above, 1280x800 holds it all
 
 
 class _LockedCanvas(Canvas):
@@ -138,7 +138,9 @@ class TrainingExplorer(Explorer):
         canvas = make_canvas(self.plot.figure, lambda figure: _LockedCanvas(self.plot, self._lock))
 
         shown = list(self.controls.values())
-        grid = control_grid(shown, wide=[c for c in shown if c is self.controls.get("depth")])
+        # Depth, and the three-way models toggle, each get a whole row.
+        wide = [self.controls[n] for n in ("depth", "models") if n in self.controls]
+        grid = control_grid(shown, wide=wide)
         buttons = W.HBox(
             [self.train_button, self.stop_button, self.progress, self.status],
             layout=W.Layout(align_items="center", flex_flow="row wrap"),
