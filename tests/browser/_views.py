@@ -58,7 +58,9 @@ root => {
   return {
     view: [view.left, view.top, view.right, view.bottom],
     figure: box(root.querySelector('.jupyter-matplotlib canvas')),
-    controls: Array.from(controls).filter(c => c.offsetParent !== null).map(c => ({
+    controls: Array.from(controls)
+      .filter(c => c.offsetParent !== null && !c.closest('.jupyter-matplotlib'))  // not ipympl's
+      .map(c => ({
       name: (c.querySelector('label.widget-label') || c).innerText.trim().slice(0, 30),
       box: c.matches('button') ? box(c) : parts(c),
     })),
