@@ -138,10 +138,9 @@ def format_value(value: Any) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, float):
-        for digits in (6, 15):  # the shortest that is the value up to a few ulps
-            short = f"{value:.{digits}g}"
-            if math.isclose(float(short), value, rel_tol=4e-16, abs_tol=0.0):
-                return short
+        short = f"{value:.6g}"  # the short form, when it is the value up to float rounding
+        if math.isclose(float(short), value, rel_tol=4e-16, abs_tol=0.0):
+            return short
         return repr(value)
     return str(value)
 
