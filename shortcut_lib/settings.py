@@ -114,8 +114,11 @@ class Settings:
             raise TypeError(f"the state string must be a str; got {type(text).__name__}")
         if base is not None and not isinstance(base, cls):
             raise TypeError(f"base must be a {cls.__name__} or None; got {type(base).__name__}")
-        changes, errors = _read_parts(text, cls.specs())
-        if not errors:
+        specs = cls.specs()
+        changes, errors = _read_parts(text, specs)
+        if errors:  # also the values that read but are out of range: every bad part at once
+            errors += _range_errors(changes, specs)
+        else:
             try:
                 return (base or cls()).replace(**changes)
             except (TypeError, ValueError) as exc:
@@ -130,12 +133,15 @@ def format_state(values: Mapping[str, Any]) -> str:
 
 
 def format_value(value: Any) -> str:
-    """One value as the state string writes it: on/off for bools, 1 rather than 1.0."""
+    """One value as the state string writes it: on/off for bools, 1 rather than 1.0, and a float
+    as a person would write it: ``0.9999999999999999`` (a slider's rounding) is ``1``."""
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, float):
-        short = f"{value:g}"
-        return short if float(short) == value else repr(value)
+        short = f"{value:.6g}"  # the short form, when it is the value up to float rounding
+        if math.isclose(float(short), value, rel_tol=4e-16, abs_tol=0.0):
+            return short
+        return repr(value)
     return str(value)
 
 
@@ -152,6 +158,16 @@ def _check(name: str, value: Any, spec: Spec) -> Any:
     if isinstance(spec.low, int) and isinstance(spec.high, int):
         return check_int(name, value, low=spec.low, high=spec.high)
     return check_float(name, value, low=spec.low, high=spec.high)
+
+
+def _range_errors(changes: Mapping[str, Any], specs: Mapping[str, Spec]) -> list[str]:
+    errors = []
+    for name, value in changes.items():
+        try:
+            _check(name, value, specs[name])
+        except (TypeError, ValueError) as exc:
+            errors.append(str(exc))
+    return errors
 
 
 def _read_parts(text: str, specs: Mapping[str, Spec]) -> tuple[dict[str, Any], list[str]]:

@@ -547,3 +547,43 @@ def test_a_full_canvas_draw_keeps_the_lines():
     e.figure.canvas.draw()
     full = coloured_pixels(e.figure)
     assert full >= 0.9 * blitted, f"{blitted} coloured pixels blitted, {full} after canvas.draw()"
+
+
+# --- the state line as a learner reads it (issue: "the state line") -------------------------------
+
+
+def test_the_state_line_prints_values_as_the_learner_set_them():
+    explorer = sl.gradient_explorer(depth=5, width=8, batch_size=4)
+    # A float slider moved to 1 may report 0.9999999999999999; 0.1 + 0.2 is 0.30000000000000004.
+    for sent, written in ((0.9999999999999999, "gain=1"), (0.1 + 0.2, "gain=0.3")):
+        explorer.controls["gain"].value = sent
+        line = re.sub(r"<[^>]+>", "", explorer.state_line.value)
+        assert re.search(rf"(^|\s){re.escape(written)}(\s|$)", line), line
+        assert written in explorer.state.split()
+    explorer.close()
+
+
+def test_a_malformed_state_names_every_bad_field_with_near_misses():
+    explorer = sl.gradient_explorer(depth=5, width=8, batch_size=4)
+    explorer.state_input.value = "depht=5 activation=sigmod depth=500 seed=-5 gain=lots"
+    text = "".join(o.get("text", "") for o in explorer.errors.outputs)
+    for part in ("'depht' (did you mean depth?)", "'sigmod' (did you mean sigmoid?)",
+                 "depth must be between 1 and 200; got 500", "seed must be between 0",
+                 "got -5", "gain needs a number"):  # fmt: skip
+        assert part in text, f"{part!r} missing from: {text}"
+    assert explorer.controls["depth"].value == 5  # nothing was half applied
+    explorer.close()
+
+
+def test_a_negative_seed_typed_into_its_box_is_reported_not_replaced():
+    explorer = sl.gradient_explorer(depth=5, width=8, batch_size=4)
+    before = [line.get_ydata().copy() for line in explorer.plot.lines.values()]
+    explorer.controls["seed"].value = -5
+    text = "".join(o.get("text", "") for o in explorer.errors.outputs)
+    assert "seed must be between 0 and 2147483647; got -5" in text
+    assert explorer.controls["seed"].value == -5  # the box keeps what was typed, to correct
+    for line, old in zip(explorer.plot.lines.values(), before, strict=True):
+        np.testing.assert_array_equal(line.get_ydata(), old)  # the figure still shows seed 0
+    explorer.controls["seed"].value = 3
+    assert explorer.errors.outputs == () and "seed=3" in explorer.state.split()
+    explorer.close()

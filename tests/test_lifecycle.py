@@ -116,13 +116,24 @@ def test_train_right_after_stop_starts_a_new_run_and_train_during_a_run_says_so(
 @pytest.mark.parametrize("kind", EXPLORERS)
 def test_without_a_kernel_a_reader_sees_the_explorers_picture_and_a_hint(kind):
     # GitHub, nbviewer, nbconvert and an untrusted notebook render the bundle's other formats.
+    import io
+
+    import numpy as np
+    from PIL import Image
+
     explorer = EXPLORERS[kind]()
     bundle = explorer._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle  # live where it can be
     assert bundle["text/plain"] == controls.STATIC_HINT  # never Explorer(children=...)
     png = __import__("base64").b64decode(bundle["image/png"])
-    assert png.startswith(b"\x89PNG")
-    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
-    size = explorer.figure.get_size_inches() * explorer.figure.dpi
-    assert (width, height) == (round(size[0]), round(size[1]))
+    picture = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    own = io.BytesIO()
+    explorer.figure.savefig(own, format="png", dpi=explorer.figure.dpi)
+    figure = np.asarray(Image.open(own).convert("RGB"))
+    # The figure's own pixels, whole, under a header (the hint and the state line).
+    assert picture.shape[1] == figure.shape[1]
+    header = picture.shape[0] - figure.shape[0]
+    assert header >= 30, f"no room for the hint above the figure: {header} px"
+    np.testing.assert_array_equal(picture[header:], figure)
+    assert (picture[:header] < 100).any(), "the header holds no dark text"
     explorer.close()

@@ -25,6 +25,13 @@ CONTROLS = [
 ]  # fmt: skip
 
 
+def descendants(widget):
+    """Every widget inside ``widget``, depth first."""
+    for child in getattr(widget, "children", ()):
+        yield child
+        yield from descendants(child)
+
+
 def test_controls_buttons_and_canvas_are_what_the_browser_tests_look_for():
     explorer = sl.training_explorer()
     descriptions = {c.description for c in explorer.controls.values()}
@@ -32,7 +39,7 @@ def test_controls_buttons_and_canvas_are_what_the_browser_tests_look_for():
     assert explorer.train_button.description == "Train"
     assert explorer.stop_button.description == "Stop" and explorer.stop_button.disabled
     assert isinstance(explorer.figure.canvas, Canvas)
-    assert explorer.figure.canvas in explorer.children
+    assert explorer.figure.canvas in descendants(explorer)
     assert explorer.replay.description == "step" and explorer.replay.disabled
 
 
@@ -182,7 +189,8 @@ def test_a_front_end_draw_request_renders_under_the_lock():
     canvas = explorer.figure.canvas
     canvas.draw()  # what ipympl runs when the browser asks for a frame
     pixels = np.asarray(canvas.buffer_rgba())
-    assert pixels.shape[:2] == (480, 720)  # 9 x 6 inches at 80 dpi
+    width, height = explorer.figure.get_size_inches() * explorer.figure.dpi
+    assert pixels.shape[:2] == (round(height), round(width))
     # The lock is the one the training thread holds while it changes the artists.
     got = []
     with explorer._lock:

@@ -8,11 +8,11 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Rectangle
 from matplotlib.ticker import FixedLocator, NullLocator
 
 from .._checks import check_int
 from ..probes import DIAGNOSTICS, GradientProfile
+from . import offscale
 from .live import LiveFigure
 from .scales import (
     as_values,
@@ -29,14 +29,6 @@ __all__ = ["GradientPlot", "plot_gradients"]
 
 Series = Mapping[str, "Sequence[float] | GradientProfile"]
 
-# Values a log axis cannot show are drawn in a band below (exact zeros) and above (inf, NaN)
-# the data, each band this fraction of the axes height, shaded and labelled. Rows in axes
-# coordinates; each further series sits one row further in, so coinciding markers stay apart.
-_BAND = 0.1
-_EDGE_Y = {"zero": 0.035, "inf": 0.96, "nan": 0.925}
-_EDGE_STEP = {"zero": 0.03, "inf": -0.018, "nan": -0.018}
-_EDGE_SYMBOL = {"zero": "v", "inf": "^", "nan": "x"}
-_EDGE_NAME = {"zero": "exactly 0", "inf": "inf", "nan": "NaN"}
 _DEFAULT_LIMITS = (1e-8, 1e0)
 _MARKER_LIMIT = 40  # beyond this many layers, markers would only blur the line
 
@@ -88,7 +80,7 @@ class GradientPlot:
         ax.grid(True, which="major", alpha=0.3)
         ax.yaxis.set_minor_locator(NullLocator())  # decade ticks say enough; minor ones cost
         self.band = ax.axhspan(1, 1, color=OKABE_ITO["green"], alpha=0.12, lw=0, visible=False)
-        self._build_off_scale_bands()
+        offscale.draw_bands(ax)
         self.lines: dict[str, Line2D] = {}
         self.edge_markers: dict[str, dict[str, Line2D]] = {}
         for i, label in enumerate(labels):
@@ -106,14 +98,6 @@ class GradientPlot:
         )
         # Fixed margins: a layout engine would re-measure every tick label on every draw.
         self.figure.subplots_adjust(left=0.12, right=0.97, bottom=0.19, top=0.88)
-
-    def _build_off_scale_bands(self) -> None:
-        shade = dict(color="0.5", alpha=0.08, lw=0, transform=self.ax.transAxes)
-        text = dict(transform=self.ax.transAxes, fontsize=7, color="0.35", ha="left")
-        for bottom, label, va in ((0.0, "exactly 0", "bottom"), (1 - _BAND, "NaN, inf", "top")):
-            self.ax.add_patch(_band_patch(bottom, shade))
-            y = 0.005 if va == "bottom" else 0.995
-            self.ax.text(0.005, y, label, va=va, **text)
 
     def _build_series(self, label: str, index: int) -> None:
         color = series_color(label, index)
@@ -133,7 +117,7 @@ class GradientPlot:
                 clip_on=False,
                 transform=edge,
             )[0]  # fmt: skip
-            for kind, marker in _EDGE_SYMBOL.items()
+            for kind, marker in offscale.SYMBOL.items()
         }
 
     def _build_legend(self, labels: Sequence[str]) -> None:
@@ -224,10 +208,10 @@ class GradientPlot:
         }
         counts = []
         for kind, mask in masks.items():
-            edge_y = _EDGE_Y[kind] + index * _EDGE_STEP[kind]
+            edge_y = offscale.row(kind, index, len(self.lines))
             self.edge_markers[label][kind].set_data(x[mask], np.full(mask.sum(), edge_y))
             if mask.any():
-                counts.append(f"{mask.sum()} {_EDGE_NAME[kind]} ({_EDGE_SYMBOL[kind]})")
+                counts.append(f"{mask.sum()} {offscale.NAME[kind]} ({offscale.SYMBOL[kind]})")
         return [f"{label}, layers off the log scale: {', '.join(counts)}"] if counts else []
 
     def _set_limits(self, shown: list[np.ndarray], band: tuple[float, float] | None) -> bool:
@@ -248,16 +232,14 @@ class GradientPlot:
         self.ax.xaxis.set_major_locator(FixedLocator(layer_ticks(roomy(depth))))
         # The data take the middle of the axes; the shaded bands above and below hold the
         # values off the log scale.
-        low, high = np.log10(ylim)
-        pad = (high - low) * _BAND / (1 - 2 * _BAND)
-        self.ax.set_ylim(10 ** (low - pad), 10 ** (high + pad))
-        self.ax.yaxis.set_major_locator(FixedLocator(decade_ticks(*ylim)))
+        low, high = offscale.padded(*np.log10(ylim))
+        self.ax.set_ylim(10**low, 10**high)
+        # No tick on the data range's edges: a label there would sit against a band's label.
+        ticks = decade_ticks(*ylim)
+        inside = [t for t in ticks if ylim[0] < t < ylim[1]]
+        self.ax.yaxis.set_major_locator(FixedLocator(inside if len(inside) >= 2 else ticks))
         self.limits = limits
         return True
-
-
-def _band_patch(bottom: float, style: dict) -> Artist:
-    return Rectangle((0, bottom), 1, _BAND, **style)
 
 
 def plot_gradients(

@@ -16,14 +16,19 @@ _TICK_STRIDES = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
 _ROOMY = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 120, 150, 200)
 
 
-def decade_range(low: float, high: float, step: int) -> tuple[float, float]:
-    """Limits on a fixed grid of ``step`` decades around ``low``..``high``, with at least 0.15
-    of a decade (40%) of room above the largest value: the same data always get the same
-    axes, and with a coarse grid a slider step rarely moves them."""
-    return (
-        10.0 ** (step * math.floor((math.log10(low) - 0.05) / step)),
-        10.0 ** (step * math.ceil((math.log10(high) + 0.15) / step)),
-    )
+def decade_range(low: float, high: float, step: int, margin: float = 0.06) -> tuple[float, float]:
+    """Limits on a fixed grid of ``step`` decades around ``low``..``high``, with room on both
+    sides: at least 0.15 of a decade above the largest value and 0.05 below the smallest, and at
+    least ``margin`` of the whole range at each end, so a line never runs along the edge. The
+    same data always get the same axes, and with a coarse grid a slider step rarely moves them."""
+    a, b = math.log10(low), math.log10(high)
+    bottom = step * math.floor((a - 0.05) / step)
+    top = step * math.ceil((b + 0.15) / step)
+    while top - b < margin * (top - bottom):
+        top += step
+    while a - bottom < margin * (top - bottom):
+        bottom -= step
+    return 10.0**bottom, 10.0**top
 
 
 def decade_ticks(low: float, high: float, most: int = 7) -> list[float]:

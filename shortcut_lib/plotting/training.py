@@ -52,9 +52,11 @@ class TrainingPlot:
             raise ValueError(f"models must name one or two models; got {self.models!r}")
         self.figure = check_figure(figure) or Figure(figsize=(9, 6), dpi=80)
         fig = self.figure
-        grid = fig.add_gridspec(2, 2, hspace=0.5, wspace=0.3)
+        grid = fig.add_gridspec(2, 2, hspace=0.55, wspace=0.3)
         # Fixed margins: a layout engine would re-measure every label on every live redraw.
-        fig.subplots_adjust(left=0.08, right=0.88, bottom=0.09, top=0.86)
+        # In pixels, so a shorter figure keeps room for the title and the x labels.
+        height = fig.get_figheight() * fig.dpi
+        fig.subplots_adjust(left=0.08, right=0.88, bottom=48 / height, top=1 - 64 / height)
         self.loss_ax = fig.add_subplot(grid[0, 0])
         self.ratio_ax = fig.add_subplot(grid[0, 1])
         cells = [grid[1, 0], grid[1, 1]] if len(self.models) == 2 else [grid[1, :]]
@@ -96,21 +98,28 @@ class TrainingPlot:
     def _build_ratio_panel(self) -> None:
         ax = self.ratio_ax
         ax.set(yscale="log", xlabel="layer", ylabel="||ΔW|| / ||W|| (log)")
-        ax.set_title(f"update ratio, mean of last {RATIO_WINDOW} steps", loc="left", fontsize=10)
-        ax.axhline(HEALTHY_RATIO, color=OKABE_ITO["green"], ls="--", lw=1.2, label="1e-3, healthy")
+        ax.set_title(
+            f"update ratio, mean of last {RATIO_WINDOW} steps (▼ exactly 0)",
+            loc="left",
+            fontsize=10,
+        )
+        ax.axhline(HEALTHY_RATIO, color=OKABE_ITO["green"], ls="--", lw=1.2)
+        # Named at its right end, outside the axes: a legend box would cover a line or the title.
+        ax.annotate(
+            "1e-3\nhealthy", xy=(1, HEALTHY_RATIO), xycoords=("axes fraction", "data"),
+            xytext=(4, 0), textcoords="offset points", va="center", fontsize=8,
+            color=OKABE_ITO["green"], annotation_clip=False,
+        )  # fmt: skip
         edge = ax.get_xaxis_transform()  # x in data, y in axes coordinates
         self.ratio_lines, self.ratio_zeros = {}, {}
         for i, m in enumerate(self.models):
             color, marker = series_color(m, i), MODEL_MARKERS.get(m, "o")
             (self.ratio_lines[m],) = ax.plot([], [], color=color, lw=1.5, ms=3, marker=marker)
             # Exactly 0 (the weights did not move at all) cannot sit on a log axis: a marker at
-            # the bottom edge says so instead of a silent gap.
+            # the bottom edge says so instead of a silent gap (the title names the marker).
             (self.ratio_zeros[m],) = ax.plot(
                 [], [], ls="none", marker="v", ms=6, color=color, transform=edge, clip_on=False
             )
-        ax.plot([], [], ls="none", marker="v", color="0.3", label="exactly 0")  # legend entry
-        # Above the axes, not over the lines: the plain line sits anywhere from 0 to 1e-2.
-        ax.legend(loc="lower right", bbox_to_anchor=(1, 1), fontsize=8, frameon=False, ncols=2)
 
     def _build_heatmaps(self) -> None:
         self.norm = LogNorm(1e-8, 1.0)  # one scale for every heatmap: one colour, one gradient
@@ -135,7 +144,12 @@ class TrainingPlot:
         self.colorbar.ax.yaxis.set_minor_locator(NullLocator())
 
     def update(
-        self, histories: Histories, *, step: int | None = None, total_steps: int | None = None
+        self,
+        histories: Histories,
+        *,
+        step: int | None = None,
+        total_steps: int | None = None,
+        layers: int | None = None,
     ) -> None:
         """Show the histories up to ``step`` (default: all recorded steps).
 
@@ -145,6 +159,7 @@ class TrainingPlot:
             step: show only the first ``step`` steps (replaying a finished run).
             total_steps: the width of the step axes; the planned number of steps while a run is
                 live, so the axes stay put. Default: the steps shown.
+            layers: the layers (``in``, hidden, ``out``) to lay out while no history is shown.
         """
         shown = {
             m: h for m, h in check_histories(histories, empty=True).items() if m in self.models
@@ -157,7 +172,9 @@ class TrainingPlot:
         n = recorded if step is None else min(step, recorded)
         # A replay keeps the whole run's step axis: "step 100/300", not "step 100/100".
         total = max(1, total_steps or recorded)
-        layers = max((len(h.layer_names) for h in shown.values()), default=1)
+        if layers is not None:
+            check_count("layers", layers)
+        layers = max((len(h.layer_names) for h in shown.values()), default=layers or 1)
         grads = {m: _rows(h.weight_grad_mean, n, layers) for m, h in shown.items()}
         if (total, layers) != self._axes_state[3:5]:
             self._ranges.clear()  # another run: the ranges start afresh
@@ -173,7 +190,9 @@ class TrainingPlot:
         self.loss_ax.set_xlim(0, total)
         self.loss_ax.set_ylim(*self._steady("loss", np.concatenate(losses), (1e-2, 1e1)))
         ratios = [line.get_ydata() for line in self.ratio_lines.values()]
-        ratio_values = np.concatenate([np.asarray(r, float) for r in ratios] + [[HEALTHY_RATIO]])
+        ratio_values = np.concatenate([np.asarray(r, float) for r in ratios])
+        if ratio_values.size:  # the healthy mark stays in view once there is a ratio to compare
+            ratio_values = np.append(ratio_values, HEALTHY_RATIO)
         self.ratio_ax.set_ylim(*self._steady("ratio", ratio_values, (1e-6, 1e0)))
         self.ratio_ax.set_xlim(-0.5, layers - 0.5)
         if layers != self._layers:
@@ -279,7 +298,12 @@ def plot_training(
     """
     check_histories(histories)
     plot = TrainingPlot(tuple(histories), figure=figure)
-    plot.update(histories, step=step)
+    # The step axis of the run as planned: a replay at step 100 of 300 reads "step 100/300",
+    # as in the explorer, even when the histories stop early.
+    planned = [h.settings.get("steps") for h in histories.values()]
+    planned = max((p for p in planned if isinstance(p, int) and p > 0), default=None)
+    recorded = max(h.steps for h in histories.values())
+    plot.update(histories, step=step, total_steps=max(planned or 0, recorded) or None)
     return plot.figure
 
 

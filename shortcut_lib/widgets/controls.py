@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import io
 import math
 import sys
 import traceback
@@ -16,11 +15,29 @@ from ipympl.backend_nbagg import Canvas, FigureManager
 from matplotlib.figure import Figure
 
 from ..settings import Settings, Spec, format_value
+from .layout import DESCRIPTION_WIDTH, STATIC_HINT, still_picture
+
+__all__ = ["STATIC_HINT"]  # re-exported: what a reader without a kernel reads
 
 
 def _wide() -> dict:
     # A Layout per control: a shared one would be closed with the first explorer closed.
-    return {"style": {"description_width": "90px"}, "layout": W.Layout(width="320px")}
+    return {"style": {"description_width": DESCRIPTION_WIDTH}, "layout": W.Layout(width="320px")}
+
+
+def _toggle(name: str, spec: Spec, value: object) -> W.ToggleButtons:
+    # The label beside the buttons, as every other control has it (a ToggleButtons is a block by
+    # default, its label on a line of its own), and buttons wide enough for their words.
+    options = [(format_value(c), c) for c in spec.choices]
+    widest = max(len(text) for text, _ in options)
+    toggle = W.ToggleButtons(
+        value=value,
+        options=options,
+        description=name,
+        style={"description_width": DESCRIPTION_WIDTH, "button_width": f"{26 + 7 * widest}px"},
+    )
+    toggle.add_class("widget-inline-hbox")  # ipywidgets' own class of a one-line control
+    return toggle
 
 
 COALESCE_SECONDS = 0.005  # let queued slider messages land before one update uses the latest
@@ -32,13 +49,7 @@ def make_control(name: str, spec: Spec, value: object, shown: tuple | None = Non
     ``shown`` narrows a slider's range (inside the spec's bounds).
     """
     if spec.control == "toggle":
-        options = [(format_value(c), c) for c in spec.choices]
-        return W.ToggleButtons(
-            value=value,
-            options=options,
-            description=name,
-            style={"description_width": "90px", "button_width": "70px"},
-        )
+        return _toggle(name, spec, value)
     if spec.control == "dropdown":
         options = list(spec.choices)  # names that are their own labels
         if spec.labels is not None:
@@ -126,11 +137,6 @@ def check_limits(
     return result
 
 
-# What a reader without a running kernel sees in place of an explorer (GitHub, nbviewer, an
-# untrusted notebook in JupyterLab, nbconvert's HTML): the picture it last showed, and this.
-STATIC_HINT = "(an interactive explorer: run this cell in JupyterLab or on Binder to use it)"
-
-
 class Explorer(W.VBox):
     """What every explorer shares: one figure (``plot.figure``), a display bundle that also
     carries a still picture for readers without a kernel, and a ``close`` that frees it all.
@@ -143,10 +149,10 @@ class Explorer(W.VBox):
 
     def _repr_mimebundle_(self, **kwargs: object) -> dict:
         # Where no widget can be drawn (GitHub, nbviewer, nbconvert, an untrusted notebook),
-        # the reader sees the explorer's last picture and a hint, not its Python repr.
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=self.figure.dpi)
-        image = base64.b64encode(buffer.getvalue()).decode("ascii")
+        # the reader sees the explorer's last picture under a hint to run it and its state
+        # line, not its Python repr.
+        picture = still_picture(self.figure, f"state: {self.settings}")
+        image = base64.b64encode(picture).decode("ascii")
         return {
             **super()._repr_mimebundle_(**kwargs),
             "image/png": image,

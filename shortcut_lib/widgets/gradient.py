@@ -11,7 +11,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import ipywidgets as W
-from matplotlib.figure import Figure
 
 from ..compare import (
     HEALTHY,
@@ -36,6 +35,14 @@ from .controls import (
     replace_in_cell,
     show_error,
 )
+from .layout import (
+    DESCRIPTION_WIDTH,
+    control_grid,
+    explorer_children,
+    explorer_figure,
+    readout_html,
+    state_html,
+)
 
 __all__ = ["ExplorerSettings", "GradientExplorer", "gradient_explorer"]
 
@@ -57,6 +64,7 @@ class ExplorerSettings(ComparisonSettings):
 
 
 CONTROL_NAMES = tuple(ExplorerSettings.specs())
+FIGURE_HEIGHT = 300  # px: with the controls above it, the explorer fits 1280x800
 
 
 class GradientExplorer(Explorer):
@@ -94,38 +102,34 @@ class GradientExplorer(Explorer):
             placeholder="paste a state string, press Enter",
             continuous_update=False,
             layout=W.Layout(width="100%"),
-            style={"description_width": "90px"},
+            style={"description_width": DESCRIPTION_WIDTH},
         )
         self.readout = W.HTML()
         self.errors = W.Output()
+        super().__init__()
         self.update_count = 0
         self._comparison = ShortcutComparison()
         self._pending: asyncio.TimerHandle | None = None
         self._muted = False
 
-        figure = Figure(figsize=(7, 3.6), dpi=90)
+        figure = explorer_figure(FIGURE_HEIGHT)
         canvas = make_canvas(figure)
         # The note on values off the log scale goes into the readout, not the figure.
         self.plot = GradientPlot(MODELS, figure=figure, show_note=False, decade_step=5)
-
-        shown = [self.controls[name] for name in shown]
-        columns = [W.VBox(shown[i::2]) for i in range(2)] if len(shown) > 3 else [W.VBox(shown)]
-        super().__init__(
-            [
-                W.HBox(columns),
-                self.compare,
-                self.state_line,
-                self.state_input,
-                self.readout,
-                canvas,
-                self.errors,
-            ]
-        )
+        self.children = self._lay_out(canvas, [self.controls[name] for name in shown])
         for control in [*self.controls.values(), self.compare]:
             control.observe(self._on_change, names="value")
         self.state_input.observe(self._on_state_input, names="value")
         self.refresh()
         replace_in_cell(self)
+
+    def _lay_out(self, canvas: W.Widget, shown: list[W.Widget]) -> list[W.Widget]:
+        """The shared explorer layout: the controls (depth across a whole row), the state line,
+        the load box, errors and the readout beside or above the figure."""
+        wide = [c for c in shown if c is self.controls.get("depth")]
+        grid = control_grid([*shown, self.compare], wide=wide)
+        panel = [grid, self.state_line, self.state_input, self.errors, self.readout]
+        return explorer_children(panel, canvas)
 
     def _release(self) -> None:
         if self._pending is not None:
@@ -181,7 +185,7 @@ class GradientExplorer(Explorer):
             values, emphasis=emphasis, hidden=hidden, band=healthy_band(values[emphasis][-1])
         )
         self.plot.redraw()
-        self.state_line.value = f"<span style='color:#555'>state:</span> <code>{s}</code>"
+        self.state_line.value = state_html(str(s))
         lines = [
             f"<b>{label}</b>: backward, {describe_backward(p)}<br>"
             f"<span style='padding-left:1em'>forward, {describe_forward(p)}</span>"
@@ -192,7 +196,7 @@ class GradientExplorer(Explorer):
             f"<span style='color:#555'>shaded: within {HEALTHY[1]:g}x of the "
             f"{emphasis} model's last layer, the healthy range</span>"
         )
-        self.readout.value = "<br>".join(lines)
+        self.readout.value = readout_html(lines)
 
     def _on_change(self, change: Mapping[str, object]) -> None:
         if self._muted:

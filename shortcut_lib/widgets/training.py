@@ -18,7 +18,6 @@ from collections.abc import Mapping
 
 import ipywidgets as W
 from ipympl.backend_nbagg import Canvas
-from matplotlib.figure import Figure
 
 from .._checks import check_int
 from ..data import make_task
@@ -34,12 +33,20 @@ from .controls import (
     show_error,
     show_message,
 )
+from .layout import (
+    DESCRIPTION_WIDTH,
+    FIGURE_WIDTH,
+    control_grid,
+    explorer_children,
+    explorer_figure,
+)
 
 __all__ = ["TrainingExplorer", "training_explorer"]
 
 _STOP_CHECK_STEPS = 5  # Stop waits for at most this many steps (~0.1 s at depth 60)
 # Shown by default: every setting but the batch size, which rarely needs changing here.
 CONTROL_NAMES = tuple(name for name in TrainingSettings.specs() if name != "batch_size")
+FIGURE_HEIGHT = 410  # px: two rows of panels; with the controls above, 1280x800 holds it all
 
 
 class _LockedCanvas(Canvas):
@@ -104,8 +111,8 @@ class TrainingExplorer(Explorer):
             min=0,
             max=1,
             description="progress",
-            style={"description_width": "70px"},
-            layout=W.Layout(width="300px"),
+            style={"description_width": "64px"},
+            layout=W.Layout(width="220px"),
         )
         self.status = W.Label(value="press Train")
         self.replay = W.IntSlider(
@@ -115,8 +122,8 @@ class TrainingExplorer(Explorer):
             description="step",
             disabled=True,
             continuous_update=True,
-            layout=W.Layout(width="620px"),
-            style={"description_width": "70px"},
+            layout=W.Layout(width=f"{FIGURE_WIDTH}px"),
+            style={"description_width": DESCRIPTION_WIDTH},
         )
         self.output = W.Output()
         self.histories: dict[str, History] = {}
@@ -125,15 +132,21 @@ class TrainingExplorer(Explorer):
         self._thread: threading.Thread | None = None
         self._running = False  # set by train(), cleared by the run's thread before it lets go
 
-        self.plot = TrainingPlot(MODELS, figure=Figure(figsize=(9, 6), dpi=80))
-        self.plot.update({})
+        self.plot = TrainingPlot(MODELS, figure=explorer_figure(FIGURE_HEIGHT))
+        # Before the first run: the axes of the run the controls describe.
+        self.plot.update({}, total_steps=settings.steps, layers=settings.depth + 2)
         canvas = make_canvas(self.plot.figure, lambda figure: _LockedCanvas(self.plot, self._lock))
 
         shown = list(self.controls.values())
-        half = (len(shown) + 1) // 2
-        columns = W.HBox([W.VBox(shown[:half]), W.VBox(shown[half:])])
-        buttons = W.HBox([self.train_button, self.stop_button, self.progress, self.status])
-        super().__init__([columns, buttons, canvas, self.replay, self.output])
+        # Depth, and the three-way models toggle, each get a whole row.
+        wide = [self.controls[n] for n in ("depth", "models") if n in self.controls]
+        grid = control_grid(shown, wide=wide)
+        buttons = W.HBox(
+            [self.train_button, self.stop_button, self.progress, self.status],
+            layout=W.Layout(align_items="center", flex_flow="row wrap"),
+        )
+        panel = [grid, buttons, self.output]
+        super().__init__(explorer_children(panel, canvas, under_figure=[self.replay]))
         self.train_button.on_click(lambda _: self.train())
         self.stop_button.on_click(lambda _: self.stop())
         self.replay.observe(self._on_replay, names="value")

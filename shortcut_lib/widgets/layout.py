@@ -1,0 +1,110 @@
+"""One look for every explorer: a grid of controls with the readout, and the figure beside it on a
+wide page or below it on a narrow one; and the still picture a reader without a kernel sees.
+
+Sizes are chosen for JupyterLab with its file browser open. At 1280x800 a notebook's output area
+is about 840 px wide and 680 px tall: the controls then sit above a figure of ``FIGURE_WIDTH``
+px and the whole explorer fits on one screen. At 1920x1080 the controls move beside the figure.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from collections.abc import Sequence
+
+import ipywidgets as W
+from matplotlib.figure import Figure
+from matplotlib.image import imread
+
+FIGURE_WIDTH = 800  # px: fills the output area at 1280x800 with the file browser open
+FIGURE_DPI = 100
+DESCRIPTION_WIDTH = "88px"  # "context_length" and "branch_scale" fit beside their control
+_CELL = "260px"  # the narrowest grid cell: a label, a control and a readout
+_PANEL = "520px"  # the controls' width before the figure moves below them (two cells)
+_GAP = "16px"
+
+# What a reader without a running kernel sees in place of an explorer (GitHub, nbviewer, an
+# untrusted notebook in JupyterLab, nbconvert's HTML): the picture it last showed, headed by
+# this hint, and this text where no picture can be shown.
+STATIC_HINT = "(an interactive explorer: run this cell in JupyterLab or on Binder to use it)"
+_PICTURE_HINT = (
+    "Interactive explorer, shown as it was last run: run the notebook to use its controls"
+)
+
+
+def explorer_figure(height: int) -> Figure:
+    """A figure ``FIGURE_WIDTH`` px wide and ``height`` px tall: every explorer's width."""
+    return Figure(figsize=(FIGURE_WIDTH / FIGURE_DPI, height / FIGURE_DPI), dpi=FIGURE_DPI)
+
+
+def control_grid(controls: Sequence[W.Widget], wide: Sequence[W.Widget] = ()) -> W.VBox:
+    """The controls in a grid of as many columns as fit, after the ``wide`` ones (the sliders
+    that matter most, e.g. depth), each across the whole width so that its track has room."""
+    for control in controls:
+        control.layout.width = "auto"  # fill the grid cell, or the whole row
+        control.layout.min_width = "0"
+    rest = [c for c in controls if all(c is not w for w in wide)]
+    grid = W.GridBox(
+        rest,
+        layout=W.Layout(
+            grid_template_columns=f"repeat(auto-fill, minmax({_CELL}, 1fr))",
+            grid_gap="0 12px",
+            width="100%",
+        ),
+    )
+    return W.VBox([*wide, grid], layout=W.Layout(width="100%"))
+
+
+def explorer_children(
+    panel: Sequence[W.Widget], canvas: W.Widget, *, under_figure: Sequence[W.Widget] = ()
+) -> list[W.Widget]:
+    """The explorer's one row: ``panel`` (controls, readout) and the figure with what belongs
+    under it. The row wraps: where both do not fit side by side, the figure goes below."""
+    side = W.VBox(
+        list(panel), layout=W.Layout(flex=f"1 1 {_PANEL}", min_width="0", margin=f"0 {_GAP} 0 0")
+    )
+    figure = W.VBox([canvas, *under_figure], layout=W.Layout(flex="0 0 auto"))
+    row = W.Box(
+        [side, figure],
+        layout=W.Layout(display="flex", flex_flow="row wrap", align_items="flex-start"),
+    )
+    return [row]
+
+
+def state_html(state: str) -> str:
+    """The state line: the settings as one string, to copy onto a slide or into a load box."""
+    return (
+        "<div style='line-height:1.35'><span style='color:#555'>state:</span> "
+        f"<code style='font-size:12px;color:#111'>{state}</code></div>"
+    )
+
+
+def readout_html(lines: Sequence[str]) -> str:
+    """Readout lines as one block of text: read by a screen reader in order, live."""
+    body = "<br>".join(lines)
+    return f"<div role='status' style='line-height:1.3;font-size:12.5px'>{body}</div>"
+
+
+def still_picture(figure: Figure, caption: str) -> bytes:
+    """A PNG of ``figure`` headed by the hint to run the notebook and ``caption`` (the state
+    line), for readers without a kernel. The live figure itself is left as it is."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=figure.dpi)
+    buffer.seek(0)
+    image = imread(buffer, format="png")  # (rows, columns, RGBA)
+    rows, columns = image.shape[:2]
+    chars = max(40, int(columns / (0.7 * 9 * figure.dpi / 72)))  # monospace 9 pt per line
+    lines = textwrap.wrap(caption, chars)
+    line_px = 15 * figure.dpi / 100
+    header = round(12 + line_px * (len(lines) + 1.4))
+    card = Figure(figsize=(columns / figure.dpi, (rows + header) / figure.dpi), dpi=figure.dpi)
+    card.figimage(image, xo=0, yo=0)
+    card.patch.set_facecolor("white")
+    top = 1 - 6 / (rows + header)
+    card.text(0.01, top, "▶ " + _PICTURE_HINT, va="top", fontsize=10, weight="bold", color="0.1")
+    for i, line in enumerate(lines):
+        y = top - (1.4 + i) * line_px / (rows + header)
+        card.text(0.01, y, line, va="top", fontsize=9, family="monospace", color="0.25")
+    out = io.BytesIO()
+    card.savefig(out, format="png", dpi=figure.dpi)
+    return out.getvalue()
