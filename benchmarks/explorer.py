@@ -19,8 +19,9 @@ Then, on the same explorer: the split (probe vs plot update + blitted redraw), a
 redraw ``fig.canvas.draw()``, ``redraw(full=True)``, and the open-figure count after 100 updates.
 ``--profile`` prints a cProfile of a drag at each depth.
 
-torch.set_num_threads(1) for the whole run (ShortcutComparison also sets it, and flushes float32
-subnormals to zero, while it probes).
+torch.set_num_threads(1) for the whole run, as in the notebooks. Nothing flushes float32 subnormals:
+a deep plain network's vanishing gradients pass through them, and the probe reports them as they
+are (slower arithmetic, true numbers).
 
 Run: python benchmarks/explorer.py [--activation gelu] [--depths 10 100 200] [--width 64]
                                    [--batch 16] [--steps 60] [--profile]
@@ -117,7 +118,7 @@ def split(explorer: sl.GradientExplorer, target: int, steps: int) -> Clock:
         clock.start()
         profiles = comparison.profiles(s)
         clock.lap("probe (both models)")
-        values = {k: p.diagnostic(s.diagnostic_name) for k, p in profiles.items()}
+        values = {k: p.diagnostic(s.diagnostic) for k, p in profiles.items()}
         full = plot.update(values, emphasis="shortcut")
         clock.lap("plot.update")
         plot.redraw(full=full)
@@ -193,7 +194,11 @@ def main() -> None:
     splits, profiles = {}, {}
     for target in args.depths:
         e = sl.gradient_explorer(
-            depth=target, width=args.width, batch=args.batch, activation=args.activation, seed=0
+            depth=target,
+            width=args.width,
+            batch_size=args.batch,
+            activation=args.activation,
+            seed=0,
         )
         time_changes(e, [("depth", d) for d in depth_path("drag", target, args.warmup)])
         fulls = count_full_redraws(e)
@@ -231,7 +236,7 @@ def main() -> None:
 
     figures_before, fignums_before = figures_alive(), plt.get_fignums()
     e = sl.gradient_explorer(
-        depth=100, width=args.width, batch=args.batch, activation=args.activation
+        depth=100, width=args.width, batch_size=args.batch, activation=args.activation
     )
     count = e.update_count
     for i in range(100):  # a drag with a jump every fifth step; each one a change
@@ -251,16 +256,14 @@ def main() -> None:
 
 
 def count_full_redraws(explorer: sl.GradientExplorer) -> dict[str, int]:
-    """Wrap the plot's redraw to count the full ones (the limits changed)."""
-    plot, counter = explorer.plot, {"full": 0}
-    original = plot.redraw
+    """The plot's count of full draws (the axes changed), read as a live dict."""
+    live = explorer.plot._live  # a benchmark may look inside
 
-    def redraw(full: bool = True) -> None:
-        counter["full"] += bool(full)
-        original(full=full)
+    class Counter(dict):
+        def __getitem__(self, key: str) -> int:
+            return live.full_draws
 
-    plot.redraw = redraw
-    return counter
+    return Counter(full=0)
 
 
 if __name__ == "__main__":
