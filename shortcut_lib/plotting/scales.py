@@ -16,18 +16,17 @@ _TICK_STRIDES = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
 _ROOMY = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 120, 150, 200)
 
 
-def decade_range(low: float, high: float, step: int, margin: float = 0.06) -> tuple[float, float]:
+def decade_range(low: float, high: float, step: int, margin: float = 0.08) -> tuple[float, float]:
     """Limits on a fixed grid of ``step`` decades around ``low``..``high``, with room on both
     sides: at least 0.15 of a decade above the largest value and 0.05 below the smallest, and at
-    least ``margin`` of the whole range at each end, so a line never runs along the edge. The
+    least ``margin`` of the data's own span at each end, so a line never runs along the edge. The
     same data always get the same axes, and with a coarse grid a slider step rarely moves them."""
     a, b = math.log10(low), math.log10(high)
-    bottom = step * math.floor((a - 0.05) / step)
-    top = step * math.ceil((b + 0.15) / step)
-    while top - b < margin * (top - bottom):
-        top += step
-    while a - bottom < margin * (top - bottom):
-        bottom -= step
+    # The room grows with the data's own span, not the axes': a pure function of the data with
+    # one threshold per edge, so a drag moves the axes only when an edge crosses a grid line.
+    room = margin * (b - a)
+    bottom = step * math.floor((a - max(0.05, room)) / step)
+    top = step * math.ceil((b + max(0.15, room)) / step)
     return 10.0**bottom, 10.0**top
 
 
