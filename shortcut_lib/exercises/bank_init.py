@@ -1,0 +1,384 @@
+"""The predict-then-check questions of notebooks 01 to 03 (networks at initialization), as data.
+
+Every correct answer is a measurement of the library, made over several seeds; ``measured`` says
+which, and ``tests/test_quiz.py`` repeats it. A wrong option's ``why`` says what is wrong with the
+thought that leads to it, not only that it is wrong.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .questions import Band, Choice, Question
+
+INF = math.inf
+
+QUESTIONS_01 = (
+    Question(
+        id="01.a",
+        prompt="The reader's layers are `nn.Sequential(nn.Linear(3, 3, GELU()))`. What does each "
+        "of them compute?",
+        choices=(
+            Choice(
+                "a Linear layer, then GELU",
+                "that is what the line seems to say. But nn.Linear takes no activation: its "
+                "third parameter is bias, so the GELU is passed as bias.",
+            ),
+            Choice(
+                "a Linear layer with a bias, and no GELU at all",
+                "the GELU object lands in the bias parameter. Python reads any object as true, "
+                "so the layer gets a bias, and the GELU is never called. The next cells show "
+                "the signature and count the activations: 0.",
+                correct=True,
+            ),
+            Choice(
+                "a Linear layer without a bias, then GELU",
+                "the layer does keep its bias (an object counts as True), and no GELU runs.",
+            ),
+            Choice(
+                "nothing: PyTorch raises an error",
+                "no error: bias takes anything Python can read as true or false, and an "
+                "object is true. That is why the bug went unnoticed.",
+            ),
+        ),
+        measured="nn.Linear(3, 3, GELU()) has a bias and holds no GELU module",
+    ),
+    Question(
+        id="01.b",
+        prompt="Seed 123, one set of weights, the input [1, 0, -1]. With the shortcut switched "
+        "on, how much more gradient (mean |dL/dW|) does the first layer get than without?",
+        choices=(
+            Choice(
+                "about 2 times",
+                "far too little: without shortcuts the first layer gets 25 times less than "
+                "the last, and with them every layer's output reaches the loss directly.",
+            ),
+            Choice(
+                "about 160 times, as in section 1",
+                "section 1's 160 compared two different sets of weights. On one set, the "
+                "number is another.",
+            ),
+            Choice(
+                "about 1100 times",
+                "0.222 against 0.000202: about 1100 times, the book's published figures. "
+                "Section 5 shows how much this depends on the seed.",
+                correct=True,
+            ),
+            Choice(
+                "less: the shortcut takes gradient away",
+                "not for seed 123, where it gives far more. Section 5 finds 3 seeds out of "
+                "200 where it does give less.",
+            ),
+        ),
+        measured="weight_gradient_means of DeepNetwork([3, 3, 3, 3, 3, 1], seed=123), shortcut "
+        "off and on: 1099 times",
+    ),
+    Question(
+        id="01.c",
+        prompt="A plain GELU network of depth 50 and width 64. By how many orders of magnitude "
+        "is ‖dL/dh‖ at layer 1 smaller than at layer 50? (3 would mean 1000 times smaller.)",
+        answer=Band(
+            24,
+            29,
+            "26 to 27 over five seeds (1e-27 to 9e-27). Each of the 49 layers shrinks "
+            "the gradient by about 0.29, the RMS of its Jacobian's singular values, and "
+            "0.29^49 is about 1e-26.",
+        ),
+        bands=(
+            Band(
+                -INF,
+                0,
+                "give the number of orders of magnitude as a positive number: 3 for "
+                "1000 times smaller.",
+            ),
+            Band(
+                0,
+                5,
+                "far too few: the gradient loses a factor at each of the 49 layers it "
+                "crosses, and the factors multiply.",
+            ),
+            Band(
+                5,
+                18,
+                "too few: each layer shrinks the gradient by about 0.29, and 0.29^49 is "
+                "about 1e-26.",
+            ),
+            Band(
+                18,
+                24,
+                "close, but too few. 0.39^50 = 3e-21 was one layer at a random point "
+                "of RMS 1; inside the network the layers see pre-activations of RMS "
+                "0.08, where GELU's slope is near 1/2: 0.29 per layer.",
+            ),
+            Band(
+                29,
+                36,
+                "too many: the RMS of the singular values, about 0.29 per layer, "
+                "predicts 5e-27 to 7e-27, and that is what is measured.",
+            ),
+            Band(
+                36,
+                INF,
+                "that is what the geometric mean of the singular values predicts "
+                "(0.17^49, about 2e-38): how the factors change a volume. A gradient is a "
+                "vector, scaled by their RMS, 0.29 per layer.",
+            ),
+        ),
+        unit="orders of magnitude",
+        measured="gradient_profile of DeepNetwork([64] * 51, 'gelu', seed=s): -log10 of "
+        "output_grad_norm[0] / output_grad_norm[-1] is 26.0 to 27.0 for seeds 0-9",
+    ),
+    Question(
+        id="01.d",
+        prompt="The same 50 layers with shortcuts, on the same weights. Each factor is now "
+        "I + J, whose singular values have a geometric mean of 1.00. What does ‖dL/dh‖ at "
+        "layer 1 do, against layer 50?",
+        choices=(
+            Choice(
+                "it stays about the same: I + J keeps it at 1",
+                "the geometric mean is about volumes again. A typical vector is stretched a "
+                "little by each I + J, and 49 such factors multiply.",
+            ),
+            Choice(
+                "it grows, about 1e5 times",
+                "6e4 to 1e5 times over five seeds, about 1.26 per layer. The identity keeps "
+                "the gradient from vanishing, but a product of I + J factors grows.",
+                correct=True,
+            ),
+            Choice(
+                "it still vanishes, to about 1e-27",
+                "the identity passes the gradient past every layer unchanged, whatever J "
+                "does: it cannot vanish like the plain network's.",
+            ),
+            Choice(
+                "it shrinks a little, to about 0.5",
+                "it grows: each I + J adds J's contribution to the identity's copy.",
+            ),
+        ),
+        measured="the same networks with use_shortcut=True: output_grad_norm first / last is "
+        "6e4 to 1.3e5 for seeds 0-9",
+    ),
+)
+
+QUESTIONS_02 = (
+    Question(
+        id="02.a",
+        prompt="Which activation's slope f'(x) reaches the largest value, anywhere?",
+        choices=(
+            Choice("sigmoid", "sigmoid's slope peaks at 1/4, at x = 0: the lowest ceiling of all."),
+            Choice("tanh", "tanh's slope peaks at exactly 1, at x = 0, and falls fast."),
+            Choice("relu", "ReLU's slope is 0 or 1, never more."),
+            Choice(
+                "gelu",
+                "GELU's slope rises above 1: 1.129 at x = 1.418, where x Phi(x) "
+                "grows faster than x.",
+                correct=True,
+            ),
+        ),
+        measured="activation_derivative on a grid from -6 to 6: gelu 1.129, tanh 1, relu 1, "
+        "sigmoid 0.25",
+    ),
+    Question(
+        id="02.b",
+        prompt="A plain sigmoid network of 50 layers (width 64, PyTorch's default init). By "
+        "how many orders of magnitude is the first layer's gradient (mean |dL/dW|) smaller "
+        "than the last layer's?",
+        choices=(
+            Choice(
+                "about 1",
+                "every sigmoid layer multiplies the gradient by its slope, at most "
+                "1/4, and there are 49 of them between the last layer and the first.",
+            ),
+            Choice("about 5", "0.25^49 alone is 3e-30, and that is sigmoid's best case."),
+            Choice(
+                "about 20",
+                "0.25^49 alone is 3e-30, and the weights take another factor of "
+                "about 0.58 per layer.",
+            ),
+            Choice(
+                "40 or more",
+                "below 1e-40 for every seed: out of float32's normal range, "
+                "where some entries round to exactly 0. The estimate "
+                "(0.245 / sqrt(3))^49 is 2e-42.",
+                correct=True,
+            ),
+        ),
+        measured="compare_shortcut(depth=50, activation='sigmoid', seed=s)['plain']: "
+        "weight_grad_mean first / last below 1e-40 (often exactly 0) for seeds 0-7",
+    ),
+    Question(
+        id="02.c",
+        prompt="GELU has the largest slope of all. At depth 50, where does the plain GELU "
+        "network rank among identity, relu, tanh, sigmoid and gelu, by how much gradient its "
+        "first layer keeps?",
+        choices=(
+            Choice(
+                "best of the five",
+                "1.13 is a ceiling, reached only at x = 1.42; these "
+                "networks' pre-activations sit near 0.",
+            ),
+            Choice(
+                "in the middle", "it keeps less than ReLU (about 3e-19) and tanh (about 2e-12)."
+            ),
+            Choice(
+                "second worst, after sigmoid",
+                "about 3e-26, between sigmoid (below 1e-40) and ReLU (about 3e-19). The "
+                "pre-activations sit near 0, where GELU's slope is 1/2: section 5 measures "
+                "it.",
+                correct=True,
+            ),
+            Choice("worst", "sigmoid is worse: its slope near 0 is 1/4, GELU's 1/2."),
+        ),
+        measured="weight_grad_mean first / last at depth 50: sigmoid < gelu < relu < tanh for "
+        "seeds 0-7",
+    ),
+    Question(
+        id="02.d",
+        prompt="Xavier init with every weight multiplied by 12 (gain 12), sigmoid, depth 50. "
+        "What does the first layer's ‖dL/dh‖ do, against the last layer's?",
+        choices=(
+            Choice(
+                "still vanishing, below 1e-10: the 1/4 caps every layer",
+                "the 1/4 caps the slope, but nothing caps the weights: the factor per layer "
+                "is about gain × slope in use, and it passes 1 near gain 10.",
+            ),
+            Choice(
+                "roughly level, within a factor of about 100",
+                "0.7 to 30 times over five seeds: no vanishing. The price: more than half of "
+                "all units sit in sigmoid's flat tails, where they pass almost nothing back.",
+                correct=True,
+            ),
+            Choice(
+                "exploding, beyond 1e10",
+                "not at gain 12; from about 16 on the ratio passes 1e3 and keeps growing.",
+            ),
+            Choice(
+                "NaN: the weights overflow",
+                "weights 12 times larger are large for a sigmoid, but far from float32's limits.",
+            ),
+        ),
+        measured="gradient_profile of DeepNetwork([64] * 51, 'sigmoid', seed=s, init='xavier', "
+        "gain=12): output_grad_norm first / last 0.7 to 32 for seeds 0-4",
+    ),
+)
+
+QUESTIONS_03 = (
+    Question(
+        id="03.a",
+        prompt="Without shortcuts, a sigmoid network of depth 50 loses more than 40 orders of "
+        "magnitude. With shortcuts, on the same weights: what does layer 1 receive in ‖dL/dh‖, "
+        "against layer 50?",
+        choices=(
+            Choice(
+                "less than 1e-40 too",
+                "the identity in I + J passes the gradient past every layer, however small J is.",
+            ),
+            Choice(
+                "about 1e-3: shortcuts soften the loss",
+                "softening would need factors below 1 at every layer; I + J with sigmoid's "
+                "small J is close to I.",
+            ),
+            Choice(
+                "about the same, 1 to 1.2 times",
+                "1.1 to 1.2 times for every seed: level. Sigmoid's slope is at most 1/4, so "
+                "J is small and I + J is close to I.",
+                correct=True,
+            ),
+            Choice(
+                "about 1e5 times more, as GELU's in notebook 01",
+                "that was GELU, whose stream grows; with sigmoid's small J the product of "
+                "I + J stays close to I.",
+            ),
+        ),
+        measured="compare_shortcut('depth=50 width=64 activation=sigmoid', seed=s)['shortcut']: "
+        "output_grad_norm first / last 1.07 to 1.17 for seeds 0-7",
+    ),
+    Question(
+        id="03.b",
+        prompt="GELU at depth 100, with shortcuts and no normalization. What does ‖dL/dh‖ do, "
+        "from the last layer back to the first?",
+        choices=(
+            Choice(
+                "stays level: shortcuts fixed it",
+                "notebook 01 measured about 1.26 per layer at depth 50; 99 such factors multiply.",
+            ),
+            Choice(
+                "grows about 1e10-fold",
+                "5e9 to 1e10 times for every seed, and the stream's RMS grows about as much. "
+                "Shortcuts turned the profile upside down, not flat.",
+                correct=True,
+            ),
+            Choice("vanishes, like the plain network", "the identity path cannot vanish."),
+            Choice(
+                "overflows to NaN",
+                "not yet at depth 100, where weight gradients reach about 1e17; at depth "
+                "200 they do.",
+            ),
+        ),
+        measured="compare_shortcut('depth=100 width=64 activation=gelu', seed=s)['shortcut']: "
+        "output_grad_norm first / last 4.6e9 to 9.7e9 for seeds 0-7",
+    ),
+    Question(
+        id="03.c",
+        prompt="Now put a LayerNorm before each layer's transform (`norm=layernorm`, pre-norm), "
+        "same depth 100. Which line still tilts?",
+        choices=(
+            Choice(
+                "‖dL/dh‖: it still grows 1e10-fold",
+                "each branch now works on a unit-scale input, so its J stays small next to "
+                "I: ‖dL/dh‖ first / last is 4 to 5.",
+            ),
+            Choice(
+                "the RMS of h (about 12-fold); ‖dL/dh‖ is steady",
+                "pre-norm normalizes what enters each branch, never the stream itself: "
+                "every branch adds a unit-scale output, and 100 of them add up to an RMS of "
+                "about 12. A final LayerNorm or a 1/sqrt(depth) branch scale deal with it.",
+                correct=True,
+            ),
+            Choice(
+                "neither: both are level",
+                "the stream still grows: nothing normalizes the sum of the branches.",
+            ),
+            Choice(
+                "both still grow 1e10-fold",
+                "LayerNorm tames both: the backward signal is within 5x, the stream's RMS "
+                "about 12.",
+            ),
+        ),
+        measured="the same with norm=layernorm: output_grad_norm first / last 3.8 to 5.9, "
+        "activation_rms[-1] / input_rms 11 to 13 for seeds 0-7",
+    ),
+    Question(
+        id="03.d",
+        prompt="A plain ReLU network of depth 50 with Kaiming init keeps ‖dL/dh‖ level. Multiply "
+        "every weight by 1.5 (`gain=1.5`): by how many orders of magnitude will layer 1's "
+        "‖dL/dh‖ exceed layer 50's?",
+        answer=Band(
+            7.5,
+            10.5,
+            "about 9 (5e8 to 2e9 over five seeds). Each layer multiplies the backward "
+            "signal by about 1.5 more than before: 1.5^49 = 4e8.",
+        ),
+        bands=(
+            Band(
+                -INF,
+                0.5,
+                "at gain 1 it is level, but a gain multiplies every layer's factor: "
+                "by 1.5, 49 times over.",
+            ),
+            Band(0.5, 4, "too few: 1.5 per layer over 49 layers is 1.5^49 = 4e8."),
+            Band(4, 7.5, "close: work it out as 49 × log10(1.5) = 8.6."),
+            Band(10.5, 14, "a few too many: 49 × log10(1.5) = 8.6; measured 8.7 to 9.5."),
+            Band(
+                14,
+                INF,
+                "too many: the gain multiplies the backward factor by 1.5 per layer, "
+                "not by 1.5² (forward and backward growth meet only in a weight "
+                "gradient).",
+            ),
+        ),
+        unit="orders of magnitude",
+        measured="compare_shortcut('depth=50 width=64 activation=relu init=kaiming gain=1.5', "
+        "seed=s)['plain']: log10 output_grad_norm first / last 8.7 to 9.5 for seeds 0-7",
+    ),
+)

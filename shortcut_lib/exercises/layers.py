@@ -1,0 +1,307 @@
+"""Exercises on a network's layers: the book's layer with GELU where it belongs, a stack with
+shortcuts, and LayerNorm by hand.
+
+The references are the formulas written out once more, step by step, or torch's own layer; they
+run none of the library's forward passes.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..activations import GELU
+from ..networks import DeepNetwork
+from ._core import (
+    Case,
+    Exercise,
+    Failure,
+    Mistake,
+    compare_tensors,
+    describe,
+    fmt,
+    sizes_text,
+)
+from ._support import compare_states, make_cases, seeded
+
+# --- 01.1 the book's layer, with GELU where it belongs --------------------------------------------
+
+
+def _layer_cases() -> list[Case]:
+    def case(n_in, n_out):
+        def make():
+            x = 2 * torch.randn(8, n_in, generator=torch.Generator().manual_seed(n_in))
+            return n_in, n_out, x
+
+        return Case(f"make_layer({n_in}, {n_out}), run on 8 random inputs", make)
+
+    return [case(3, 3), case(3, 1), case(4, 2), case(2, 5)]
+
+
+def _run_layer(function, args):
+    """Build the learner's layer and run it; return its output and its Linear's output."""
+    n_in, n_out, x = args
+    layer = function(n_in, n_out)
+    if not isinstance(layer, nn.Module):
+        raise Failure(
+            f"it returned {describe(layer)}; expected the layer, an nn.Module "
+            "such as nn.Sequential(...)"
+        )
+    linears = [m for m in layer.modules() if isinstance(m, nn.Linear)]
+    if len(linears) != 1:
+        raise Failure(f"the layer holds {len(linears)} nn.Linear modules; one layer has one")
+    linear = linears[0]
+    if (linear.in_features, linear.out_features) != (n_in, n_out):
+        raise Failure(
+            f"its Linear maps {linear.in_features} -> {linear.out_features} features; "
+            f"make_layer({n_in}, {n_out}) must map {n_in} -> {n_out}"
+        )
+    with torch.no_grad():
+        return layer(x), linear(x), linear(GELU()(x))
+
+
+def _compare_layer(got, expected, args) -> str | None:
+    out, lin, lin_after_gelu = got
+    out = out if isinstance(out, torch.Tensor) else None
+    if out is None or out.shape != lin.shape:
+        return f"the layer's output is {describe(got[0])}; expected shape {tuple(lin.shape)}."
+    for activation in (GELU(), nn.GELU()):  # the book's tanh GELU, or the exact one
+        if torch.allclose(out, activation(lin), rtol=1e-4, atol=1e-5):
+            return None
+    if torch.allclose(out, lin, atol=1e-6):
+        return (
+            "the layer's output equals its Linear's output: the layer is linear, with no "
+            "GELU. nn.Linear's third argument is bias, so in nn.Linear(n_in, n_out, GELU()) "
+            "the GELU is taken as bias=True and thrown away. Put GELU() next to the Linear: "
+            "nn.Sequential(nn.Linear(n_in, n_out), GELU())."
+        )
+    if torch.allclose(out, lin_after_gelu, rtol=1e-4, atol=1e-5):
+        return (
+            "the GELU comes before the Linear; the book's layer applies it to the Linear's output."
+        )
+    gap = (out - GELU()(lin)).abs().max().item()
+    return f"the output is not GELU(Linear(x)): it differs by up to {fmt(gap)}."
+
+
+def _layer_starter(n_in, n_out):
+    return nn.Sequential(nn.Linear(n_in, n_out, GELU()))
+
+
+def _layer_solution(n_in, n_out):
+    return nn.Sequential(nn.Linear(n_in, n_out), GELU())  # GELU as a layer of its own
+
+
+MAKE_LAYER = Exercise(
+    id="01.1",
+    name="make_layer(n_in, n_out)",
+    task="must return one layer of the book's network: nn.Linear(n_in, n_out), then GELU.",
+    cases=_layer_cases,
+    reference=_layer_solution,
+    compare=_compare_layer,
+    hint="nn.Sequential takes the modules to run in order, each as its own argument.",
+    tested="(GELU of the layer's own Linear) for 3 -> 3, 3 -> 1, 4 -> 2 and 2 -> 5 layers",
+    starter=_layer_starter,
+    solution=_layer_solution,
+    run=_run_layer,
+)
+
+
+# --- 03.1 the shortcut forward pass ---------------------------------------------------------------
+
+
+def _stack_cases() -> list[Case]:
+    def case(sizes, activation, seed, batch):
+        def make():
+            net = DeepNetwork(sizes, activation, seed=seed)
+            x = torch.randn(batch, sizes[0], generator=torch.Generator().manual_seed(seed))
+            return net.layers, x
+
+        return Case(
+            f"the layers of sl.DeepNetwork({sizes_text(sizes)}, {activation!r}, seed={seed}) and "
+            f"x, {batch} rows of noise",
+            make,
+        )
+
+    return [
+        case([6, 6, 6, 6], "gelu", 1, 5),
+        case([4, 4, 4, 1], "tanh", 2, 3),
+        case([3, 5, 5, 5], "relu", 3, 4),
+        case([8] * 7, "sigmoid", 4, 1),
+    ]
+
+
+def _stack(layers, x, *, inside=False, shortcut=True, branch=False, from_input=False):
+    states, h = [], x
+    for linear, activation in layers:
+        z = linear(h)
+        fits = shortcut and z.shape == h.shape
+        out = activation(z + h) if inside and fits else activation(z)
+        new = (x if from_input else h) + out if fits else out
+        states.append(out if branch else new)
+        h = new
+    return states
+
+
+def _stack_starter(layers, x):
+    states, h = [], x
+    for layer in layers:
+        h = layer(h)  # YOUR CODE: a shortcut around the layer, where the shapes allow it
+        states.append(h)
+    return states
+
+
+def _stack_solution(layers, x):
+    states, h = [], x
+    for layer in layers:
+        out = layer(h)
+        h = h + out if out.shape == h.shape else out  # the shortcut skips the whole layer
+        states.append(h)
+    return states
+
+
+SHORTCUT_FORWARD = Exercise(
+    id="03.1",
+    name="shortcut_forward(layers, x)",
+    task="must return every layer's output h_1 .. h_n, with h = h + layer(h) wherever the "
+    "layer's output has its input's shape, and h = layer(h) elsewhere.",
+    cases=_stack_cases,
+    reference=lambda layers, x: _stack(layers, x),
+    compare=lambda got, expected, args: compare_states(got, expected, "one per layer"),
+    hint="compute out = layer(h), then compare out.shape with h.shape.",
+    tested="(the stack written out) for GELU, tanh, ReLU and sigmoid stacks, with layers that "
+    "change the width",
+    starter=_stack_starter,
+    solution=_stack_solution,
+    mistakes=(
+        Mistake(
+            lambda layers, x: _stack(layers, x, inside=True),
+            "the shortcut is added before the activation, f(W h + b + h) (ResNet v1's "
+            "relu(x + F(x))). It then goes through the activation, whose slope scales it: "
+            "the backward factor is no longer I + J. Add h after the whole layer.",
+        ),
+        Mistake(
+            lambda layers, x: _stack(layers, x, shortcut=False),
+            "there is no shortcut: these are the plain network's states.",
+        ),
+        Mistake(
+            lambda layers, x: _stack(layers, x, branch=True),
+            "it lists each layer's own output f(h); the state is h + f(h), the sum.",
+        ),
+        Mistake(
+            lambda layers, x: _stack(layers, x, from_input=True),
+            "it adds the network's input x at every layer; a shortcut adds the layer's own "
+            "input, the h that entered it.",
+        ),
+    ),
+)
+
+
+# --- 03.4 LayerNorm by hand -----------------------------------------------------------------------
+
+
+def _norm_variant(h, eps=1e-5, *, correction=0, dim=-1, centre=True, one_pass=False, inside=True):
+    mean = h.mean(dim=dim, keepdim=True) if centre else torch.zeros_like(h)
+    if one_pass:
+        var = h.pow(2).mean(dim=dim, keepdim=True) - mean.pow(2)
+    else:
+        var = (h - mean).pow(2).sum(dim=dim, keepdim=True) / (h.shape[dim] - correction)
+    scale = torch.sqrt(var + eps) if inside else torch.sqrt(var) + eps
+    return (h - mean) / scale
+
+
+def _norm_starter(h, eps=1e-5):
+    mean = h.mean(dim=-1, keepdim=True)  # each row's mean over its features
+    return h - mean  # YOUR CODE: divide by sqrt(variance + eps)
+
+
+def _norm_solution(h, eps=1e-5):
+    mean = h.mean(dim=-1, keepdim=True)  # over the features of each example (and token)
+    var = (h - mean).pow(2).mean(dim=-1, keepdim=True)  # divided by n, not n - 1
+    return (h - mean) / torch.sqrt(var + eps)  # eps inside the root: finite for a constant row
+
+
+LAYER_NORM = Exercise(
+    id="03.4",
+    name="layer_norm(h, eps=1e-5)",
+    task="must return h normalized over its last dimension, (h - mean) / sqrt(var + eps), with "
+    "the variance divided by n: torch's LayerNorm without its scale and shift.",
+    cases=lambda: make_cases(
+        (
+            "h of shape (8, 16), random rows",
+            lambda: (2 * torch.randn(8, 16, generator=seeded(1)) + 1,),
+        ),
+        (
+            "h of shape (2, 5, 12), (batch, tokens, features)",
+            lambda: (torch.randn(2, 5, 12, generator=seeded(2)),),
+        ),
+        (
+            "h of shape (4, 16), rows whose entries differ by about 0.001",
+            lambda: (3 + 1e-3 * torch.randn(4, 16, generator=seeded(3)),),
+        ),
+        ("h of shape (3, 16) whose middle row is constant", lambda: (_with_constant_row(),)),
+        (
+            "h of shape (4, 16), rows around 1000",
+            lambda: (1000 + torch.randn(4, 16, generator=seeded(5)),),
+        ),
+        (
+            "h of shape (4, 8) with eps = 1e-3 passed",
+            lambda: (0.01 * torch.randn(4, 8, generator=seeded(6)), 1e-3),
+        ),
+    ),
+    reference=lambda h, eps=1e-5: F.layer_norm(h.double(), (h.shape[-1],), eps=eps),
+    compare=lambda got, expected, args: compare_tensors(
+        got, expected, lambda i: f"at index {list(i)}", rtol=1e-3, atol=1e-3
+    ),
+    hint="mean and variance over dim=-1 with keepdim=True, so that they broadcast against h.",
+    tested="(torch.nn.functional.layer_norm in float64) on random rows, 3-D input, rows with "
+    "a tiny spread, a constant row, rows around 1000 and a given eps",
+    starter=_norm_starter,
+    solution=_norm_solution,
+    mistakes=(
+        Mistake(
+            lambda h, *e: _norm_variant(h, *e, correction=1),
+            "the variance is divided by n - 1 (torch.var's default). LayerNorm divides by "
+            "n: h.var(dim=-1, correction=0), or the mean of the squared deviations.",
+        ),
+        Mistake(
+            lambda h, *e: _norm_variant(h, *e, inside=False),
+            "eps is added outside the root, sqrt(var) + eps. LayerNorm uses sqrt(var + eps): "
+            "for rows that barely vary (variance near eps) the two differ a lot.",
+        ),
+        Mistake(
+            lambda h, *e: _norm_variant(h, *e, dim=0),
+            "it normalizes each feature over the batch: that is BatchNorm. LayerNorm "
+            "normalizes each example over its own features, the last dimension.",
+        ),
+        Mistake(
+            lambda h, *e: _norm_variant(h, *e, centre=False),
+            "it does not subtract the mean: that is RMSNorm (as in Llama), not LayerNorm.",
+        ),
+        Mistake(
+            lambda h, *e: _norm_variant(h, *e, one_pass=True),
+            "mean(h^2) - mean(h)^2 cancels: for rows around 1000 both terms are about 1e6, "
+            "and float32 keeps 7 digits, so a variance of about 1 loses most of them. "
+            "Subtract the mean first, then square.",
+        ),
+        Mistake(
+            lambda h, *e: h - h.mean(dim=-1, keepdim=True),
+            "it subtracts the mean but does not divide by sqrt(var + eps): each row's entries "
+            "must end with variance 1.",
+        ),
+        Mistake(
+            lambda h, *e: _norm_variant(h, 0.0),
+            "a constant row has variance 0, and (h - mean) / sqrt(0) is 0/0 = NaN: that is "
+            "what eps is for. Use the eps argument, inside the root.",
+        ),
+    ),
+)
+
+
+def _with_constant_row() -> torch.Tensor:
+    h = torch.randn(3, 16, generator=seeded(4))
+    h[1] = 2.0
+    return h
+
+
+EXERCISES = (MAKE_LAYER, SHORTCUT_FORWARD, LAYER_NORM)
