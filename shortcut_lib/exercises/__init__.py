@@ -80,10 +80,10 @@ def check_exercise(exercise: str, function: Callable) -> CheckResult:
     entry = _lookup(exercise, EXERCISES, "exercise", "'02.2'")
     if not callable(function):
         name = entry.name.split("(")[0]
-        called = " (was it called? pass the function itself)" if function is not None else ""
         raise TypeError(
-            f"function must be the function you wrote, e.g. check_exercise({exercise!r}, {name})"
-            f"; got {short_repr(function)} of type {type(function).__name__}{called}"
+            f"function must be the function you wrote, passed without calling it: "
+            f"check_exercise({exercise!r}, {name}); got {short_repr(function)} of type "
+            f"{type(function).__name__}"
         )
     return run_check(entry, function)
 

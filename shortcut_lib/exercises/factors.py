@@ -58,10 +58,10 @@ def _jacobian_reference(layer: nn.Module, h: torch.Tensor, use_shortcut: bool) -
     return torch.autograd.functional.jacobian(forward, h)  # (n_out, n_in)
 
 
-def _jacobian_variant(layer, h, use_shortcut, *, at="z", slope=True, transpose=False):
+def _jacobian_variant(layer, h, use_shortcut, *, at="z", use_slope=True, transpose=False):
     linear, activation = layer[0], layer[1]
     z = linear(h) if at == "z" else h
-    factor = slope(activation, z) if slope else activation(z).double()
+    factor = slope(activation, z) if use_slope else activation(z).double()
     weight = linear.weight.detach().double()
     jac = (weight.T * factor) if transpose else factor[:, None] * weight
     return torch.eye(len(h), dtype=jac.dtype) + jac if use_shortcut else jac
@@ -116,7 +116,7 @@ JACOBIAN = Exercise(
             "the slope is taken at h; the activation acts on z = W h + b, so it is f'(z).",
         ),
         Mistake(
-            lambda *a: _jacobian_variant(*a, slope=False),
+            lambda *a: _jacobian_variant(*a, use_slope=False),
             "it multiplies by the activation's value f(z); the chain rule needs its slope.",
         ),
     ),

@@ -72,7 +72,10 @@ def _compare_fair(got, expected, args) -> str | None:
         return None
     words = ", ".join(f"{k} {fmt(values[k])}" for k in expected)
     wanted = ", ".join(f"{k} {fmt(v)}" for k, v in expected.items())
-    return f"it returned {words}; expected {wanted}."
+    problem = f"it returned {words}; expected {wanted}."
+    if math.isclose(values["plain"], expected["plain"], rel_tol=1e-4):
+        problem += " The plain number is right: is the shortcut model on the same weights?"
+    return problem
 
 
 def _fair_starter(seed):
@@ -114,7 +117,7 @@ FAIR_COMPARISON = Exercise(
     mistakes=(
         Mistake(
             lambda seed: _fair(seed, second_model=True),
-            "the plain number is right, but your shortcut model has other weights: the seed "
+            "your shortcut model has other weights than your plain model: the seed "
             "is set once, and the second model's weights are drawn from where the generator "
             "stopped. The comparison then changes two things at once. Build one model and "
             "flip use_shortcut, or give both models seed=seed.",

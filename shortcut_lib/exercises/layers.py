@@ -131,14 +131,20 @@ def _stack_cases() -> list[Case]:
     ]
 
 
-def _stack(layers, x, *, inside=False, shortcut=True, branch=False, from_input=False):
+def _stack(layers, x, *, skip="layer", branch=False, from_input=False):
+    # skip: what the shortcut goes around, "layer" (right), "none", "linear" (it joins before
+    # the activation, f(W h + b + h)) or "activation" (from z to f(z): z + f(z)).
     states, h = [], x
     for linear, activation in layers:
         z = linear(h)
-        fits = shortcut and z.shape == h.shape
-        out = activation(z + h) if inside and fits else activation(z)
-        new = (x if from_input else h) + out if fits else out
-        states.append(out if branch else new)
+        fits = skip != "none" and z.shape == h.shape
+        if fits and skip == "linear":
+            new = activation(z + h)
+        elif fits and skip == "activation":
+            new = z + activation(z)
+        else:
+            new = (x if from_input else h) + activation(z) if fits else activation(z)
+        states.append(activation(z) if branch else new)
         h = new
     return states
 
@@ -175,13 +181,20 @@ SHORTCUT_FORWARD = Exercise(
     solution=_stack_solution,
     mistakes=(
         Mistake(
-            lambda layers, x: _stack(layers, x, inside=True),
-            "the shortcut is added before the activation, f(W h + b + h) (ResNet v1's "
-            "relu(x + F(x))). It then goes through the activation, whose slope scales it: "
-            "the backward factor is no longer I + J. Add h after the whole layer.",
+            lambda layers, x: _stack(layers, x, skip="linear"),
+            "the shortcut joins before the activation, f(W h + b + h), as ResNet v1's "
+            "relu(x + F(x)) does. Then h goes through the activation, whose slope scales it: "
+            "the backward factor is diag(f') (I + W), no longer I + J. Add h after the whole "
+            "layer: h + f(W h + b).",
         ),
         Mistake(
-            lambda layers, x: _stack(layers, x, shortcut=False),
+            lambda layers, x: _stack(layers, x, skip="activation"),
+            "the shortcut goes around the activation only, z + f(z) with z = W h + b: every "
+            "path still crosses W. It must go around the whole layer, from its input h: "
+            "h + f(W h + b).",
+        ),
+        Mistake(
+            lambda layers, x: _stack(layers, x, skip="none"),
             "there is no shortcut: these are the plain network's states.",
         ),
         Mistake(

@@ -79,6 +79,11 @@ UPDATE_RATIO = Exercise(
     solution=_ratio_solution,
     mistakes=(
         Mistake(
+            lambda b, a: ((a.norm() - b.norm()) / b.norm()).item(),
+            "the change of the norm is not the norm of the change: an update that turns W "
+            "leaves its norm as it was and still moves every weight. Subtract first.",
+        ),
+        Mistake(
             lambda b, a: ((a.norm() - b.norm()) / b.norm()).abs().item(),
             "the change of the norm is not the norm of the change: an update that turns W "
             "leaves its norm as it was and still moves every weight. Subtract first.",
