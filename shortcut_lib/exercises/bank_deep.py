@@ -15,11 +15,9 @@ QUESTIONS_04 = (
         "does the plain model's loss end? (Chance is ln 2 = 0.693.)",
         choices=(
             Choice(
-                "at chance, 0.693",
-                "0.693 to 0.694 for every seed: at every step its first layer gets less "
-                "than 1e-12 of the last layer's gradient, so its early layers never learn, "
-                "and the rest cannot bend around the spirals alone.",
-                correct=True,
+                "below 0.1: Adam rescales every gradient",
+                "Adam divides by each gradient's running size, but its eps = 1e-8 sets a "
+                "floor: gradients far below it give steps that round away (section 4).",
             ),
             Choice(
                 "about 0.3, like the shortcut model",
@@ -27,9 +25,11 @@ QUESTIONS_04 = (
                 "does not move from chance.",
             ),
             Choice(
-                "below 0.1: Adam rescales every gradient",
-                "Adam divides by each gradient's running size, but its eps = 1e-8 sets a "
-                "floor: gradients far below it give steps that round away (section 4).",
+                "at chance, 0.693",
+                "0.693 to 0.694 for every seed: at every step its first layer gets less "
+                "than 1e-12 of the last layer's gradient, so its early layers never learn, "
+                "and the rest cannot bend around the spirals alone.",
+                correct=True,
             ),
             Choice(
                 "NaN: training diverges",
@@ -44,16 +44,16 @@ QUESTIONS_04 = (
         "first hidden layer's weights change per step (its update ratio ‖ΔW‖ / ‖W‖)?",
         choices=(
             Choice(
-                "about 1e-3, like any layer under Adam",
-                "Adam's rescaling has a floor, eps = 1e-8: a gradient of about 1e-20 gives a "
-                "step of about 1e-14, far below what float32 can add to a weight of 0.1.",
-            ),
-            Choice(
                 "exactly 0, at every step",
                 "0 at all 300 steps for every seed tried: its weights never change, nor do "
                 "those of the input layer. The plain network trains like a shallow one on "
                 "frozen random features.",
                 correct=True,
+            ),
+            Choice(
+                "about 1e-3, like any layer under Adam",
+                "Adam's rescaling has a floor, eps = 1e-8: a gradient of about 1e-20 gives a "
+                "step of about 1e-14, far below what float32 can add to a weight of 0.1.",
             ),
             Choice(
                 "more than 0.1: Adam's steps are large for every layer",
@@ -78,16 +78,16 @@ QUESTIONS_04 = (
                 "= 7e-14: still nothing next to float32's steps of about 7e-9 at 0.1.",
             ),
             Choice(
+                "it diverges to NaN",
+                "its later layers move faster, but the loss stays at chance: the early "
+                "layers still do not move.",
+            ),
+            Choice(
                 "no: it stays at chance, 0.693",
                 "0.693 to 0.694 again. A larger learning rate speeds up a network that can "
                 "learn; it does not bring the gradient to layers it does not reach. The "
                 "shortcut model, meanwhile, gets further than at 0.01.",
                 correct=True,
-            ),
-            Choice(
-                "it diverges to NaN",
-                "its later layers move faster, but the loss stays at chance: the early "
-                "layers still do not move.",
             ),
         ),
         measured="train(seed=s, lr=0.1)['plain'].final_loss within 0.01 of ln 2 for seeds 0-3",
@@ -139,16 +139,16 @@ QUESTIONS_05 = (
                 "LayerNorm is close to the identity, and 24 of them multiply to about 1.",
             ),
             Choice(
+                "it explodes towards block 1",
+                "a LayerNorm scales the gradient by about 1/sigma of its input, and at init "
+                "sigma is about 1 at every sub-layer.",
+            ),
+            Choice(
                 "flat across the blocks, like pre-norm",
                 "within 1% across the blocks for every seed (only the embedding, before the "
                 "first LayerNorm, gets more). Post-norm's trouble comes with training: the "
                 "next section takes ten Adam steps.",
                 correct=True,
-            ),
-            Choice(
-                "it explodes towards block 1",
-                "a LayerNorm scales the gradient by about 1/sigma of its input, and at init "
-                "sigma is about 1 at every sub-layer.",
             ),
         ),
         measured="compare_transformer(..., vary='norm')['post'].stream_grad_norm[1:] within "

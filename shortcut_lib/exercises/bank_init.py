@@ -135,24 +135,27 @@ QUESTIONS_01 = (
         "layer 1 do, against layer 50?",
         choices=(
             Choice(
+                "it still vanishes, to about 1e-27",
+                "the identity passes the gradient past every layer unchanged, whatever J "
+                "does: it cannot vanish like the plain network's.",
+            ),
+            Choice(
                 "it stays about the same: I + J keeps it at 1",
                 "the geometric mean is about volumes again. A typical vector is stretched a "
                 "little by each I + J, and 49 such factors multiply.",
+            ),
+            Choice(
+                "it grows about 40 times, as 1.08^49 predicts",
+                "that is what the RMS singular value, 1.08, predicts for independent random "
+                "factors. These are not independent: the stream grows along its own direction, "
+                "each I + J stretches that direction most, and the gradient follows it: 1.26 "
+                "per layer, 6e4 to 1e5 in all.",
             ),
             Choice(
                 "it grows, about 1e5 times",
                 "6e4 to 1e5 times over five seeds, about 1.26 per layer. The identity keeps "
                 "the gradient from vanishing, but a product of I + J factors grows.",
                 correct=True,
-            ),
-            Choice(
-                "it still vanishes, to about 1e-27",
-                "the identity passes the gradient past every layer unchanged, whatever J "
-                "does: it cannot vanish like the plain network's.",
-            ),
-            Choice(
-                "it shrinks a little, to about 0.5",
-                "it grows: each I + J adds J's contribution to the identity's copy.",
             ),
         ),
         measured="the same networks with use_shortcut=True: output_grad_norm first / last is "
@@ -298,6 +301,7 @@ QUESTIONS_03 = (
         prompt="GELU at depth 100, with shortcuts and no normalization. What does ‖dL/dh‖ do, "
         "from the last layer back to the first?",
         choices=(
+            Choice("vanishes, like the plain network", "the identity path cannot vanish."),
             Choice(
                 "stays level: shortcuts fixed it",
                 "notebook 01 measured about 1.26 per layer at depth 50; 99 such factors multiply.",
@@ -308,7 +312,6 @@ QUESTIONS_03 = (
                 "Shortcuts turned the profile upside down, not flat.",
                 correct=True,
             ),
-            Choice("vanishes, like the plain network", "the identity path cannot vanish."),
             Choice(
                 "overflows to NaN",
                 "not yet at depth 100, where weight gradients reach about 1e17; at depth "
@@ -321,12 +324,16 @@ QUESTIONS_03 = (
     Question(
         id="03.c",
         prompt="Now put a LayerNorm before each layer's transform (`norm=layernorm`, pre-norm), "
-        "same depth 100. Which line still tilts?",
+        "same depth 100. Which of the two signals still grows with depth?",
         choices=(
             Choice(
-                "‖dL/dh‖: it still grows 1e10-fold",
+                "‖dL/dh‖, still 1e10-fold",
                 "each branch now works on a unit-scale input, so its J stays small next to "
                 "I: ‖dL/dh‖ first / last is 4 to 5.",
+            ),
+            Choice(
+                "neither: both are level",
+                "the stream still grows: nothing normalizes the sum of the branches.",
             ),
             Choice(
                 "the RMS of h (about 12-fold); ‖dL/dh‖ is steady",
@@ -334,10 +341,6 @@ QUESTIONS_03 = (
                 "every branch adds a unit-scale output, and 100 of them add up to an RMS of "
                 "about 12. A final LayerNorm or a 1/sqrt(depth) branch scale deal with it.",
                 correct=True,
-            ),
-            Choice(
-                "neither: both are level",
-                "the stream still grows: nothing normalizes the sum of the branches.",
             ),
             Choice(
                 "both still grow 1e10-fold",

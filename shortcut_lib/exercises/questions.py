@@ -155,7 +155,10 @@ def parse_number(response: object) -> float | None:
 
 def question_markdown(question: Question) -> str:
     """The question as Markdown, for a reader without a kernel: the prompt and the options,
-    never the answer."""
+    never the answer.
+
+    Introduced in notebook 01.
+    """
     lines = [f"**Predict ({question.id}).** {question.prompt}", ""]
     if question.numeric:
         lines.append(f"*Answer with a number ({question.unit}).*")
