@@ -168,7 +168,7 @@ def _failed(exercise: Exercise, case: Case, problem: str, advice: str) -> str:
     lines = [
         f"✗ {exercise.id} not yet: {exercise.name} {exercise.task}",
         f"Input: {case.describe}.",
-        f"Problem: {problem.rstrip('.')}.",
+        f"Problem: {problem if problem.endswith(('.', '?')) else problem + '.'}",
         advice,
     ]
     return "\n".join(_wrap(line) for line in lines)
@@ -256,7 +256,8 @@ def as_numbers(value: object, count: int, what: str = "it returned") -> list[flo
     if not isinstance(value, (list, tuple)):
         raise Failure(f"{what} {describe(value)}; expected a list of {count} numbers")
     if len(value) != count:
-        raise Failure(f"{what} {len(value)} numbers; expected {count}, one per layer")
+        many = "number" if len(value) == 1 else "numbers"
+        raise Failure(f"{what} {len(value)} {many}; expected {count}, one per layer")
     return [as_number(v, f"{what} a list holding") for v in value]
 
 

@@ -49,7 +49,7 @@ def compare_states(got: object, expected: list[torch.Tensor], what: str) -> str 
             f"it returned {describe(got)}; expected a list of {len(expected)} tensors, {what}"
         )
     if len(got) != len(expected):
-        raise Failure(f"it returned {len(got)} tensors; expected {len(expected)}, {what}")
+        raise Failure(f"it returned {_count(len(got), 'tensor')}; expected {len(expected)}, {what}")
     for i, (g, e) in enumerate(zip(got, expected, strict=True)):
         where = lambda index, i=i: f"in tensor {i} of the list, {_position(index)}"  # noqa: E731
         problem = compare_tensors(g, e, where, what=f"tensor {i} of the list held")
@@ -62,3 +62,7 @@ def _position(index: tuple[int, ...]) -> str:
     # (batch, width) or (batch, tokens, emb_dim)
     names = ("row", "unit") if len(index) == 2 else ("sequence", "token", "feature")
     return "at " + ", ".join(f"{name} {i}" for name, i in zip(names, index, strict=True))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -64,7 +64,11 @@ class Quiz(W.VBox):
         feedback = judge(self.question, response)
         self.last = feedback
         color, mark = COLORS[feedback.correct], MARKS[feedback.correct]
-        self.feedback.value = f'<span style="color: {color}">{mark}</span> {_html(feedback.text)}'
+        # An HTML widget has a control's line height; a reason that wraps needs a text's.
+        self.feedback.value = (
+            f'<div style="line-height: 1.45; padding-top: 4px">'
+            f'<span style="color: {color}">{mark}</span> {_html(feedback.text)}</div>'
+        )
         return feedback
 
     def _picked(self, change: dict) -> None:
