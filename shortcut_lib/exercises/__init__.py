@@ -15,10 +15,21 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .._checks import short_repr
-from . import factors, gradients, layers, signals, slopes, training, transformer
+from . import (
+    factors,
+    gradients,
+    initialization,
+    layers,
+    normalization,
+    signals,
+    slopes,
+    training,
+    transformer,
+)
 from ._core import CheckResult, Exercise, run_check
 from .bank_deep import QUESTIONS_04, QUESTIONS_05
-from .bank_init import QUESTIONS_01, QUESTIONS_02, QUESTIONS_03
+from .bank_shortcuts import QUESTIONS_03
+from .bank_vanishing import QUESTIONS_01, QUESTIONS_02
 from .questions import Band, Choice, Feedback, Question, judge, question_markdown
 
 __all__ = [
@@ -44,6 +55,8 @@ _ALL = (
     *signals.EXERCISES,
     *training.EXERCISES,
     *transformer.EXERCISES,
+    *normalization.EXERCISES,
+    *initialization.EXERCISES,
 )
 EXERCISES: dict[str, Exercise] = {e.id: e for e in sorted(_ALL, key=lambda e: e.id)}
 """Every exercise by id, ``"01.1"`` to ``"05.3"``, in notebook order."""

@@ -1,6 +1,6 @@
 """The predict-then-check questions of notebooks 04 (training) and 05 (the GPT block), as data.
 
-As in :mod:`~shortcut_lib.exercises.bank_init`, every correct answer is a measurement of the
+As in :mod:`~shortcut_lib.exercises.bank_vanishing`, every correct answer is a measurement of the
 library over several seeds, and ``measured`` says which.
 """
 

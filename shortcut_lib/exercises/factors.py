@@ -15,15 +15,7 @@ from torch import nn
 import shortcut_lib as sl  # the notebooks' name: starters and solutions read as they do there
 
 from ..networks import DeepNetwork
-from ._core import (
-    Case,
-    Exercise,
-    Mistake,
-    as_number,
-    compare_tensors,
-    fmt,
-    sizes_text,
-)
+from ._core import Case, Exercise, Mistake, as_number, compare_tensors, fmt, sizes_text
 from ._support import slope
 
 # --- 01.4 one layer's Jacobian: J or I + J --------------------------------------------------------

@@ -9,15 +9,7 @@ from __future__ import annotations
 import torch
 
 from ..networks import DeepNetwork
-from ._core import (
-    Case,
-    Exercise,
-    Failure,
-    Mistake,
-    describe,
-    fmt,
-    sizes_text,
-)
+from ._core import Case, Exercise, Failure, Mistake, describe, fmt, sizes_text
 from ._support import make_cases, number_close, seeded
 
 COLLAPSED = 1e-3  # the spread below which the examples count as one (notebook 03)

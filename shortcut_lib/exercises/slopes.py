@@ -10,13 +10,7 @@ import math
 
 import torch
 
-from ._core import (
-    Case,
-    Exercise,
-    Mistake,
-    compare_tensors,
-    fmt,
-)
+from ._core import Case, Exercise, Mistake, compare_tensors, fmt
 from ._support import seeded, slope
 
 C, A = math.sqrt(2.0 / math.pi), 0.044715  # the tanh GELU's constants
