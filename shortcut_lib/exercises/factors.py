@@ -7,16 +7,14 @@ whole layer), never with the formula the learner writes.
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
 import shortcut_lib as sl  # the notebooks' name: starters and solutions read as they do there
 
 from ..networks import DeepNetwork
-from ._core import Case, Exercise, Mistake, as_number, compare_tensors, fmt, sizes_text
-from ._support import slope
+from ._core import Case, Exercise, Mistake, compare_tensors, sizes_text
+from ._support import number_close, slope
 
 # --- 01.4 one layer's Jacobian: J or I + J --------------------------------------------------------
 
@@ -176,7 +174,7 @@ SLOPE_IN_USE = Exercise(
     "depth, z being each layer's pre-activation.",
     cases=_network_cases,
     reference=lambda model, x: _rms(_slopes_used(model, x)),
-    compare=lambda got, expected, args: _close(as_number(got), expected),
+    compare=number_close(1e-4, 1e-9),
     hint="loop over zip(model.layers[1:], model.hidden_states(x)[:-1]); z = layer[0](h).",
     tested="(autograd's slopes at every layer's pre-activation) for ReLU, GELU, sigmoid with "
     "shortcuts and tanh with a batch of one",
@@ -200,12 +198,6 @@ SLOPE_IN_USE = Exercise(
         ),
     ),
 )
-
-
-def _close(got: float, expected: float, rtol: float = 1e-4) -> str | None:
-    if math.isclose(got, expected, rel_tol=rtol, abs_tol=1e-9):
-        return None
-    return f"it returned {fmt(got)}; expected {fmt(expected)}."
 
 
 EXERCISES = (JACOBIAN, SLOPE_IN_USE)

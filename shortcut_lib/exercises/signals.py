@@ -112,8 +112,7 @@ def _collapse_cases() -> list[Case]:
         wiring = ", use_shortcut=True" if use_shortcut else ""
         return Case(
             f"sl.DeepNetwork({sizes_text(sizes)}, {activation!r}{wiring}, seed={seed}) and x, "
-            "8 rows "
-            "of noise",
+            "8 rows of noise",
             make,
         )
 
