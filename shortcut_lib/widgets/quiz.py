@@ -4,6 +4,11 @@ that shows it, and reads at once why their answer is right or wrong.
 The question and the judging live in :mod:`shortcut_lib.exercises`; this module only draws them.
 Where no widget can be drawn (GitHub, nbviewer, an untrusted notebook in JupyterLab), the display
 bundle carries the question and its options as Markdown, never the answer.
+
+Why a widget and not a quiz written in JavaScript (such as jupyterquiz): JupyterLab runs no
+JavaScript output of a notebook it opens untrusted, and GitHub and nbviewer strip it, so such a
+quiz shows nothing until its cell is run again, and it ships its answers inside the output. A
+widget's display bundle can carry a readable fallback, and the answers stay in Python.
 """
 
 from __future__ import annotations
