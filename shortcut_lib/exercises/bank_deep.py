@@ -16,8 +16,9 @@ QUESTIONS_04 = (
         choices=(
             Choice(
                 "below 0.1: Adam rescales every gradient",
-                "Adam divides by each gradient's running size, but its eps = 1e-8 sets a "
-                "floor: gradients far below it give steps that round away (section 4).",
+                "Adam divides by each gradient's running size, but the plain model's first "
+                "layers get almost nothing to rescale, and section 4 shows that even that is "
+                "not the whole story.",
             ),
             Choice(
                 "about 0.3, like the shortcut model",
@@ -26,9 +27,9 @@ QUESTIONS_04 = (
             ),
             Choice(
                 "at chance, 0.693",
-                "0.693 to 0.694 for every seed: at every step its first layer gets less "
-                "than 1e-12 of the last layer's gradient, so its early layers never learn, "
-                "and the rest cannot bend around the spirals alone.",
+                "0.693 to 0.694 for every seed: at every step its first layer gets less than "
+                "1e-12 of the last layer's gradient, and the loss never leaves ln 2. Section 4 "
+                "finds out why.",
                 correct=True,
             ),
             Choice(
@@ -45,9 +46,9 @@ QUESTIONS_04 = (
         choices=(
             Choice(
                 "exactly 0, at every step",
-                "0 at all 300 steps for every seed tried: its weights never change, nor do "
-                "those of the input layer. The plain network trains like a shallow one on "
-                "frozen random features.",
+                "0 at all 300 steps for every seed tried, and the input layer's too: its "
+                "gradient of about 1e-20 is far below Adam's floor, eps = 1e-8, and the step it "
+                "gives, about 1e-14, rounds away in float32.",
                 correct=True,
             ),
             Choice(
@@ -65,32 +66,72 @@ QUESTIONS_04 = (
                 "nothing overflows; the weights just stay where they were.",
             ),
         ),
-        measured="train(seed=s)['plain'].update_ratio of layer '1' is 0 at every step for "
-        "seeds 0-3",
+        measured="train(seed=s)['plain'].update_ratio of layers 'in' and '1' is 0 at every step "
+        "for seeds 0-3",
     ),
     Question(
         id="04.c",
-        prompt="Ten times the learning rate, 0.1 instead of 0.01. Does the plain model learn now?",
+        prompt="Move Adam's floor from eps = 1e-8 to 1e-30, so that even the tiniest gradient "
+        "takes a full step: every layer of the plain model now moves. Does it learn?",
         choices=(
             Choice(
-                "yes: it gets below 0.5",
-                "Adam's step for the early layers is about lr × g / eps = 0.1 × 7e-21 / 1e-8 "
-                "= 7e-14: still nothing next to float32's steps of about 7e-9 at 0.1.",
+                "yes: with every layer moving, it gets below 0.5",
+                "every layer does move now (all 22 weight matrices at a typical step), and yet "
+                "the loss ends at chance. Moving layers were not what it lacked.",
             ),
             Choice(
-                "it diverges to NaN",
-                "its later layers move faster, but the loss stays at chance: the early "
-                "layers still do not move.",
+                "partly: it ends between 0.5 and 0.69",
+                "it ends at chance, 0.69, for every seed tried: not a bit better than with its "
+                "early layers frozen.",
             ),
             Choice(
-                "no: it stays at chance, 0.693",
-                "0.693 to 0.694 again. A larger learning rate speeds up a network that can "
-                "learn; it does not bring the gradient to layers it does not reach. The "
-                "shortcut model, meanwhile, gets further than at 0.01.",
+                "no: it still ends at chance, ln 2",
+                "0.69 for every seed, with all 22 weight matrices moving at a typical step. The "
+                "frozen layers were a symptom, not the cause; section 4.2 looks for the cause "
+                "in the forward pass.",
                 correct=True,
             ),
+            Choice(
+                "it diverges: steps without a floor blow up",
+                "Adam's step stays about lr whatever the gradient's size, so nothing blows up; "
+                "the steps just lead nowhere.",
+            ),
         ),
-        measured="train(seed=s, lr=0.1)['plain'].final_loss within 0.01 of ln 2 for seeds 0-3",
+        measured="TrainingRun(seed=s, models='plain') trained by Adam(lr=0.01, eps=1e-30) on its "
+        "own batches: final loss within 0.01 of ln 2, a median of 22 of 22 weight matrices "
+        "moving per step, seeds 0-2",
+    ),
+    Question(
+        id="04.d",
+        prompt="The plain sigmoid network of section 3 at initialization, fed all 256 spiral "
+        "points. How many different logits come out?",
+        choices=(
+            Choice(
+                "exactly 1",
+                "one and the same logit for all 256 points, for every seed tried: by the last "
+                "layer the differences between inputs have shrunk below float32's resolution. "
+                "No update of the last layers can then tell the classes apart, and the best "
+                "they can do is ln 2.",
+                correct=True,
+            ),
+            Choice(
+                "a handful, fewer than 10",
+                "that is about what ReLU's plain network keeps; sigmoid's factors per layer "
+                "are smaller still.",
+            ),
+            Choice(
+                "more than 100, but not all 256",
+                "that is where tanh's plain network stays; sigmoid's contracts much further.",
+            ),
+            Choice(
+                "256, one per point",
+                "that is the shortcut network on the same weights: its identity carries the "
+                "differences between inputs past every layer. Without it they shrink by a "
+                "factor at every layer, as the gradient does on its way back.",
+            ),
+        ),
+        measured="TrainingRun(seed=s, models='plain').models['plain'](task.x) has 1 distinct "
+        "value for seeds 0-2 (relu: fewer than 10, tanh: more than 100); the shortcut model's 256",
     ),
 )
 
