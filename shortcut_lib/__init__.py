@@ -16,6 +16,7 @@ from .compare import (
     describe_ratio,
 )
 from .data import TASKS, Task, make_regression, make_spirals, make_task
+from .exercises import EXERCISES, QUESTIONS, CheckResult, check_exercise
 from .networks import BRANCH_SCALES, INITS, NORMS, DeepNetwork
 from .plotting import (
     GradientPlot,
@@ -50,9 +51,11 @@ from .transformer_probes import (
 from .widgets import (
     ExplorerSettings,
     GradientExplorer,
+    Quiz,
     TrainingExplorer,
     TransformerExplorer,
     gradient_explorer,
+    quiz,
     training_explorer,
     transformer_explorer,
 )
@@ -62,14 +65,17 @@ __version__ = "0.1.0"
 __all__ = [
     "ACTIVATIONS",
     "BRANCH_SCALES",
+    "EXERCISES",
     "GELU",
     "INITS",
     "NORMS",
     "NORM_PLACEMENTS",
     "OPTIMIZERS",
+    "QUESTIONS",
     "TASKS",
     "BlockComparison",
     "BlockSettings",
+    "CheckResult",
     "ComparisonSettings",
     "DeepNetwork",
     "ExplorerSettings",
@@ -80,6 +86,7 @@ __all__ = [
     "GradientProfile",
     "History",
     "MultiHeadAttention",
+    "Quiz",
     "ShortcutComparison",
     "Task",
     "TokenTask",
@@ -91,6 +98,7 @@ __all__ = [
     "TransformerExplorer",
     "TransformerProfile",
     "activation_derivative",
+    "check_exercise",
     "compare_shortcut",
     "compare_transformer",
     "compare_wirings",
@@ -112,6 +120,7 @@ __all__ = [
     "plot_spread",
     "plot_training",
     "print_gradients",
+    "quiz",
     "train",
     "train_transformer",
     "training_explorer",

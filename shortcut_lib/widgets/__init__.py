@@ -2,6 +2,7 @@
 functions and hold no maths."""
 
 from .gradient import ExplorerSettings, GradientExplorer, gradient_explorer
+from .quiz import Quiz, quiz
 from .training import TrainingExplorer, training_explorer
 from .transformer import TransformerExplorer, transformer_explorer
 
@@ -13,4 +14,6 @@ __all__ = [
     "training_explorer",
     "TransformerExplorer",
     "transformer_explorer",
+    "Quiz",
+    "quiz",
 ]

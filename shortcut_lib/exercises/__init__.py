@@ -1,0 +1,139 @@
+"""Learn by doing: coding exercises with self-checks, and predict-then-check questions.
+
+``sl.check_exercise("02.2", gelu_derivative)`` runs the learner's function on seeded random
+inputs and edge cases, compares it with an independent reference and answers in words.
+``sl.quiz("02.a")`` (a widget, in :mod:`shortcut_lib.widgets.quiz`) asks a question of
+:data:`QUESTIONS` before the cell that shows the answer. This package is computation only: it
+imports torch, returns results and strings, and never prints.
+
+Each exercise keeps its starter and its worked solution, written as the notebook shows them, so
+the tests prove that every solution passes its check and every starter fails it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .._checks import short_repr
+from . import (
+    factors,
+    gradients,
+    initialization,
+    layers,
+    normalization,
+    signals,
+    slopes,
+    training,
+    transformer,
+)
+from ._core import CheckResult, Exercise, run_check
+from .bank_deep import QUESTIONS_04, QUESTIONS_05
+from .bank_shortcuts import QUESTIONS_03
+from .bank_vanishing import QUESTIONS_01, QUESTIONS_02
+from .questions import Band, Choice, Feedback, Question, judge, question_markdown
+
+__all__ = [
+    "EXERCISES",
+    "QUESTIONS",
+    "Band",
+    "CheckResult",
+    "Choice",
+    "Exercise",
+    "Feedback",
+    "Question",
+    "answer_question",
+    "check_exercise",
+    "get_question",
+    "question_markdown",
+]
+
+_ALL = (
+    *layers.EXERCISES,
+    *gradients.EXERCISES,
+    *factors.EXERCISES,
+    *slopes.EXERCISES,
+    *signals.EXERCISES,
+    *training.EXERCISES,
+    *transformer.EXERCISES,
+    *normalization.EXERCISES,
+    *initialization.EXERCISES,
+)
+EXERCISES: dict[str, Exercise] = {e.id: e for e in sorted(_ALL, key=lambda e: e.id)}
+"""Every exercise by id, ``"01.1"`` to ``"05.3"``, in notebook order."""
+
+QUESTIONS: dict[str, Question] = {
+    q.id: q for q in (*QUESTIONS_01, *QUESTIONS_02, *QUESTIONS_03, *QUESTIONS_04, *QUESTIONS_05)
+}
+"""Every predict-then-check question by id, ``"01.a"`` to ``"05.c"``, in notebook order."""
+
+
+def check_exercise(exercise: str, function: Callable) -> CheckResult:
+    """Check a function written for an exercise, and say in words whether it is right.
+
+    The function runs on seeded random inputs and edge cases and is compared with an
+    independent reference (autograd, a float64 formula, torch's own layer). On the first input
+    where it differs, the result says which input, what came back, what was expected, and why
+    (when the output matches a known mistake) or a hint. A notebook shows the result's text;
+    ``bool(result)`` is whether it passed.
+
+    Args:
+        exercise: the exercise's id, e.g. ``"02.2"``; see ``sl.EXERCISES``.
+        function: the function you wrote, passed without calling it:
+            ``check_exercise("02.2", gelu_derivative)``.
+
+    Returns:
+        A :class:`CheckResult`.
+
+    Raises:
+        TypeError: ``exercise`` is not a string, or ``function`` is not callable.
+        ValueError: no exercise has that id.
+
+    Introduced in notebook 01.
+    """
+    entry = _lookup(exercise, EXERCISES, "exercise", "'02.2'")
+    if not callable(function):
+        name = entry.name.split("(")[0]
+        raise TypeError(
+            f"function must be the function you wrote, passed without calling it: "
+            f"check_exercise({exercise!r}, {name}); got {short_repr(function)} of type "
+            f"{type(function).__name__}"
+        )
+    return run_check(entry, function)
+
+
+def get_question(question: str) -> Question:
+    """The question with this id, e.g. ``"02.a"``.
+
+    Raises:
+        TypeError, ValueError: for an id that is not a string or names no question.
+
+    Introduced in notebook 01.
+    """
+    return _lookup(question, QUESTIONS, "question", "'02.a'")
+
+
+def answer_question(question: str, response: object) -> Feedback:
+    """Judge an answer to a question, as the quiz widget does.
+
+    Args:
+        question: the question's id, e.g. ``"01.b"``.
+        response: a choice's index (0 for (a)) or letter (``"a"``), or for a numeric question a
+            number or its text.
+
+    Returns:
+        A :class:`Feedback`: whether it is right, and why.
+
+    Introduced in notebook 01.
+    """
+    return judge(get_question(question), response)
+
+
+def _lookup(key: object, table: dict, what: str, example: str):
+    if not isinstance(key, str):
+        raise TypeError(
+            f"{what} must be an id string such as {example}; got {short_repr(key)} of type "
+            f"{type(key).__name__}"
+        )
+    if key not in table:
+        raise ValueError(f"{what} must be one of {', '.join(table)}; got {short_repr(key)}")
+    return table[key]

@@ -1,0 +1,229 @@
+"""The predict-then-check questions of notebooks 04 (training) and 05 (the GPT block), as data.
+
+As in :mod:`~shortcut_lib.exercises.bank_vanishing`, every correct answer is a measurement of the
+library over several seeds, and ``measured`` says which.
+"""
+
+from __future__ import annotations
+
+from .questions import Choice, Question
+
+QUESTIONS_04 = (
+    Question(
+        id="04.a",
+        prompt="Depth 20, sigmoid, Adam at learning rate 0.01, 300 steps of 64 points. Where "
+        "does the plain model's loss end? (Chance is ln 2 = 0.693.)",
+        choices=(
+            Choice(
+                "below 0.1: Adam rescales every gradient",
+                "Adam divides by each gradient's running size, but the plain model's first "
+                "layers get almost nothing to rescale, and section 4 shows that even that is "
+                "not the whole story.",
+            ),
+            Choice(
+                "about 0.3, like the shortcut model",
+                "the shortcut model gets there (0.17 to 0.30 over four seeds); the plain one "
+                "does not move from chance.",
+            ),
+            Choice(
+                "at chance, 0.693",
+                "0.693 to 0.694 for every seed: at every step its first layer gets less than "
+                "1e-12 of the last layer's gradient, and the loss never leaves ln 2. Section 4 "
+                "finds out why.",
+                correct=True,
+            ),
+            Choice(
+                "NaN: training diverges",
+                "nothing diverges: the plain model's gradients are tiny, not huge.",
+            ),
+        ),
+        measured="train(seed=s)['plain'].final_loss within 0.01 of ln 2 for seeds 0-3",
+    ),
+    Question(
+        id="04.b",
+        prompt="Adam rescales each gradient by its running size. How much do the plain model's "
+        "first hidden layer's weights change per step (its update ratio ‖ΔW‖ / ‖W‖)?",
+        choices=(
+            Choice(
+                "exactly 0, at every step",
+                "0 at all 300 steps for every seed tried, and the input layer's too: its "
+                "gradient of about 1e-20 is far below Adam's floor, eps = 1e-8, and the step it "
+                "gives, about 1e-14, rounds away in float32.",
+                correct=True,
+            ),
+            Choice(
+                "about 1e-3, like any layer under Adam",
+                "Adam's rescaling has a floor, eps = 1e-8: a gradient of about 1e-20 gives a "
+                "step of about 1e-14, far below what float32 can add to a weight of 0.1.",
+            ),
+            Choice(
+                "more than 0.1: Adam's steps are large for every layer",
+                "Adam's step, lr × g / (sqrt(v) + eps), is about lr only when |g| is well "
+                "above eps = 1e-8.",
+            ),
+            Choice(
+                "it cannot be measured: the weights become NaN",
+                "nothing overflows; the weights just stay where they were.",
+            ),
+        ),
+        measured="train(seed=s)['plain'].update_ratio of layers 'in' and '1' is 0 at every step "
+        "for seeds 0-3",
+    ),
+    Question(
+        id="04.c",
+        prompt="Move Adam's floor from eps = 1e-8 to 1e-30, so that even the tiniest gradient "
+        "takes a full step: every layer of the plain model now moves. Does it learn?",
+        choices=(
+            Choice(
+                "yes: with every layer moving, it gets below 0.5",
+                "every layer does move now (all 22 weight matrices at a typical step), and yet "
+                "the loss ends at chance. Moving layers were not what it lacked.",
+            ),
+            Choice(
+                "partly: it ends between 0.5 and 0.69",
+                "it ends at chance, 0.69, for every seed tried: not a bit better than with its "
+                "early layers frozen.",
+            ),
+            Choice(
+                "no: it still ends at chance, ln 2",
+                "0.69 for every seed, with all 22 weight matrices moving at a typical step. The "
+                "frozen layers were a symptom, not the cause; section 4.2 looks for the cause "
+                "in the forward pass.",
+                correct=True,
+            ),
+            Choice(
+                "it diverges: steps without a floor blow up",
+                "Adam's step stays about lr whatever the gradient's size, so nothing blows up; "
+                "the steps just lead nowhere.",
+            ),
+        ),
+        measured="TrainingRun(seed=s, models='plain') trained by Adam(lr=0.01, eps=1e-30) on its "
+        "own batches: final loss within 0.01 of ln 2, a median of 22 of 22 weight matrices "
+        "moving per step, seeds 0-2",
+    ),
+    Question(
+        id="04.d",
+        prompt="The plain sigmoid network of section 3 at initialization, fed all 256 spiral "
+        "points. How many different logits come out?",
+        choices=(
+            Choice(
+                "exactly 1",
+                "one and the same logit for all 256 points, for every seed tried: by the last "
+                "layer the differences between inputs have shrunk below float32's resolution. "
+                "No update of the last layers can then tell the classes apart, and the best "
+                "they can do is ln 2.",
+                correct=True,
+            ),
+            Choice(
+                "a handful, fewer than 10",
+                "that is about what ReLU's plain network keeps; sigmoid's factors per layer "
+                "are smaller still.",
+            ),
+            Choice(
+                "more than 100, but not all 256",
+                "that is where tanh's plain network stays; sigmoid's contracts much further.",
+            ),
+            Choice(
+                "256, one per point",
+                "that is the shortcut network on the same weights: its identity carries the "
+                "differences between inputs past every layer. Without it they shrink by a "
+                "factor at every layer, as the gradient does on its way back.",
+            ),
+        ),
+        measured="TrainingRun(seed=s, models='plain').models['plain'](task.x) has 1 distinct "
+        "value for seeds 0-2 (relu: fewer than 10, tanh: more than 100); the shortcut model's 256",
+    ),
+)
+
+QUESTIONS_05 = (
+    Question(
+        id="05.a",
+        prompt="Without shortcuts, 48 GPT blocks, each with its own LayerNorms. What does block "
+        "1 receive in ‖dL/dx‖, against the last block?",
+        choices=(
+            Choice(
+                "about the same: each LayerNorm rescales the signal",
+                "LayerNorm divides by sqrt(var + eps), and the plain stream is so small (RMS "
+                "about 0.003) that eps = 1e-5 dominates: it scales the stream up by far less "
+                "than it would need.",
+            ),
+            Choice(
+                "about a quarter, as at 12 blocks",
+                "every block costs a factor, and the factors multiply: 48 blocks lose far "
+                "more than 12.",
+            ),
+            Choice(
+                "less than a millionth",
+                "6e-11 to 1e-9 over five seeds: about nine orders of magnitude, a straight "
+                "line on the log plot.",
+                correct=True,
+            ),
+            Choice(
+                "more: LayerNorm amplifies a small stream",
+                "it would have to scale by about 1/0.003; with eps = 1e-5 under the root it "
+                "cannot.",
+            ),
+        ),
+        measured="compare_transformer of GPTModel(48, emb_dim=64, n_heads=4, context_length=32, "
+        "vocab_size=16, seed=s) on make_token_task(8, 32, 16, seed=s): plain stream_grad_norm "
+        "first / last 6e-11 to 1.2e-9 for seeds 0-4",
+    ),
+    Question(
+        id="05.b",
+        prompt="At initialization (GPT-2's init, 12 blocks), post-norm puts a LayerNorm on the "
+        "gradient's path after every sub-layer: 24 of them. How does its ‖dL/dx‖ look across "
+        "the blocks?",
+        choices=(
+            Choice(
+                "it vanishes towards block 1",
+                "at init each branch adds only about 2% to a stream of RMS 1, so every "
+                "LayerNorm is close to the identity, and 24 of them multiply to about 1.",
+            ),
+            Choice(
+                "it explodes towards block 1",
+                "a LayerNorm scales the gradient by about 1/sigma of its input, and at init "
+                "sigma is about 1 at every sub-layer.",
+            ),
+            Choice(
+                "flat across the blocks, like pre-norm",
+                "within 1% across the blocks for every seed (only the embedding, before the "
+                "first LayerNorm, gets more). Post-norm's trouble comes with training: the "
+                "next section takes ten Adam steps.",
+                correct=True,
+            ),
+        ),
+        measured="compare_transformer(..., vary='norm')['post'].stream_grad_norm[1:] within "
+        "0.2% of each other for seeds 0-4",
+    ),
+    Question(
+        id="05.c",
+        prompt="48 pre-norm blocks with shortcuts, every weight drawn with std 0.02 (no scaled "
+        "init). How much does the stream's RMS grow, from block 1's input to the last block's "
+        "output?",
+        choices=(
+            Choice(
+                "about 1.2 times, as with the scaled init",
+                "with the scaled init the 96 branches together add about as much as one; "
+                "without it each adds its full share.",
+            ),
+            Choice(
+                "about 8 times",
+                "7.8 to 8.7 times over five seeds, and about 4 times at 12 blocks: the "
+                "stream's variance grows in proportion to the depth.",
+                correct=True,
+            ),
+            Choice(
+                "about 100 times",
+                "the branches' outputs are small and mostly independent: their variances "
+                "add, so the RMS grows like the square root of the depth.",
+            ),
+            Choice(
+                "about 1e10, like notebook 03's deep GELU stack",
+                "that stack had no normalization: its branches grew with their input. Here "
+                "every branch reads a normalized input and adds a bounded amount.",
+            ),
+        ),
+        measured="compare_transformer of GPTModel(48, ..., scaled_init=False, seed=s): "
+        "shortcut stream_rms last / first 7.8 to 8.7 for seeds 0-4",
+    ),
+)

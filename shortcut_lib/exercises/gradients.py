@@ -1,0 +1,300 @@
+"""Exercises on measuring gradients: the book's comparison made fair, a probe that can be run
+twice, and a weight gradient split into the backward and the forward signal.
+
+Starters and solutions are written as the notebooks show them (``sl.`` included), so the tests
+run the very code a learner reads. The references build their networks from plain ``nn.Linear``
+layers and take every gradient with ``torch.autograd.grad``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import shortcut_lib as sl  # the notebooks' name: starters and solutions read as they do there
+
+from ..networks import DeepNetwork
+from ._core import (
+    Case,
+    Exercise,
+    Failure,
+    Mistake,
+    as_number,
+    as_numbers,
+    compare_numbers,
+    compare_tensors,
+    describe,
+    fmt,
+    sizes_text,
+)
+
+# The book's experiment, as notebook 01 names it.
+layer_sizes = [3, 3, 3, 3, 3, 1]
+sample_input = torch.tensor([[1.0, 0.0, -1.0]])
+
+# --- 01.2 a fair comparison -----------------------------------------------------------------------
+
+
+def _book_first_layer(seed: int, *, use_shortcut: bool, second_model: bool = False) -> float:
+    """Mean |dL/dW| of the first layer of the book's GELU network, weights drawn right after
+    ``torch.manual_seed(seed)`` (or, ``second_model``, those of a second network drawn next)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        pairs = list(zip(layer_sizes[:-1], layer_sizes[1:], strict=True))
+        linears = [nn.Linear(a, b) for a, b in pairs]
+        if second_model:
+            linears = [nn.Linear(a, b) for a, b in pairs]
+    h = sample_input
+    for linear in linears:
+        out = F.gelu(linear(h), approximate="tanh")
+        h = h + out if use_shortcut and out.shape == h.shape else out
+    (grad,) = torch.autograd.grad(h.pow(2).mean(), linears[0].weight)  # MSE against 0
+    return grad.abs().mean().item()
+
+
+def _fair(seed: int, **options: bool) -> dict[str, float]:
+    return {
+        "plain": _book_first_layer(seed, use_shortcut=False),
+        "shortcut": _book_first_layer(seed, use_shortcut=True, **options),
+    }
+
+
+def _compare_fair(got, expected, args) -> str | None:
+    if not isinstance(got, dict) or set(got) != {"plain", "shortcut"}:
+        raise Failure(
+            f"it returned {describe(got)}; expected a dict with the keys 'plain' and 'shortcut'"
+        )
+    values = {k: as_number(v, f"it returned for {k!r}") for k, v in got.items()}
+    if all(math.isclose(values[k], expected[k], rel_tol=1e-4) for k in expected):
+        return None
+    words = ", ".join(f"{k} {fmt(values[k])}" for k in expected)
+    wanted = ", ".join(f"{k} {fmt(v)}" for k, v in expected.items())
+    problem = f"it returned {words}; expected {wanted}."
+    if math.isclose(values["plain"], expected["plain"], rel_tol=1e-4):
+        problem += " The plain number is right: is the shortcut model on the same weights?"
+    return problem
+
+
+def _fair_starter(seed):
+    torch.manual_seed(seed)
+    plain = sl.DeepNetwork(layer_sizes, activation="gelu", use_shortcut=False)
+    shortcut = sl.DeepNetwork(layer_sizes, activation="gelu", use_shortcut=True)
+    first = "layers.0.0.weight"
+    return {
+        "plain": sl.weight_gradient_means(plain, sample_input)[first],
+        "shortcut": sl.weight_gradient_means(shortcut, sample_input)[first],
+    }
+
+
+def _fair_solution(seed):
+    model = sl.DeepNetwork(layer_sizes, activation="gelu", seed=seed)  # one set of weights
+    first = "layers.0.0.weight"
+    result = {}
+    for label, use_shortcut in [("plain", False), ("shortcut", True)]:
+        model.use_shortcut = use_shortcut  # flip the shortcut, keep the weights
+        result[label] = sl.weight_gradient_means(model, sample_input)[first]
+    return result
+
+
+FAIR_COMPARISON = Exercise(
+    id="01.2",
+    name="first_layer_gradients(seed)",
+    task="must return the first layer's mean |dL/dW| of the book's GELU network, "
+    '{"plain": ..., "shortcut": ...}, both on the weights drawn right after '
+    "torch.manual_seed(seed), for the input [1, 0, -1].",
+    cases=lambda: [Case(f"seed = {seed}", lambda seed=seed: (seed,)) for seed in (123, 0, 7, 2024)],
+    reference=_fair,
+    compare=_compare_fair,
+    hint="build one model, sl.DeepNetwork(layer_sizes, activation='gelu', seed=seed), and measure "
+    "it twice, with model.use_shortcut = False and then True.",
+    tested="(the book's network built from nn.Linear, gradients by autograd) for seeds 123, 0, 7 "
+    "and 2024",
+    starter=_fair_starter,
+    solution=_fair_solution,
+    mistakes=(
+        Mistake(
+            lambda seed: _fair(seed, second_model=True),
+            "your shortcut model has other weights than your plain model: the seed "
+            "is set once, and the second model's weights are drawn from where the generator "
+            "stopped. The comparison then changes two things at once. Build one model and "
+            "flip use_shortcut, or give both models seed=seed.",
+        ),
+        Mistake(
+            lambda seed: dict(zip(("shortcut", "plain"), _fair(seed).values(), strict=True)),
+            "plain and shortcut are swapped.",
+        ),
+    ),
+)
+
+
+# --- 01.3 a probe that can be called twice --------------------------------------------------------
+
+
+def _probe_cases() -> list[Case]:
+    def case(sizes, activation, seed, batch, use_shortcut=False):
+        def make():
+            net = DeepNetwork(sizes, activation, use_shortcut, seed=seed)
+            x = torch.randn(batch, sizes[0], generator=torch.Generator().manual_seed(seed))
+            return net, (sample_input if sizes == layer_sizes else x)
+
+        wiring = ", use_shortcut=True" if use_shortcut else ""
+        data = "the input [1, 0, -1]" if sizes == layer_sizes else f"x, {batch} rows of noise"
+        return Case(
+            f"sl.DeepNetwork({sizes_text(sizes)}, {activation!r}{wiring}, seed={seed}) and {data}",
+            make,
+        )
+
+    return [
+        case(layer_sizes, "gelu", 123, 1),
+        case([8] * 6, "tanh", 1, 4, use_shortcut=True),
+        case([5, 4, 3, 2], "sigmoid", 2, 3),
+    ]
+
+
+def _gradient_means(model: nn.Module, x: torch.Tensor) -> list[float]:
+    weights = [layer[0].weight for layer in model.layers]
+    output = model(x)
+    grads = torch.autograd.grad(output.pow(2).mean(), weights)  # MSE against a zero target
+    return [g.abs().mean().item() for g in grads]
+
+
+def _call_twice(function, args):
+    model, x = args
+    first, second = function(model, x), function(model, x)
+    touched = [name for name, p in model.named_parameters() if p.grad is not None]
+    return first, second, touched
+
+
+def _compare_twice(got, expected, args) -> str | None:
+    first, second, touched = got
+    labels = [f"layer {i + 1}" for i in range(len(expected[0]))]
+    first = as_numbers(_values(first), len(labels), "the first call returned")
+    problem = compare_numbers(first, expected[0], labels)
+    if problem is not None:
+        return f"on the first call, {problem}"
+    second = as_numbers(_values(second), len(labels), "the second call returned")
+    if compare_numbers(second, expected[1], labels) is not None:
+        ratio = second[0] / first[0] if first[0] else math.nan
+        return (
+            f"the first call was right, but the second returned {fmt(ratio)} times as much "
+            "(layer 1). loss.backward() adds into .grad, so the second call counted the first "
+            "call's gradients again."
+        )
+    if touched:
+        return (
+            f"the numbers are right, but the function left gradients in .grad ({touched[0]}): "
+            "a probe must leave the model it measures as it was, or an optimizer would later "
+            "use them. torch.autograd.grad(loss, weights) returns them and touches nothing."
+        )
+    return None
+
+
+def _values(result: object) -> object:
+    # sl.weight_gradient_means returns {name: value}: its values, in layer order, are the list.
+    return list(result.values()) if isinstance(result, dict) else result
+
+
+def _probe_starter(model, x):
+    output = model(x)
+    loss = nn.MSELoss()(output, torch.zeros_like(output))
+    loss.backward()
+    return [p.grad.abs().mean().item() for name, p in model.named_parameters() if "weight" in name]
+
+
+def _probe_solution(model, x):
+    weights = [p for name, p in model.named_parameters() if "weight" in name]
+    output = model(x)
+    loss = nn.MSELoss()(output, torch.zeros_like(output))
+    grads = torch.autograd.grad(loss, weights)  # returned to us, not added into .grad
+    return [g.abs().mean().item() for g in grads]
+
+
+GRADIENT_PROBE = Exercise(
+    id="01.3",
+    name="gradient_means(model, x)",
+    task="must return each layer's mean |dL/dW| (MSE against a zero target), the same numbers "
+    "every time it is called, leaving .grad untouched.",
+    cases=_probe_cases,
+    reference=lambda model, x: _gradient_means(model, x),
+    compare=_compare_twice,
+    hint="grads = torch.autograd.grad(loss, weights) gives the gradients without storing them.",
+    tested="(autograd on the model's weight matrices), called twice on the same model, for "
+    "GELU, tanh with shortcuts and sigmoid networks",
+    starter=_probe_starter,
+    solution=_probe_solution,
+    run=_call_twice,
+)
+
+
+# --- 03.3 a weight gradient is the backward signal times the layer's input ------------------------
+
+
+def _split_cases() -> list[Case]:
+    def case(batch, n_in, n_out, seed):
+        def make():
+            gen = torch.Generator().manual_seed(seed)
+            return torch.randn(batch, n_out, generator=gen), torch.randn(batch, n_in, generator=gen)
+
+        return Case(
+            f"delta of shape ({batch}, {n_out}) and u of shape ({batch}, {n_in}), random "
+            f"(seed {seed})",
+            make,
+        )
+
+    return [case(1, 4, 3, 1), case(16, 4, 3, 2), case(7, 5, 5, 3)]
+
+
+def _weight_gradient(delta: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    # A layer z = u W^T whose loss has dL/dz = delta: L = sum(z * delta). Autograd gives dL/dW.
+    weight = torch.zeros(delta.shape[1], u.shape[1], dtype=torch.float64, requires_grad=True)
+    z = u.double() @ weight.T  # (batch, n_out)
+    (grad,) = torch.autograd.grad((z * delta.double()).sum(), weight)
+    return grad
+
+
+def _split_starter(delta, u):
+    return torch.outer(delta[0], u[0])  # one example's outer product: right for a batch of one
+
+
+def _split_solution(delta, u):
+    return delta.T @ u  # the sum over the batch of delta_b u_b^T, shape (n_out, n_in)
+
+
+WEIGHT_GRADIENT = Exercise(
+    id="03.3",
+    name="weight_gradient(delta, u)",
+    task="must return dL/dW of a layer z = W u + b from delta = dL/dz (batch, n_out) and its "
+    "input u (batch, n_in): a matrix of shape (n_out, n_in).",
+    cases=_split_cases,
+    reference=_weight_gradient,
+    compare=lambda got, expected, args: compare_tensors(
+        got, expected, lambda i: f"at row {i[0]}, column {i[1]}"
+    ),
+    hint="each example contributes its outer product delta_b u_b^T; dL/dW is their sum, which "
+    "one matrix product computes.",
+    tested="(autograd on a layer whose dL/dz is delta) for a batch of one and batches of 16 and 7",
+    starter=_split_starter,
+    solution=_split_solution,
+    mistakes=(
+        Mistake(
+            lambda d, u: u.T @ d,
+            "it is the transpose: W maps n_in inputs to n_out outputs, so dL/dW has shape "
+            "(n_out, n_in), rows for outputs: delta^T u.",
+        ),
+        Mistake(
+            lambda d, u: d.T @ u / d.shape[0],
+            "it divides by the batch size. The loss's average over the batch is already in "
+            "delta = dL/dz; dL/dW is the plain sum of the examples' outer products.",
+        ),
+        Mistake(
+            lambda d, u: torch.outer(d[0], u[0]),
+            "it uses only the first example. For a batch, dL/dW sums delta_b u_b^T over all "
+            "of them.",
+        ),
+    ),
+)
+
+EXERCISES = (FAIR_COMPARISON, GRADIENT_PROBE, WEIGHT_GRADIENT)

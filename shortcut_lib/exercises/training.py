@@ -1,0 +1,234 @@
+"""Exercises on training: the update-to-weight ratio, and one training step that records it.
+
+A training step is checked over three steps, not one: a gradient left in ``.grad`` only shows in
+the second.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..networks import DeepNetwork
+from ._core import Case, Exercise, Failure, Mistake, as_number, as_numbers, describe, fmt
+from ._support import number_close, seeded
+
+# --- 04.1 the update-to-weight ratio --------------------------------------------------------------
+
+
+def _update(kind: str, seed: int, shape: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+    before = 0.1 * torch.randn(*shape, generator=seeded(seed))
+    if kind == "step":  # a gradient step
+        return before, before - 1e-3 * torch.randn(*shape, generator=seeded(seed + 1))
+    if kind == "rotate":  # turns W without changing its norm
+        angle = torch.tensor(0.01)
+        rotation = torch.eye(shape[1])
+        rotation[:2, :2] = torch.stack(
+            [torch.stack([angle.cos(), -angle.sin()]), torch.stack([angle.sin(), angle.cos()])]
+        )
+        return before, before @ rotation
+    if kind == "scale":
+        return before, 1.01 * before
+    return before, before.clone()  # no update at all
+
+
+def _ratio(before: torch.Tensor, after: torch.Tensor) -> float:
+    return ((after.double() - before.double()).norm() / before.double().norm()).item()
+
+
+def _ratio_starter(before, after):
+    # before, after: the weight matrix W before and after one update, same shape
+    return ...  # YOUR CODE: ||W_after - W_before|| / ||W_before||
+
+
+def _ratio_solution(before, after):
+    return ((after - before).norm() / before.norm()).item()  # Frobenius norms
+
+
+UPDATE_RATIO = Exercise(
+    id="04.1",
+    name="update_ratio(before, after)",
+    task="must return ||W_after - W_before|| / ||W_before|| for a weight matrix before and after "
+    "one update (Frobenius norms).",
+    cases=lambda: [
+        Case(f"W of shape {shape} and {words}", lambda k=kind, s=seed, sh=shape: _update(k, s, sh))
+        for kind, seed, shape, words in (
+            ("step", 1, (32, 32), "W - 0.001 g after a gradient step"),
+            ("rotate", 2, (16, 16), "W turned by 0.01 rad, its norm unchanged"),
+            ("scale", 3, (8, 3), "1.01 W"),
+            ("none", 4, (4, 4), "no update at all"),
+        )
+    ],
+    reference=_ratio,
+    compare=number_close(1e-4, 1e-9),
+    hint="W.norm() is the Frobenius norm, the square root of the sum of squared entries.",
+    tested="(float64 norms) for a gradient step, a rotation, a rescaling and no update",
+    starter=_ratio_starter,
+    solution=_ratio_solution,
+    mistakes=(
+        Mistake(
+            lambda b, a: ((a.norm() - b.norm()) / b.norm()).item(),
+            "the change of the norm is not the norm of the change: an update that turns W "
+            "leaves its norm as it was and still moves every weight. Subtract first.",
+        ),
+        Mistake(
+            lambda b, a: ((a.norm() - b.norm()) / b.norm()).abs().item(),
+            "the change of the norm is not the norm of the change: an update that turns W "
+            "leaves its norm as it was and still moves every weight. Subtract first.",
+        ),
+        Mistake(
+            lambda b, a: ((a - b).norm() / a.norm()).item(),
+            "it divides by the weights after the update; the ratio compares the update "
+            "with the weights it was applied to, ||W_before||.",
+        ),
+        Mistake(
+            lambda b, a: ((a - b).abs() / b.abs()).mean().item(),
+            "it averages entry-by-entry ratios, which blow up wherever an entry of W is near "
+            "0. The ratio is one number for the whole matrix: a norm over a norm.",
+        ),
+        Mistake(
+            lambda b, a: (a - b).norm().item(),
+            "it is not divided by ||W_before||: the size of an update only means something "
+            "next to the size of the weights.",
+        ),
+        Mistake(
+            lambda b, a: ((a - b).abs().mean() / b.abs().mean()).item(),
+            "it uses mean absolute values; the rule of thumb is about norms, ||.||.",
+        ),
+    ),
+)
+
+
+# --- 04.3 one training step, with its update ratios -----------------------------------------------
+
+
+def _training_cases() -> list[Case]:
+    def case(activation, optimizer, lr, seed, use_shortcut):
+        def make():
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                model = nn.Sequential(
+                    nn.Linear(2, 8), DeepNetwork([8] * 4, activation, use_shortcut), nn.Linear(8, 1)
+                )
+            gen = torch.Generator().manual_seed(seed)
+            x = torch.randn(3, 16, 2, generator=gen)  # three batches of 16 points
+            y = (x[..., :1] * x[..., 1:] > 0).float()  # (3, 16, 1): same sign or not
+            opt = (torch.optim.SGD if optimizer == "SGD" else torch.optim.Adam)(
+                model.parameters(), lr=lr
+            )
+            return model, opt, list(zip(x, y, strict=True))
+
+        return Case(
+            f"Linear(2, 8), sl.DeepNetwork([8] * 4, {activation!r}, "
+            f"use_shortcut={use_shortcut}), Linear(8, 1) (seed {seed}), "
+            f"torch.optim.{optimizer}(lr={lr}), three steps of 16 points",
+            make,
+        )
+
+    return [case("tanh", "SGD", 0.5, 1, False), case("sigmoid", "Adam", 0.01, 2, True)]
+
+
+def _three_steps(function, args):
+    model, optimizer, batches = args
+    records = [function(model, optimizer, x, y) for x, y in batches]
+    return records, [p.detach().clone() for p in model.parameters()]
+
+
+def _step(model, optimizer, x, y):
+    weights = [p for p in model.parameters() if p.ndim == 2]
+    optimizer.zero_grad()
+    loss = F.binary_cross_entropy_with_logits(model(x), y)
+    loss.backward()
+    before = [w.detach().clone() for w in weights]
+    optimizer.step()
+    changes = [
+        (w.detach().double() - b.double()).norm() / b.double().norm()
+        for w, b in zip(weights, before, strict=True)
+    ]
+    return loss.item(), [c.item() for c in changes]
+
+
+def _compare_steps(got, expected, args) -> str | None:
+    records, weights = got
+    for step, (record, (loss, ratios)) in enumerate(zip(records, expected[0], strict=True), 1):
+        if not isinstance(record, tuple) or len(record) != 2:
+            raise Failure(
+                f"step {step} returned {describe(record)}; expected a pair (loss, ratios)"
+            )
+        got_loss = as_number(record[0], f"step {step} returned as its loss")
+        got_ratios = as_numbers(record[1], len(ratios), f"step {step} returned as its ratios")
+        if not math.isclose(got_loss, loss, rel_tol=1e-4):
+            return (
+                f"at step {step} the loss is {fmt(got_loss)}; expected {fmt(loss)}, the "
+                "loss of this step's batch before the update."
+            )
+        for layer, (g, e) in enumerate(zip(got_ratios, ratios, strict=True), 1):
+            if not math.isclose(g, e, rel_tol=1e-3, abs_tol=1e-12):
+                return _ratio_problem(step, layer, g, e, all(r == 0 for r in got_ratios))
+    for p, e in zip(weights, expected[1], strict=True):
+        if not torch.allclose(p, e, rtol=1e-4, atol=1e-6):
+            return (
+                "the ratios are right, but the weights after three steps are not: one update each."
+            )
+    return None
+
+
+def _ratio_problem(step: int, layer: int, got: float, expected: float, zeros: bool) -> str:
+    words = f"at step {step}, weight matrix {layer} has update ratio {fmt(got)}"
+    words += f"; expected {fmt(expected)}."
+    if zeros:
+        return (
+            words + " Every ratio is 0: W_before is most likely the same tensor as W, which "
+            "the update changes in place. Keep a copy: w.detach().clone()."
+        )
+    if step > 1:
+        return (
+            words + " Step 1 was right: most likely step 1's gradient was still in .grad, "
+            "and loss.backward() added step 2's to it. Call optimizer.zero_grad() first."
+        )
+    return words
+
+
+def _train_starter(model, optimizer, x, y):
+    weights = [p for p in model.parameters() if p.ndim == 2]  # the weight matrices
+    loss = F.binary_cross_entropy_with_logits(model(x), y)
+    loss.backward()
+    before = list(weights)  # the weights before the update
+    optimizer.step()
+    ratios = [((w - b).norm() / b.norm()).item() for w, b in zip(weights, before, strict=True)]
+    return loss.item(), ratios
+
+
+def _train_solution(model, optimizer, x, y):
+    weights = [p for p in model.parameters() if p.ndim == 2]  # the weight matrices
+    optimizer.zero_grad()  # forget the last step's gradients
+    loss = F.binary_cross_entropy_with_logits(model(x), y)
+    loss.backward()
+    before = [w.detach().clone() for w in weights]  # copies: step() changes the weights in place
+    optimizer.step()
+    ratios = [
+        ((w.detach() - b).norm() / b.norm()).item() for w, b in zip(weights, before, strict=True)
+    ]
+    return loss.item(), ratios
+
+
+TRAIN_STEP = Exercise(
+    id="04.3",
+    name="train_step(model, optimizer, x, y)",
+    task="must make one update (binary cross-entropy on the logits) and return (loss before the "
+    "update, [update ratio of each weight matrix]).",
+    cases=_training_cases,
+    reference=_step,
+    compare=_compare_steps,
+    hint="zero_grad, forward, backward, copy the weights, step, then compare with the copies.",
+    tested="(a step written out, ratios in float64) over three steps with SGD and with Adam",
+    starter=_train_starter,
+    solution=_train_solution,
+    run=_three_steps,  # the known mistakes show in which step fails; _ratio_problem names them
+)
+
+
+EXERCISES = (UPDATE_RATIO, TRAIN_STEP)
