@@ -72,20 +72,7 @@ class DeepNetwork(nn.Module):
         sizes = check_layer_sizes(layer_sizes)
         make_activation(activation)  # validate the name before any weights are drawn
         self.use_shortcut = check_bool("use_shortcut", use_shortcut)
-        if seed is not None:
-            check_int("seed", seed, low=-(2**63), high=2**64 - 1)  # what torch.manual_seed takes
-        check_choice("init", init, INITS)
-        gain = check_float("gain", gain, low=0.0, high=MAX_GAIN)
-        check_choice("norm", norm, NORMS)
-        check_bool("final_norm", final_norm)
-        check_choice("branch_scale", branch_scale, BRANCH_SCALES)
-        for name, on, width in (("norm", norm == "layernorm", min(sizes[:-1])),
-                                ("final_norm", final_norm, sizes[-1])):  # fmt: skip
-            if on and width < 2:
-                raise ValueError(
-                    f"{name} needs layers of width >= 2: LayerNorm over a single unit outputs "
-                    f"zeros, so no gradient could flow; got layer_sizes {sizes}"
-                )
+        gain = _check_options(sizes, seed, init, gain, norm, final_norm, branch_scale)
         self.layer_sizes = sizes
         self.activation = activation
         self.init, self.gain, self.norm = init, gain, norm
@@ -169,6 +156,33 @@ class DeepNetwork(nn.Module):
             f"use_shortcut={self.use_shortcut}, init={self.init!r}, gain={self.gain:g}, "
             f"norm={self.norm!r}, final_norm={self.final_norm}, branch_scale={self.branch_scale!r}"
         )
+
+
+def _check_options(
+    sizes: list[int],
+    seed: object,
+    init: object,
+    gain: object,
+    norm: object,
+    final_norm: object,
+    branch_scale: object,
+) -> float:
+    """Check DeepNetwork's keyword options before any weight is drawn; return the gain."""
+    if seed is not None:
+        check_int("seed", seed, low=-(2**63), high=2**64 - 1)  # what torch.manual_seed takes
+    check_choice("init", init, INITS)
+    gain = check_float("gain", gain, low=0.0, high=MAX_GAIN)
+    check_choice("norm", norm, NORMS)
+    check_bool("final_norm", final_norm)
+    check_choice("branch_scale", branch_scale, BRANCH_SCALES)
+    for name, on, width in (("norm", norm == "layernorm", min(sizes[:-1])),
+                            ("final_norm", final_norm, sizes[-1])):  # fmt: skip
+        if on and width < 2:
+            raise ValueError(
+                f"{name} needs layers of width >= 2: LayerNorm over a single unit outputs "
+                f"zeros, so no gradient could flow; got layer_sizes {sizes}"
+            )
+    return gain
 
 
 def body_options(settings: object) -> dict[str, object]:
