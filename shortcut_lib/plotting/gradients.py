@@ -144,6 +144,11 @@ class GradientPlot:
             self._live.forget()
         self._live.draw((self.limits, self.ax.get_ylabel()))
 
+    def close(self) -> None:
+        """Let go of the kept backgrounds and the figure's artists: the explorer was closed."""
+        self._live.forget()
+        self.figure.clear()
+
     @property
     def _changing(self) -> list[Artist]:
         return self._live.changing

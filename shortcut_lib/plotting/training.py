@@ -206,6 +206,11 @@ class TrainingPlot:
             layers,
         )
 
+    def close(self) -> None:
+        """Let go of the kept backgrounds and the figure's artists: the explorer was closed."""
+        self._live.forget()
+        self.figure.clear()
+
     def redraw(self, full: bool = False) -> None:
         """Render the last update to the figure's canvas, as cheaply as possible.
 
