@@ -36,25 +36,25 @@ from .transformer import (
     MultiHeadAttention,
     TransformerBlock,
 )
+from .transformer_compare import BlockComparison, BlockSettings
 from .transformer_probes import (
-    BlockComparison,
-    BlockSettings,
-    TokenTask,
     TransformerProfile,
     compare_transformer,
     compare_wirings,
-    make_token_task,
-    train_transformer,
     transformer_profile,
 )
+from .transformer_task import TokenTask, make_token_task
+from .transformer_training import BlockTrainingRun, BlockTrainingSettings, train_transformer
 from .widgets import (
     ExplorerSettings,
     GradientExplorer,
     TrainingExplorer,
     TransformerExplorer,
+    TransformerTrainingExplorer,
     gradient_explorer,
     training_explorer,
     transformer_explorer,
+    transformer_training_explorer,
 )
 
 __version__ = "0.1.0"
@@ -70,6 +70,8 @@ __all__ = [
     "TASKS",
     "BlockComparison",
     "BlockSettings",
+    "BlockTrainingRun",
+    "BlockTrainingSettings",
     "ComparisonSettings",
     "DeepNetwork",
     "ExplorerSettings",
@@ -89,6 +91,7 @@ __all__ = [
     "TrainingSettings",
     "TransformerBlock",
     "TransformerExplorer",
+    "TransformerTrainingExplorer",
     "TransformerProfile",
     "activation_derivative",
     "compare_shortcut",
@@ -116,6 +119,7 @@ __all__ = [
     "train_transformer",
     "training_explorer",
     "transformer_explorer",
+    "transformer_training_explorer",
     "transformer_profile",
     "weight_gradient_means",
 ]

@@ -4,6 +4,7 @@ functions and hold no maths."""
 from .gradient import ExplorerSettings, GradientExplorer, gradient_explorer
 from .training import TrainingExplorer, training_explorer
 from .transformer import TransformerExplorer, transformer_explorer
+from .transformer_training import TransformerTrainingExplorer, transformer_training_explorer
 
 __all__ = [
     "ExplorerSettings",
@@ -13,4 +14,6 @@ __all__ = [
     "training_explorer",
     "TransformerExplorer",
     "transformer_explorer",
+    "TransformerTrainingExplorer",
+    "transformer_training_explorer",
 ]

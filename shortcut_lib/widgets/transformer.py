@@ -1,7 +1,7 @@
 """The transformer explorer: a control per :class:`BlockSettings` field, wired to the paired
 probe of a GPT block stack and to the gradient plot.
 
-Only wiring lives here: the maths is in ``transformer_probes``, the drawing in ``plotting``, and
+Only wiring lives here: the maths is in ``transformer_compare``, the drawing in ``plotting``, and
 the event handling (coalescing, the state box, closing) is the gradient explorer's own.
 """
 
@@ -15,7 +15,8 @@ from matplotlib.figure import Figure
 from ..compare import healthy_band
 from ..plotting.gradients import GradientPlot
 from ..settings import format_state
-from ..transformer_probes import MODELS, BlockComparison, BlockSettings, TransformerProfile
+from ..transformer_compare import BlockComparison, BlockSettings
+from ..transformer_probes import MODELS, TransformerProfile
 from .controls import make_canvas, make_control, read_controls, replace_in_cell, show_error
 from .gradient import GradientExplorer
 
