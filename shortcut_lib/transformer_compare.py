@@ -38,7 +38,7 @@ class BlockSettings(Settings):
     use_shortcut: bool = setting(True, choices=(False, True), control="toggle")
     final_norm: bool = setting(True, choices=(False, True), control="toggle")
     scaled_init: bool = setting(True, choices=(False, True), control="toggle")
-    context_length: int = setting(32, low=2, high=64)
+    context_length: int = setting(16, low=2, high=64)
     batch_size: int = setting(8, low=1, high=64)
     seed: int = setting(0, low=0, high=2**31 - 1, control="text")
 

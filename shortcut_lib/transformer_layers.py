@@ -95,7 +95,7 @@ def check_heads(
     (among ``choices``, if given)."""
     # LayerNorm over a single feature outputs zeros, so the width starts at 2.
     check_int(emb_name, emb_dim, low=2, high=4096)
-    check_int(heads_name, n_heads, low=1, high=emb_dim)
+    check_int(heads_name, n_heads, low=1)
     if emb_dim % n_heads:
         divisors = [d for d in choices or range(1, min(emb_dim, 64) + 1) if emb_dim % d == 0]
         raise ValueError(
