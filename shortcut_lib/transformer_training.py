@@ -96,44 +96,47 @@ class _Trainer:
         self.groups = F.one_hot(group % (model.n_blocks + 2), model.n_blocks + 2).double()
         self.numel = self.groups.T @ torch.tensor([float(w.numel()) for w in self.weights]).double()
         self.optimizer = _adam(model, lr)
+        self._change = [torch.empty_like(w) for w in self.weights]  # W_before, then W_b - W_a
         self.records: dict[str, list] = {key: [] for key in _SERIES}
 
     def advance(self, n: int) -> None:
-        model, weights = self.model, self.weights
-        change = [torch.empty_like(w) for w in weights]  # W_before, then W_before - W_after
-        # 0-d tensors, stacked when the chunk ends: one .tolist() per series, not one sync a step
-        losses, grad_l1, weight_l2, change_l2 = [], [], [], []
-        model.train()
-        for index in self.batches[self.step : self.step + n]:
-            for group in self.optimizer.param_groups:
-                group["lr"] = self.lr * _warmup_factor(self.step + len(losses), self.warmup)
-            logits = model.head(model.hidden_states(self.task.x[index])[-1])
-            loss = F.cross_entropy(logits.flatten(0, 1), self.task.y[index].flatten())
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            with torch.no_grad():
-                grads = [w.grad if w.grad is not None else torch.zeros_like(w) for w in weights]
-                losses.append(loss.detach())
-                grad_l1 += torch._foreach_norm(grads, 1)  # the gradients this very step uses
-                weight_l2 += torch._foreach_norm(weights)
-                torch._foreach_copy_(change, weights)
-                self.optimizer.step()
-                torch._foreach_sub_(change, weights)
-                change_l2 += torch._foreach_norm(change)
+        """Run the next ``n`` steps (fewer at the end of the batches) and record them."""
+        self.model.train()  # dropout, if the model has any, is part of training
+        stats = [self._step(index) for index in self.batches[self.step : self.step + n]]
         self.optimizer.zero_grad(set_to_none=True)  # leave no .grad for a probe to trip over
-        steps = len(losses)
-        self.step += steps
-
-        def per_group(norms: list[torch.Tensor], power: int) -> torch.Tensor:
-            # (steps, matrices) -> (steps, groups): sums of |.| or of squares, per group
-            return torch.stack(norms).double().view(steps, -1).pow(power) @ self.groups
-
-        weight_norm = per_group(weight_l2, 2).sqrt()
+        if not stats:
+            return
+        # stacked once a chunk: one .tolist() per series, not one sync a step
+        series = (torch.stack(s).double() for s in zip(*stats, strict=True))
+        losses, grad_l1, weight_l2, change_l2 = series  # (steps,), then (steps, matrices)
+        weight_norm = (weight_l2.square() @ self.groups).sqrt()  # (steps, layers)
         records = self.records
-        records["loss"] += torch.stack(losses).tolist()
-        records["weight_grad_mean"] += (per_group(grad_l1, 1) / self.numel).tolist()
-        records["update_ratio"] += (per_group(change_l2, 2).sqrt() / weight_norm).tolist()
+        records["loss"] += losses.tolist()
+        records["weight_grad_mean"] += (grad_l1 @ self.groups / self.numel).tolist()
+        records["update_ratio"] += (
+            (change_l2.square() @ self.groups).sqrt() / weight_norm
+        ).tolist()
         records["weight_norm"] += weight_norm.tolist()
+
+    def _step(self, index: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        # One update; returns the loss and, per weight matrix, ||dL/dW||_1, ||W|| and ||dW||.
+        model, weights, change = self.model, self.weights, self._change
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.lr * _warmup_factor(self.step, self.warmup)
+        logits = model.head(model.hidden_states(self.task.x[index])[-1])  # (batch, tokens, vocab)
+        loss = F.cross_entropy(logits.flatten(0, 1), self.task.y[index].flatten())
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        with torch.no_grad():
+            grads = [w.grad if w.grad is not None else torch.zeros_like(w) for w in weights]
+            grad_l1 = torch.stack(torch._foreach_norm(grads, 1))  # the gradients this step uses
+            weight_l2 = torch.stack(torch._foreach_norm(weights))
+            torch._foreach_copy_(change, weights)
+            self.optimizer.step()
+            torch._foreach_sub_(change, weights)  # W_before - W_after
+            change_l2 = torch.stack(torch._foreach_norm(change))
+        self.step += 1
+        return loss.detach(), grad_l1, weight_l2, change_l2
 
     def history(self, name: str, settings: dict[str, object]) -> History:
         n_blocks = self.model.n_blocks

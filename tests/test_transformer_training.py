@@ -136,6 +136,7 @@ def test_run_in_chunks_equals_one_go_and_train_transformer():
     for n in (5, 1, 4, 2):
         chunked.advance(n)
     assert whole.step == chunked.step == 12 and whole.done
+    assert whole.advance(5) == 12  # a finished run stays finished
     assert whole.history() == chunked.history()
     # Each model is what train_transformer makes of a fresh GPTModel from the same seed.
     task = make_token_task(512, 6, 7, seed=3)

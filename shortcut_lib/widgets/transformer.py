@@ -31,6 +31,8 @@ class TransformerExplorer(GradientExplorer):
 
     Build it with :func:`transformer_explorer`. As :class:`GradientExplorer`: ``controls``,
     ``plot``, ``state``, ``state_line``, ``state_input``, ``readout``, ``errors``, ``close()``.
+
+    Introduced in notebook 05.
     """
 
     def __init__(self, settings: BlockSettings) -> None:
