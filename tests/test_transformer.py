@@ -429,6 +429,8 @@ def test_bad_probe_and_training_arguments_are_named():
     longer, wider = make_token_task(40, 9, 11), make_token_task(40, 8, 12)
     cases = [
         (lambda: transformer_profile(model, task.x, task.y[:, :5]), ValueError, "y"),
+        (lambda: transformer_profile(model, longer.x, longer.y), ValueError, "context_length"),
+        (lambda: transformer_profile(model, wider.x, wider.y), ValueError, "vocab_size"),
         (lambda: transformer_profile("model", task.x, task.y), TypeError, "model"),
         (lambda: compare_transformer(model, task.x, task.y, vary="depth"), ValueError, "vary"),
         (lambda: transformer_profile(meta_model(), task.x, task.y), ValueError, "meta"),
