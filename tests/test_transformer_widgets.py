@@ -2,6 +2,9 @@
 is drawn against an independent computation; Train, Stop and the errors of the training
 explorer."""
 
+import threading
+import time
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -13,6 +16,7 @@ from oracles import one_thread  # noqa: E402
 
 import shortcut_lib as sl  # noqa: E402
 import shortcut_lib.transformer_training as training_module  # noqa: E402
+from shortcut_lib.transformer_compare import BlockComparison  # noqa: E402
 
 # ipympl's Toolbar passes traitlets an argument it no longer wants; nothing of ours.
 pytestmark = pytest.mark.filterwarnings(
@@ -124,6 +128,43 @@ def test_bad_input_shows_a_message_and_the_explorer_stays_usable():
     text = "".join(o.get("text", "") for o in explorer.errors.outputs)
     assert "depth" in text and "48" in text
     assert explorer.settings.depth == 3
+
+
+def test_the_readout_gives_each_wirings_ratios():
+    explorer = sl.transformer_explorer(**{**SMALL, "depth": 6})
+    readout = explorer.readout.value
+    for label, values in expected_lines(explorer.settings).items():
+        words = f"||dL/dx|| entering block 1 / after the last {values[0] / values[-1]:.2g};"
+        assert f"<b>{label}</b>: {words}" in readout
+
+
+def test_updates_from_two_threads_run_one_at_a_time(monkeypatch):
+    # JupyterLab may deliver control messages on a kernel subshell's thread while the main
+    # thread still updates; two probes at once would redraw the weights under each other.
+    explorer = sl.transformer_explorer(**SMALL)
+    inside, most, gate = [0], [0], threading.Event()
+    original = BlockComparison.profiles
+
+    def held(self, settings):
+        inside[0] += 1
+        most[0] = max(most[0], inside[0])
+        gate.wait(2)  # hold this update while the other thread tries to start one
+        try:
+            return original(self, settings)
+        finally:
+            inside[0] -= 1
+
+    monkeypatch.setattr(BlockComparison, "profiles", held)
+    count = explorer.update_count
+    threads = [threading.Thread(target=explorer.refresh) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)
+    gate.set()
+    for thread in threads:
+        thread.join(30)
+    assert most[0] == 1 and explorer.update_count == count + 2
+    assert explorer.errors.outputs == ()
 
 
 @pytest.mark.parametrize(
