@@ -37,27 +37,27 @@ from .transformer import (
     MultiHeadAttention,
     TransformerBlock,
 )
+from .transformer_compare import BlockComparison, BlockSettings
 from .transformer_probes import (
-    BlockComparison,
-    BlockSettings,
-    TokenTask,
     TransformerProfile,
     compare_transformer,
     compare_wirings,
-    make_token_task,
-    train_transformer,
     transformer_profile,
 )
+from .transformer_task import TokenTask, make_token_task
+from .transformer_training import BlockTrainingRun, BlockTrainingSettings, train_transformer
 from .widgets import (
     ExplorerSettings,
     GradientExplorer,
     Quiz,
     TrainingExplorer,
     TransformerExplorer,
+    TransformerTrainingExplorer,
     gradient_explorer,
     quiz,
     training_explorer,
     transformer_explorer,
+    transformer_training_explorer,
 )
 
 __version__ = "0.1.0"
@@ -76,6 +76,8 @@ __all__ = [
     "BlockComparison",
     "BlockSettings",
     "CheckResult",
+    "BlockTrainingRun",
+    "BlockTrainingSettings",
     "ComparisonSettings",
     "DeepNetwork",
     "ExplorerSettings",
@@ -96,6 +98,7 @@ __all__ = [
     "TrainingSettings",
     "TransformerBlock",
     "TransformerExplorer",
+    "TransformerTrainingExplorer",
     "TransformerProfile",
     "activation_derivative",
     "check_exercise",
@@ -125,6 +128,7 @@ __all__ = [
     "train_transformer",
     "training_explorer",
     "transformer_explorer",
+    "transformer_training_explorer",
     "transformer_profile",
     "weight_gradient_means",
 ]

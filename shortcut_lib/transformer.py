@@ -15,88 +15,12 @@ import torch
 from torch import nn
 
 from ._checks import check_bool, check_choice, check_float, check_int
+from .transformer_layers import FeedForward, MultiHeadAttention, check_heads
 
 __all__ = ["NORM_PLACEMENTS", "FeedForward", "GPTModel", "MultiHeadAttention", "TransformerBlock"]
 
 NORM_PLACEMENTS = ("pre", "post", "none")
 INIT_STD = 0.02  # GPT-2's weight std (Radford et al. 2019; nanoGPT's _init_weights)
-
-
-class MultiHeadAttention(nn.Module):
-    """Causal multi-head self-attention, as in the book (without the assertion).
-
-    Args:
-        d_in: the size of each input token vector.
-        d_out: the size of each output token vector; split evenly across the heads.
-        context_length: the longest sequence the causal mask covers.
-        dropout: dropout on the attention weights (0 turns it off).
-        num_heads: the number of heads; must divide ``d_out``.
-        qkv_bias: give the query, key and value projections a bias.
-
-    Introduced in notebook 05.
-    """
-
-    def __init__(
-        self,
-        d_in: int,
-        d_out: int,
-        context_length: int,
-        dropout: float,
-        num_heads: int,
-        qkv_bias: bool = False,
-    ) -> None:
-        super().__init__()
-        check_int("d_in", d_in, low=1, high=4096)
-        _check_heads(d_out, num_heads, "d_out", "num_heads")
-        check_int("context_length", context_length, low=1, high=4096)
-        check_float("dropout", dropout, low=0.0, high=0.99)
-        self.d_out, self.num_heads, self.head_dim = d_out, num_heads, d_out // num_heads
-        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.out_proj = nn.Linear(d_out, d_out)
-        self.dropout = nn.Dropout(dropout)
-        # True above the diagonal: token t may not look at tokens after t. Stored as bool once,
-        # instead of the book's float mask and .bool() at every call.
-        mask = torch.triu(torch.ones(context_length, context_length, dtype=torch.bool), 1)
-        self.register_buffer("mask", mask)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        b, num_tokens, _ = x.shape  # (batch, tokens, d_in)
-        split = (b, num_tokens, self.num_heads, self.head_dim)
-        # (batch, heads, tokens, head_dim)
-        queries = self.W_query(x).view(split).transpose(1, 2)
-        keys = self.W_key(x).view(split).transpose(1, 2)
-        values = self.W_value(x).view(split).transpose(1, 2)
-        attn_scores = queries @ keys.transpose(2, 3)  # (batch, heads, tokens, tokens)
-        attn_scores.masked_fill_(self.mask[:num_tokens, :num_tokens], -torch.inf)
-        attn_weights = torch.softmax(attn_scores / self.head_dim**0.5, dim=-1)
-        attn_weights = self.dropout(attn_weights)
-        context_vec = (attn_weights @ values).transpose(1, 2)  # (batch, tokens, heads, head_dim)
-        return self.out_proj(context_vec.reshape(b, num_tokens, self.d_out))
-
-
-class FeedForward(nn.Module):
-    """``Linear(emb_dim, 4 * emb_dim) -> GELU (tanh) -> Linear(4 * emb_dim, emb_dim)``, as in the
-    book.
-
-    Args:
-        emb_dim: the size of each token vector.
-
-    Introduced in notebook 05.
-    """
-
-    def __init__(self, emb_dim: int) -> None:
-        super().__init__()
-        # torch's fused GELU: the same function as sl.GELU (notebook 01), in one kernel.
-        self.layers = nn.Sequential(
-            nn.Linear(emb_dim, 4 * emb_dim),
-            nn.GELU(approximate="tanh"),
-            nn.Linear(4 * emb_dim, emb_dim),
-        )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.layers(x)
 
 
 class TransformerBlock(nn.Module):
@@ -130,7 +54,7 @@ class TransformerBlock(nn.Module):
         drop_rate: float = 0.0,
     ) -> None:
         super().__init__()
-        _check_heads(emb_dim, n_heads, "emb_dim", "n_heads")
+        check_heads(emb_dim, n_heads, "emb_dim", "n_heads")
         drop_rate = check_float("drop_rate", drop_rate, low=0.0, high=0.99)
         self.norm = check_choice("norm", norm, NORM_PLACEMENTS)
         self.use_shortcut = check_bool("use_shortcut", use_shortcut)
@@ -327,13 +251,22 @@ class GPTModel(nn.Module):
         )
 
 
-def _check_heads(emb_dim: object, n_heads: object, emb_name: str, heads_name: str) -> None:
-    # LayerNorm over a single feature outputs zeros, so the width starts at 2.
-    check_int(emb_name, emb_dim, low=2, high=4096)
-    check_int(heads_name, n_heads, low=1, high=emb_dim)
-    if emb_dim % n_heads:
-        divisors = [d for d in range(1, min(emb_dim, 64) + 1) if emb_dim % d == 0]
-        raise ValueError(
-            f"{emb_name} ({emb_dim}) must be divisible by {heads_name} ({n_heads}): each head "
-            f"takes {emb_name} / {heads_name} features; {heads_name} could be one of {divisors}"
-        )
+def check_model(model: object) -> GPTModel:
+    """``model`` if it is a :class:`GPTModel` with real weights, or a clear error."""
+    if not isinstance(model, GPTModel):
+        raise TypeError(f"model must be a shortcut_lib GPTModel; got {type(model).__name__}")
+    if model.tok_emb.weight.device.type == "meta":
+        raise ValueError("model is on the meta device: its weights have shapes but no values")
+    return model
+
+
+def block_weights(model: GPTModel) -> list[torch.Tensor]:
+    """The weight matrices of every block, six per block in order: ``W_query``, ``W_key``,
+    ``W_value``, ``out_proj``, then the feed-forward network's two layers. Biases and the
+    LayerNorms' 1-D weights are not part of the story."""
+    weights = []
+    for blk in model.trf_blocks:
+        att, ff = blk.att, blk.ff.layers
+        weights += [att.W_query.weight, att.W_key.weight, att.W_value.weight, att.out_proj.weight]
+        weights += [ff[0].weight, ff[2].weight]
+    return weights

@@ -335,8 +335,8 @@ def _decades(values: np.ndarray, default: tuple[float, float]) -> tuple[float, f
 def _describe(histories: Histories, n: int, total: int) -> str:
     if not histories:
         return "no run yet: press Train"
-    s = next(iter(histories.values())).settings
-    lr = s.get("lr")
+    s = _merged_settings(histories)
+    lr = f"{s['lr']:g}" if isinstance(s.get("lr"), float) else s.get("lr")
     parts = [
         f"{s.get('task')}",
         f"depth {s.get('depth')}",
@@ -344,9 +344,25 @@ def _describe(histories: Histories, n: int, total: int) -> str:
         f"{s.get('activation')}",
         f"init {s.get('init')}",
         f"norm {s.get('norm')}",
-        f"{s.get('optimizer')} lr {lr:g}" if isinstance(lr, float) else "",
+        f"{s.get('optimizer')} lr {lr}" if lr else "",
     ]
     window = {m: h.loss[max(0, n - RATIO_WINDOW) : n] for m, h in histories.items()}
     losses = ", ".join(f"{m} {sum(v) / len(v):.3g}" for m, v in window.items() if v)
     losses = f"   loss, mean of the last {RATIO_WINDOW} steps: {losses}" if losses else ""
     return f"{', '.join(p for p in parts if p)}\nstep {n}/{total}{losses}"
+
+
+def _merged_settings(histories: Histories) -> dict[str, object]:
+    # One value per setting; where the models were trained differently (pre- against post-norm
+    # in notebook 05), both, as "pre/post".
+    merged: dict[str, list] = {}
+    for h in histories.values():
+        for key, value in h.settings.items():
+            if value not in merged.setdefault(key, []):
+                merged[key].append(value)
+    return {
+        key: values[0]
+        if len(values) == 1
+        else "/".join(f"{v:g}" if isinstance(v, float) else str(v) for v in values)
+        for key, values in merged.items()
+    }

@@ -5,6 +5,7 @@ from .gradient import ExplorerSettings, GradientExplorer, gradient_explorer
 from .quiz import Quiz, quiz
 from .training import TrainingExplorer, training_explorer
 from .transformer import TransformerExplorer, transformer_explorer
+from .transformer_training import TransformerTrainingExplorer, transformer_training_explorer
 
 __all__ = [
     "ExplorerSettings",
@@ -16,4 +17,6 @@ __all__ = [
     "transformer_explorer",
     "Quiz",
     "quiz",
+    "TransformerTrainingExplorer",
+    "transformer_training_explorer",
 ]

@@ -75,6 +75,8 @@ class TrainingExplorer(Explorer):
     Introduced in notebook 04.
     """
 
+    run_class = TrainingRun  # what Train starts, from the settings' values (notebook 05: GPTs)
+
     def __init__(
         self,
         settings: TrainingSettings,
@@ -84,7 +86,7 @@ class TrainingExplorer(Explorer):
         update_every: int | None,
     ) -> None:
         self.settings, self.update_every = settings, update_every
-        specs = TrainingSettings.specs()
+        specs = type(settings).specs()
         self.controls = {
             name: make_control(name, specs[name], getattr(settings, name), limits.get(name))
             for name in shown
@@ -176,9 +178,9 @@ class TrainingExplorer(Explorer):
             return
         self.output.outputs = ()  # not clear_output(): outside a kernel that prints
         try:
-            values = read_controls(self.controls, TrainingSettings.specs())
+            values = read_controls(self.controls, type(self.settings).specs())
             self.settings = self.settings.replace(**values)
-            run = TrainingRun(**self.settings.values())
+            run = self.run_class(**self.settings.values())
         except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
             show_error(self.output, exc)
             return

@@ -1,12 +1,13 @@
 """The transformer explorer: a control per :class:`BlockSettings` field, wired to the paired
 probe of a GPT block stack and to the gradient plot.
 
-Only wiring lives here: the maths is in ``transformer_probes``, the drawing in ``plotting``, and
+Only wiring lives here: the maths is in ``transformer_compare``, the drawing in ``plotting``, and
 the event handling (coalescing, the state box, closing) is the gradient explorer's own.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 
 import ipywidgets as W
@@ -15,7 +16,8 @@ from matplotlib.figure import Figure
 from ..compare import healthy_band
 from ..plotting.gradients import GradientPlot
 from ..settings import format_state
-from ..transformer_probes import MODELS, BlockComparison, BlockSettings, TransformerProfile
+from ..transformer_compare import BlockComparison, BlockSettings
+from ..transformer_probes import MODELS, TransformerProfile
 from .controls import make_canvas, make_control, read_controls, replace_in_cell, show_error
 from .gradient import GradientExplorer
 
@@ -30,6 +32,8 @@ class TransformerExplorer(GradientExplorer):
 
     Build it with :func:`transformer_explorer`. As :class:`GradientExplorer`: ``controls``,
     ``plot``, ``state``, ``state_line``, ``state_input``, ``readout``, ``errors``, ``close()``.
+
+    Introduced in notebook 05.
     """
 
     def __init__(self, settings: BlockSettings) -> None:
@@ -47,6 +51,7 @@ class TransformerExplorer(GradientExplorer):
         )  # fmt: skip
         self.update_count, self._pending, self._muted = 0, None, False
         self._comparison = BlockComparison()
+        self._refreshing = threading.Lock()
         figure = Figure(figsize=(7, 3.6), dpi=90)
         canvas = make_canvas(figure)
         self.plot = GradientPlot(MODELS, figure=figure, ylabel=YLABEL, show_note=False,
@@ -80,15 +85,21 @@ class TransformerExplorer(GradientExplorer):
         self.refresh()
 
     def refresh(self) -> None:
-        """Probe both wirings for the current controls and redraw; errors go to ``errors``."""
-        self._pending = None
-        try:
-            self.settings = BlockSettings(**read_controls(self.controls, BlockSettings.specs()))
-            self._show(self._comparison.profiles(self.settings))
-            self.errors.outputs = ()  # not clear_output(): outside a kernel that prints
-        except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
-            show_error(self.errors, exc)
-        self.update_count += 1
+        """Probe both wirings for the current controls and redraw; errors go to ``errors``.
+
+        One update at a time: JupyterLab can deliver a control's messages on a kernel subshell's
+        thread while the main thread is still drawing the previous value, and two probes must
+        not redraw the weights under each other. A waiting update reads the latest values.
+        """
+        with self._refreshing:
+            self._pending = None
+            try:
+                self.settings = BlockSettings(**read_controls(self.controls, BlockSettings.specs()))
+                self._show(self._comparison.profiles(self.settings))
+                self.errors.outputs = ()  # not clear_output(): outside a kernel that prints
+            except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
+                show_error(self.errors, exc)
+            self.update_count += 1
 
     def _show(self, profiles: Mapping[str, TransformerProfile]) -> None:
         s = self.settings
@@ -101,8 +112,8 @@ class TransformerExplorer(GradientExplorer):
         self.state_line.value = f"<span style='color:#555'>state:</span> <code>{s}</code>"
         lines = [
             f"<b>{label}</b>: ||dL/dx|| entering block 1 / after the last "
-            f"{p.stream_grad_norm[0] / p.stream_grad_norm[-1]:.2g}, stream RMS grows "
-            f"{p.stream_rms[-1] / p.stream_rms[0]:.2g}x, loss {p.loss:.3f}"
+            f"{p.stream_grad_norm[0] / p.stream_grad_norm[-1]:.2g}; stream RMS after the last / "
+            f"entering block 1 {p.stream_rms[-1] / p.stream_rms[0]:.2g}; loss {p.loss:.3f}"
             for label, p in profiles.items()
         ]
         lines += self.plot.notes

@@ -1,0 +1,104 @@
+"""The two sub-layers of a GPT block, as the book writes them: causal multi-head attention
+(chapter 3) and the GELU feed-forward network (chapter 4)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ._checks import check_float, check_int
+
+__all__ = ["FeedForward", "MultiHeadAttention"]
+
+
+class MultiHeadAttention(nn.Module):
+    """Causal multi-head self-attention, as in the book (without the assertion).
+
+    Args:
+        d_in: the size of each input token vector.
+        d_out: the size of each output token vector; split evenly across the heads.
+        context_length: the longest sequence the causal mask covers.
+        dropout: dropout on the attention weights (0 turns it off).
+        num_heads: the number of heads; must divide ``d_out``.
+        qkv_bias: give the query, key and value projections a bias.
+
+    Introduced in notebook 05.
+    """
+
+    def __init__(
+        self,
+        d_in: int,
+        d_out: int,
+        context_length: int,
+        dropout: float,
+        num_heads: int,
+        qkv_bias: bool = False,
+    ) -> None:
+        super().__init__()
+        check_int("d_in", d_in, low=1, high=4096)
+        check_heads(d_out, num_heads, "d_out", "num_heads")
+        check_int("context_length", context_length, low=1, high=4096)
+        check_float("dropout", dropout, low=0.0, high=0.99)
+        self.d_out, self.num_heads, self.head_dim = d_out, num_heads, d_out // num_heads
+        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
+        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
+        self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
+        self.out_proj = nn.Linear(d_out, d_out)
+        self.dropout = nn.Dropout(dropout)
+        # True above the diagonal: token t may not look at tokens after t. Stored as bool once,
+        # instead of the book's float mask and .bool() at every call.
+        mask = torch.triu(torch.ones(context_length, context_length, dtype=torch.bool), 1)
+        self.register_buffer("mask", mask)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, num_tokens, _ = x.shape  # (batch, tokens, d_in)
+        split = (b, num_tokens, self.num_heads, self.head_dim)
+        # (batch, heads, tokens, head_dim)
+        queries = self.W_query(x).view(split).transpose(1, 2)
+        keys = self.W_key(x).view(split).transpose(1, 2)
+        values = self.W_value(x).view(split).transpose(1, 2)
+        attn_scores = queries @ keys.transpose(2, 3)  # (batch, heads, tokens, tokens)
+        attn_scores.masked_fill_(self.mask[:num_tokens, :num_tokens], -torch.inf)
+        attn_weights = torch.softmax(attn_scores / self.head_dim**0.5, dim=-1)
+        attn_weights = self.dropout(attn_weights)
+        context_vec = (attn_weights @ values).transpose(1, 2)  # (batch, tokens, heads, head_dim)
+        return self.out_proj(context_vec.reshape(b, num_tokens, self.d_out))
+
+
+class FeedForward(nn.Module):
+    """``Linear(emb_dim, 4 * emb_dim) -> GELU (tanh) -> Linear(4 * emb_dim, emb_dim)``, as in the
+    book.
+
+    Args:
+        emb_dim: the size of each token vector.
+
+    Introduced in notebook 05.
+    """
+
+    def __init__(self, emb_dim: int) -> None:
+        super().__init__()
+        # torch's fused GELU: the same function as sl.GELU (notebook 01), in one kernel.
+        self.layers = nn.Sequential(
+            nn.Linear(emb_dim, 4 * emb_dim),
+            nn.GELU(approximate="tanh"),
+            nn.Linear(4 * emb_dim, emb_dim),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layers(x)
+
+
+def check_heads(
+    emb_dim: object, n_heads: object, emb_name: str, heads_name: str, choices: tuple = ()
+) -> None:
+    """A clear error unless ``n_heads`` divides ``emb_dim``, suggesting the head counts that do
+    (among ``choices``, if given)."""
+    # LayerNorm over a single feature outputs zeros, so the width starts at 2.
+    check_int(emb_name, emb_dim, low=2, high=4096)
+    check_int(heads_name, n_heads, low=1)
+    if emb_dim % n_heads:
+        divisors = [d for d in choices or range(1, min(emb_dim, 64) + 1) if emb_dim % d == 0]
+        raise ValueError(
+            f"{emb_name} ({emb_dim}) must be divisible by {heads_name} ({n_heads}): each head "
+            f"takes {emb_name} / {heads_name} features; {heads_name} could be one of {divisors}"
+        )

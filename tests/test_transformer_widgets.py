@@ -1,0 +1,293 @@
+"""The two explorers of notebook 05, outside a kernel: set a control's ``.value`` and check what
+is drawn against an independent computation; Train, Stop and the errors of the training
+explorer."""
+
+import threading
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from ipympl.backend_nbagg import Canvas  # noqa: E402
+from oracles import one_thread  # noqa: E402
+
+import shortcut_lib as sl  # noqa: E402
+import shortcut_lib.transformer_training as training_module  # noqa: E402
+from shortcut_lib.transformer_compare import BlockComparison  # noqa: E402
+
+# ipympl's Toolbar passes traitlets an argument it no longer wants; nothing of ours.
+pytestmark = pytest.mark.filterwarnings(
+    r"ignore:Passing unrecognized arguments to super\(Toolbar\):DeprecationWarning"
+)
+SMALL = dict(depth=3, width=16, heads=2, context_length=8, batch_size=2)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    with one_thread():
+        yield
+
+
+# --- the transformer explorer ---------------------------------------------------------------
+
+
+def expected_lines(s):
+    """||dL/dx|| per block of a fresh GPTModel for each wiring, probed on its own."""
+    task = sl.make_token_task(s.batch_size, s.context_length, 16, seed=s.seed)
+    result = {}
+    for label, use_shortcut in (("plain", False), ("shortcut", True)):
+        model = sl.GPTModel(
+            s.depth, s.width, s.heads, s.context_length, 16, norm=s.norm,
+            use_shortcut=use_shortcut, final_norm=s.final_norm, scaled_init=s.scaled_init,
+            seed=s.seed,
+        )  # fmt: skip
+        result[label] = sl.transformer_profile(model, task.x, task.y).stream_grad_norm
+    return result
+
+
+def assert_plotted(explorer):
+    for label, values in expected_lines(explorer.settings).items():
+        drawn = explorer.plot.lines[label].get_ydata()
+        np.testing.assert_allclose(drawn, values, rtol=1e-4, err_msg=label)
+
+
+def test_each_control_is_named_after_its_setting():
+    explorer = sl.transformer_explorer(**SMALL)
+    assert list(explorer.controls) == list(sl.BlockSettings.specs())
+    assert {c.description for c in explorer.controls.values()} == set(sl.BlockSettings.specs())
+    assert isinstance(explorer.figure.canvas, Canvas)
+    explorer.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("depth", 7),
+        ("depth", 1),
+        ("width", 24),
+        ("heads", 4),
+        ("norm", "post"),
+        ("norm", "none"),
+        ("final_norm", False),
+        ("scaled_init", False),
+        ("context_length", 5),
+        ("batch_size", 3),
+        ("seed", 11),
+    ],
+)
+def test_setting_a_control_plots_an_independent_computation(name, value):
+    explorer = sl.transformer_explorer(**SMALL)
+    before = {k: line.get_ydata().copy() for k, line in explorer.plot.lines.items()}
+    count = explorer.update_count
+    explorer.controls[name].value = value
+    assert explorer.update_count == count + 1
+    assert getattr(explorer.settings, name) == value
+    assert_plotted(explorer)
+    assert any(
+        len(before[k]) != len(line.get_ydata()) or not np.allclose(before[k], line.get_ydata())
+        for k, line in explorer.plot.lines.items()
+    )
+    assert f"{name}=" in explorer.state and explorer.errors.outputs == ()
+
+
+def test_the_shortcut_toggle_moves_the_emphasis_and_keeps_the_data():
+    explorer = sl.transformer_explorer(**SMALL)
+    lines = {k: line.get_ydata().copy() for k, line in explorer.plot.lines.items()}
+    widths = {k: line.get_linewidth() for k, line in explorer.plot.lines.items()}
+    explorer.controls["use_shortcut"].value = False
+    for k, line in explorer.plot.lines.items():
+        np.testing.assert_array_equal(line.get_ydata(), lines[k])  # the same weights, wirings
+    assert explorer.plot.lines["plain"].get_linewidth() > widths["plain"]
+
+
+def test_state_strings_round_trip_and_load():
+    explorer = sl.transformer_explorer(**SMALL, norm="post", seed=4)
+    again = sl.transformer_explorer(explorer.state)
+    assert again.settings == explorer.settings
+    explorer.state_input.value = "depth=5 norm=none"
+    assert (explorer.settings.depth, explorer.settings.norm) == (5, "none")
+    assert explorer.controls["depth"].value == 5
+    assert_plotted(explorer)
+
+
+def test_bad_input_shows_a_message_and_the_explorer_stays_usable():
+    explorer = sl.transformer_explorer(**SMALL)
+    drawn = explorer.plot.lines["shortcut"].get_ydata().copy()
+    explorer.controls["width"].value = 24  # 24 / 16 heads is no whole number...
+    explorer.controls["heads"].value = 16
+    text = "".join(o.get("text", "") for o in explorer.errors.outputs)
+    assert "width (24) must be divisible by heads (16)" in text
+    assert len(explorer.plot.lines["shortcut"].get_ydata()) == len(drawn)  # the old picture
+    explorer.controls["heads"].value = 4  # ...fixed: drawn again, message gone
+    assert explorer.errors.outputs == ()
+    assert_plotted(explorer)
+    explorer.state_input.value = "depth=100"
+    text = "".join(o.get("text", "") for o in explorer.errors.outputs)
+    assert "depth" in text and "48" in text
+    assert explorer.settings.depth == 3
+
+
+def test_the_readout_gives_each_wirings_ratios():
+    explorer = sl.transformer_explorer(**{**SMALL, "depth": 6})
+    readout = explorer.readout.value
+    for label, values in expected_lines(explorer.settings).items():
+        words = f"||dL/dx|| entering block 1 / after the last {values[0] / values[-1]:.2g};"
+        assert f"<b>{label}</b>: {words}" in readout
+
+
+def test_updates_from_two_threads_run_one_at_a_time(monkeypatch):
+    # JupyterLab may deliver control messages on a kernel subshell's thread while the main
+    # thread still updates; two probes at once would redraw the weights under each other.
+    explorer = sl.transformer_explorer(**SMALL)
+    inside, most, gate = [0], [0], threading.Event()
+    original = BlockComparison.profiles
+
+    def held(self, settings):
+        inside[0] += 1
+        most[0] = max(most[0], inside[0])
+        gate.wait(2)  # hold this update while the other thread tries to start one
+        try:
+            return original(self, settings)
+        finally:
+            inside[0] -= 1
+
+    monkeypatch.setattr(BlockComparison, "profiles", held)
+    count = explorer.update_count
+    threads = [threading.Thread(target=explorer.refresh) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)
+    gate.set()
+    for thread in threads:
+        thread.join(30)
+    assert most[0] == 1 and explorer.update_count == count + 2
+    assert explorer.errors.outputs == ()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        (dict(depth=0), ValueError, "depth"),
+        (dict(width=30, heads=4), ValueError, "width (30) must be divisible by heads (4)"),
+        (dict(blocks=4), TypeError, "unknown setting"),
+        (dict(state="depth=4 norm=sideways"), ValueError, "norm"),
+    ],
+)
+def test_bad_arguments_raise_clear_errors(kwargs, error, words):
+    with pytest.raises(error) as info:
+        sl.transformer_explorer(**kwargs)
+    assert words in str(info.value)
+
+
+# --- the transformer training explorer --------------------------------------------------------
+
+TRAIN = dict(depth=2, width=16, context_length=6, vocab_size=7, steps=20, update_every=5)
+
+
+def expected_histories(explorer):
+    run = sl.BlockTrainingRun(**explorer.settings.values())
+    run.advance(run.steps)
+    return run.history()
+
+
+def test_train_fills_the_plots_with_the_numbers_a_run_gives():
+    explorer = sl.transformer_training_explorer(**TRAIN, norm="post")
+    line = explorer.plot.loss_lines["shortcut"]
+    assert len(line.get_xdata()) == 0
+    explorer.train_button.click()
+    assert explorer.wait(timeout=120)
+    expected = expected_histories(explorer)
+    assert explorer.histories == expected
+    np.testing.assert_array_equal(line.get_ydata(), expected["shortcut"].loss)
+    image = np.asarray(explorer.plot.images["plain"].get_array())
+    assert image.shape == (4, 20)  # in, two blocks, out x steps
+    np.testing.assert_allclose(image, np.array(expected["plain"].weight_grad_mean).T)
+    assert explorer.status.value.startswith("done: 20/20 steps")
+    assert "norm post" in explorer.plot.title.get_text()
+    assert explorer.output.outputs == () and not explorer.train_button.disabled
+
+
+def test_settings_reach_the_run():
+    explorer = sl.transformer_training_explorer(**TRAIN)
+    explorer.controls["models"].value = "shortcut"
+    explorer.controls["lr"].value = 0.01
+    explorer.controls["warmup"].value = 10
+    explorer.controls["depth"].value = 3
+    explorer.train()
+    assert explorer.wait(timeout=120)
+    assert list(explorer.histories) == ["shortcut"]
+    history = explorer.histories["shortcut"]
+    assert (history.settings["lr"], history.settings["warmup"]) == (0.01, 10)
+    assert history.layer_names == ["in", "1", "2", "3", "out"]
+    assert explorer.histories == expected_histories(explorer)
+    assert explorer.plot.empty_notes["plain"].get_visible()
+    assert "warmup=10" in explorer.state
+
+
+def test_stop_ends_a_run_early():
+    explorer = sl.transformer_training_explorer(**{**TRAIN, "steps": 500})
+    explorer.progress.observe(lambda change: explorer.stop_button.click(), names="value")
+    explorer.train_button.click()
+    assert explorer.wait(timeout=120)
+    assert explorer.histories["plain"].steps == 5 < 500
+    assert explorer.status.value.startswith("stopped: 5/500 steps")
+    assert not explorer.train_button.disabled and explorer.stop_button.disabled
+
+
+def test_bad_input_shows_in_the_output_and_the_explorer_stays_usable():
+    explorer = sl.transformer_training_explorer(**TRAIN)
+    explorer.controls["heads"].value = 16  # width 16 takes 16 heads; width 8 does not
+    explorer.controls["width"].value = 8
+    explorer.train()
+    assert not explorer.running
+    text = "".join(o.get("text", "") for o in explorer.output.outputs)
+    assert "width (8) must be divisible by heads (16)" in text
+    explorer.controls["heads"].value = 2
+    explorer.train()  # the next run works and clears the message
+    assert explorer.wait(timeout=120)
+    assert explorer.output.outputs == () and explorer.histories["plain"].steps == 20
+
+
+def test_an_error_mid_run_lands_in_the_output(monkeypatch):
+    explorer = sl.transformer_training_explorer(**TRAIN)
+
+    def broken(self, n=1):
+        raise RuntimeError("something broke mid-run")
+
+    monkeypatch.setattr(training_module.BlockTrainingRun, "advance", broken)
+    explorer.train()
+    assert explorer.wait(timeout=120)
+    text = "".join(o.get("text", "") for o in explorer.output.outputs)
+    assert "RuntimeError: something broke mid-run" in text
+    assert not explorer.train_button.disabled
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        (dict(depth=0), ValueError, "depth"),
+        (dict(lr=0.04), ValueError, "lr must be one of"),
+        (dict(steps=15), ValueError, "steps=15 is not a position of its slider"),
+        (dict(controls=("depth", "depth")), ValueError, "controls must be distinct names"),
+        (dict(controls=("blocks",)), ValueError, "controls must be distinct names"),
+        (dict(update_every=0), ValueError, "update_every"),
+        (dict(limits={"depth": (1, 100)}), ValueError, "limits['depth']"),
+        (dict(width=12, heads=8), ValueError, "width (12) must be divisible by heads (8)"),
+        (dict(state="depth=4 lr=fast"), ValueError, "lr"),
+    ],
+)
+def test_bad_start_values_are_named(kwargs, error, words):
+    with pytest.raises(error) as info:
+        sl.transformer_training_explorer(**kwargs)
+    assert words in str(info.value)
+
+
+def test_close_frees_the_figure():
+    explorer = sl.transformer_training_explorer(**TRAIN)
+    explorer.train()
+    explorer.wait(timeout=120)
+    explorer.close()
+    assert explorer.histories == {} and explorer.figure.axes == []
