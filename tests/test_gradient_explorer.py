@@ -12,6 +12,7 @@ matplotlib.use("Agg")
 import asyncio  # noqa: E402
 import gc  # noqa: E402
 import re  # noqa: E402
+import threading  # noqa: E402
 import types  # noqa: E402
 
 import ipywidgets as W  # noqa: E402
@@ -415,9 +416,9 @@ def test_changes_in_a_kernel_coalesce_into_one_refresh(monkeypatch):
     import IPython
 
     monkeypatch.setattr(IPython, "get_ipython", lambda: types.SimpleNamespace(kernel=object()))
-    e = sl.gradient_explorer(**SMALL)
 
     async def drag():
+        e = sl.gradient_explorer(**SMALL)  # made by a cell, in the kernel's loop
         count = e.update_count
         for depth in range(10, 20):
             e.controls["depth"].value = depth
@@ -429,9 +430,39 @@ def test_changes_in_a_kernel_coalesce_into_one_refresh(monkeypatch):
         e.controls["activation"].value = "tanh"
         await asyncio.sleep(0.05)
         assert e.update_count == count + 2
+        return e
 
-    asyncio.run(drag())
+    e = asyncio.run(drag())
     assert e.settings.depth == 19 and e.settings.activation == "tanh"
+    assert_plot_shows(e, e.settings)
+
+
+def test_a_change_from_another_thread_is_drawn_on_the_cells_thread(monkeypatch):
+    # JupyterLab can deliver control messages on a kernel subshell's thread; the update must
+    # still run on the thread that runs the cells, after the change, with the latest values.
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: types.SimpleNamespace(kernel=object()))
+
+    async def from_a_subshell():
+        e = sl.gradient_explorer(**SMALL)
+        refresh, ran_on = e.refresh, []
+
+        def spy():
+            ran_on.append(threading.current_thread())
+            refresh()
+
+        e.refresh = spy
+        worker = threading.Thread(target=lambda: setattr(e.controls["depth"], "value", 17))
+        worker.start()
+        worker.join()
+        assert ran_on == []  # not on the message's thread
+        await asyncio.sleep(0.05)
+        assert ran_on == [threading.main_thread()]
+        return e
+
+    e = asyncio.run(from_a_subshell())
+    assert e.settings.depth == 17
     assert_plot_shows(e, e.settings)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -74,25 +75,32 @@ class GradientExplorer(Explorer):
     ``plot`` is the :class:`~shortcut_lib.plotting.GradientPlot` being updated, ``state`` the
     one-line settings string (shown in ``state_line``; typing one into ``state_input`` loads it).
     Errors show in ``errors`` and leave the controls usable.
+
+    A subclass explores another comparison by setting the class attributes below and ``_show``.
     """
+
+    settings_class: type[ComparisonSettings] = ExplorerSettings
+    comparison_class: type = ShortcutComparison  # .profiles(settings) -> {model: profile}
+    live_controls = ("depth", "width", "batch_size", "gain")  # redraw while dragging
+    compare_label = "show the other model faded"
+    ylabel = "mean |dL/dW|"  # replaced by the diagnostic's own label at every update
+    xlabel: str | None = None  # None: the plot's own ("layer")
 
     def __init__(
         self,
-        settings: ExplorerSettings,
+        settings: ComparisonSettings,
         shown: Iterable[str],
         limits: Mapping[str, tuple[float, float]],
     ) -> None:
         self.settings = settings
-        specs = ExplorerSettings.specs()
+        specs = self.settings_class.specs()
         self.controls = {
             name: make_control(name, spec, getattr(settings, name), limits.get(name))
             for name, spec in specs.items()
         }
-        for name in ("depth", "width", "batch_size", "gain"):
-            self.controls[name].continuous_update = True  # redraw while dragging
-        self.compare = W.Checkbox(
-            value=True, description="show the other model faded", indent=False
-        )
+        for name in self.live_controls:
+            self.controls[name].continuous_update = True
+        self.compare = W.Checkbox(value=True, description=self.compare_label, indent=False)
         # The state is shown read-only and typed into a separate box: a single two-way text
         # field would race with the slider updates and could echo a stale state back.
         self.state_line = W.HTML()
@@ -108,14 +116,25 @@ class GradientExplorer(Explorer):
         self.errors = W.Output()
         super().__init__()
         self.update_count = 0
-        self._comparison = ShortcutComparison()
+        self._comparison = self.comparison_class()
         self._pending: asyncio.TimerHandle | None = None
         self._muted = False
+        # The loop of the thread that runs the notebook's cells. JupyterLab may deliver control
+        # messages on a kernel subshell's thread instead; every update is run here, so that the
+        # probe, the figure and ipympl's frames are only ever touched from one thread.
+        self._loop = kernel_loop()
+        # And one update at a time even when code calls refresh() from another thread: two
+        # probes must not run one network under each other.
+        self._refreshing = threading.Lock()
 
         figure = explorer_figure(FIGURE_HEIGHT)
         canvas = make_canvas(figure)
         # The note on values off the log scale goes into the readout, not the figure.
-        self.plot = GradientPlot(MODELS, figure=figure, show_note=False, decade_step=5)
+        self.plot = GradientPlot(
+            MODELS, figure=figure, ylabel=self.ylabel, show_note=False, decade_step=5
+        )
+        if self.xlabel is not None:
+            self.plot.ax.set_xlabel(self.xlabel, loc="left")
         self.children = self._lay_out(canvas, [self.controls[name] for name in shown])
         for control in [*self.controls.values(), self.compare]:
             control.observe(self._on_change, names="value")
@@ -134,7 +153,7 @@ class GradientExplorer(Explorer):
     def _release(self) -> None:
         if self._pending is not None:
             self._pending.cancel()
-        self._comparison = ShortcutComparison()
+        self._comparison = self.comparison_class()
 
     @property
     def state(self) -> str:
@@ -142,7 +161,7 @@ class GradientExplorer(Explorer):
 
         Read from the controls themselves, so it is current even before a coalesced redraw ran.
         """
-        return format_state(read_controls(self.controls, ExplorerSettings.specs()))
+        return format_state(read_controls(self.controls, self.settings_class.specs()))
 
     def set_state(self, text: str) -> None:
         """Move the controls to the settings a state string gives (fields left out stay).
@@ -150,7 +169,7 @@ class GradientExplorer(Explorer):
         Raises:
             ValueError: the string cannot be read, or asks for a value outside a slider's range.
         """
-        settings = ExplorerSettings.parse(text, base=self.settings)
+        settings = self.settings_class.parse(text, base=self.settings)
         for name, control in self.controls.items():
             value, low, high = getattr(settings, name), getattr(control, "min", None), None
             high = getattr(control, "max", None)
@@ -165,15 +184,16 @@ class GradientExplorer(Explorer):
 
     def refresh(self) -> None:
         """Recompute both models for the current controls and redraw; errors go to ``errors``."""
-        self._pending = None
-        try:
-            values = read_controls(self.controls, ExplorerSettings.specs())
-            self.settings = ExplorerSettings(**values)
-            self._show(self._comparison.profiles(self.settings))
-            self.errors.outputs = ()  # not clear_output(): outside a kernel that prints
-        except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
-            show_error(self.errors, exc)
-        self.update_count += 1
+        with self._refreshing:
+            self._pending = None
+            try:
+                values = read_controls(self.controls, self.settings_class.specs())
+                self.settings = self.settings_class(**values)
+                self._show(self._comparison.profiles(self.settings))
+                self.errors.outputs = ()  # not clear_output(): outside a kernel that prints
+            except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
+                show_error(self.errors, exc)
+            self.update_count += 1
 
     def _show(self, profiles: Mapping[str, GradientProfile]) -> None:
         s = self.settings
@@ -201,13 +221,16 @@ class GradientExplorer(Explorer):
     def _on_change(self, change: Mapping[str, object]) -> None:
         if self._muted:
             return
-        loop = kernel_loop()
-        if loop is None:  # a plain script or a test: update at once
+        if self._loop is None:  # a plain script or a test: update at once
             self.refresh()
-        elif self._pending is None:
-            # In a kernel, coalesce: each queued slider message only lands here, and one update
-            # a moment later draws the latest values instead of every stale one in turn.
-            self._pending = loop.call_later(COALESCE_SECONDS, self.refresh)
+        else:  # from whichever thread the message came on, to the cells' thread
+            self._loop.call_soon_threadsafe(self._schedule)
+
+    def _schedule(self) -> None:
+        # In a kernel, coalesce: each queued slider message only lands here, and one update a
+        # moment later draws the latest values instead of every stale one in turn.
+        if self._pending is None:
+            self._pending = self._loop.call_later(COALESCE_SECONDS, self.refresh)
 
     def _on_state_input(self, change: Mapping[str, object]) -> None:
         text = str(change["new"]).strip()

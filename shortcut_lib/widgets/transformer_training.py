@@ -16,8 +16,11 @@ from .training import TrainingExplorer
 
 __all__ = ["TransformerTrainingExplorer", "transformer_training_explorer"]
 
-# Shown by default: every setting but the batch size, which rarely needs changing here.
-CONTROL_NAMES = tuple(name for name in BlockTrainingSettings.specs() if name != "batch_size")
+# Shown by default: every setting but those of the task itself (the batch size, the context
+# length and the vocabulary), which rarely need changing here; with them the explorer would not
+# fit a 1280x800 screen. All stay settable from code and state strings.
+TASK_SETTINGS = ("batch_size", "context_length", "vocab_size")
+CONTROL_NAMES = tuple(n for n in BlockTrainingSettings.specs() if n not in TASK_SETTINGS)
 
 
 class TransformerTrainingExplorer(TrainingExplorer):
@@ -57,7 +60,8 @@ def transformer_training_explorer(
     Args:
         state: a state string to start from, e.g. ``"depth=4 norm=post lr=0.03"``.
         controls: the names of the controls to show (default: every field of
-            :class:`~shortcut_lib.BlockTrainingSettings` but ``batch_size``).
+            :class:`~shortcut_lib.BlockTrainingSettings` but ``batch_size``, ``context_length`` and
+            ``vocab_size``).
         limits: ``{name: (low, high)}`` ranges for the sliders, e.g. ``{"depth": (1, 12)}``.
         update_every: steps between plot updates; ``None`` picks about 50 updates per run, at
             least 5 steps apart.

@@ -37,13 +37,7 @@ WIDGET_NOTEBOOKS = {
     "02_activation_functions.ipynb": ("gradient",),
     "03_shortcut_connections.ipynb": ("gradient",),
     "04_training_dynamics.ipynb": ("training",),
-    "05_transformer_block.ipynb": ("gradient",),
-}
-
-# Explorers that still build their own layout instead of the shared one (widgets/layout.py):
-# known, and checked to be so, so that this entry goes when they change.
-OWN_LAYOUT = {
-    "05_transformer_block.ipynb": "TransformerExplorer lays itself out in transformer.py",
+    "05_transformer_block.ipynb": ("gradient", "training"),
 }
 
 
@@ -80,7 +74,8 @@ def test_notebook_in_lab(name, request):
         roots = nb.outputs_with(page.locator(".jupyter-matplotlib")).filter(has=depth_slider)
         assert roots.count() >= 1, "no gradient explorer on the page"
         explorers.append(roots.first)
-        seen += look_as_a_learner(nb, Explorer(nb, roots.first), "explorer0", readout=True)
+        which = f"explorer{len(explorers) - 1}"
+        seen += look_as_a_learner(nb, Explorer(nb, roots.first), which, readout=True)
         exercised += exercise_gradient_explorer(nb, Explorer(nb, roots.first))
         exercised.append(views.assert_state_readout_and_figure_agree(nb, Explorer(nb, roots.first)))
     if "training" in kinds:
@@ -88,7 +83,8 @@ def test_notebook_in_lab(name, request):
         roots = nb.outputs_with(page.locator(".jupyter-matplotlib")).filter(has=train)
         assert roots.count() >= 1, "no training explorer on the page"
         explorers.append(roots.first)
-        seen += look_as_a_learner(nb, Explorer(nb, roots.first), "explorer0", readout=False)
+        which = f"explorer{len(explorers) - 1}"
+        seen += look_as_a_learner(nb, Explorer(nb, roots.first), which, readout=False)
         exercised += exercise_training_explorer(nb, Explorer(nb, roots.first))
     assert exercised, f"{name} calls an explorer this test does not know how to operate"
     for i, root in enumerate(explorers):
@@ -107,14 +103,9 @@ def look_as_a_learner(nb: Notebook, ex: Explorer, which: str, readout: bool) -> 
     """On one screen at 1280x800, beside its figure at 1920x1080 (screenshots of both), and
     accessible; the viewport is left at 1280x800."""
     seen = [views.assert_on_one_screen(nb, ex, which, views.SIZES[0])]
-    if nb.name in OWN_LAYOUT:  # strict: fails once the explorer takes the shared layout
-        with pytest.raises(AssertionError, match="not beside the controls"):
-            views.assert_figure_beside_controls(nb, ex, which)
-        seen.append(f"figure not beside the controls at 1920x1080 ({OWN_LAYOUT[nb.name]})")
-    else:
-        seen.append(views.assert_figure_beside_controls(nb, ex, which))
+    seen.append(views.assert_figure_beside_controls(nb, ex, which))
     views.boxes_at(nb, ex, views.SIZES[0])
-    seen.append(views.assert_accessible(nb, ex, which, readout and nb.name not in OWN_LAYOUT))
+    seen.append(views.assert_accessible(nb, ex, which, readout))
     return seen
 
 
@@ -243,41 +234,41 @@ def exercise_gradient_explorer(nb: Notebook, ex: Explorer) -> list[str]:
         )
     )  # fmt: skip
 
-    # A dropdown choice.
-    chosen = "activation" if ex.has(".widget-dropdown", "activation") else "norm"
-    select = ex.dropdown(chosen)
-    first = select.input_value()
-    other = next(v for v in select.locator("option").evaluate_all("os => os.map(o => o.value)")
-                 if v != first)  # fmt: skip
-    done.append(
-        _change_and_back(
-            nb, ex, f"{chosen}: {first} -> {other}",
-            lambda: select.select_option(value=other),
-            lambda: select.select_option(value=first),
-            select.input_value,
-        )
-    )  # fmt: skip
-
-    # A click on the shortcut toggle.
-    if ex.has(".widget-toggle-buttons", "shortcut"):
-        buttons = ex.toggle_buttons("shortcut")
-        active = buttons.and_(nb.page.locator(".mod-active"))
-        first = active.inner_text().strip()
-        other = buttons.filter(has_not_text=re.compile(rf"^\s*{re.escape(first)}\s*$")).first
+    # A dropdown choice, and a click on a toggle (notebook 05 sets its norm with a toggle).
+    if ex.has(".widget-dropdown", "activation"):
+        select = ex.dropdown("activation")
+        first = select.input_value()
+        other = next(v for v in select.locator("option").evaluate_all("os => os.map(o => o.value)")
+                     if v != first)  # fmt: skip
         done.append(
             _change_and_back(
-                nb, ex, "shortcut: toggle clicked",
-                lambda: other.click(),
-                lambda: buttons.filter(has_text=re.compile(rf"^\s*{re.escape(first)}\s*$")).click(),
-                lambda: active.inner_text().strip(),
+                nb, ex, f"activation: {first} -> {other}",
+                lambda: select.select_option(value=other),
+                lambda: select.select_option(value=first),
+                select.input_value,
             )
         )  # fmt: skip
-
-    if ex.has(".widget-slider", "width"):
+    for toggle in ("shortcut", "norm"):
+        if ex.has(".widget-toggle-buttons", toggle):
+            done.append(_click_toggle_and_back(nb, ex, toggle))
+    if ex.has(".widget-dropdown", "activation"):  # the MLP explorer, whose depth reaches 100
         timing = time_key_presses(nb, ex)
         record_figure(timing.summary())
         done.append(f"timed {len(timing.first)} key presses")
     return done
+
+
+def _click_toggle_and_back(nb: Notebook, ex: Explorer, name: str) -> str:
+    buttons = ex.toggle_buttons(name)
+    active = buttons.and_(nb.page.locator(".mod-active"))
+    first = active.inner_text().strip()
+    other = buttons.filter(has_not_text=re.compile(rf"^\s*{re.escape(first)}\s*$")).first
+    return _change_and_back(
+        nb, ex, f"{name}: toggle clicked",
+        lambda: other.click(),
+        lambda: buttons.filter(has_text=re.compile(rf"^\s*{re.escape(first)}\s*$")).click(),
+        lambda: active.inner_text().strip(),
+    )  # fmt: skip
 
 
 def time_key_presses(nb: Notebook, ex: Explorer) -> Timing:
@@ -308,6 +299,9 @@ def time_key_presses(nb: Notebook, ex: Explorer) -> Timing:
 
 def exercise_training_explorer(nb: Notebook, ex: Explorer) -> list[str]:
     look_at(nb, ex)
+    # A run long enough to be stopped before its end (notebook 05's default run takes seconds).
+    handle = ex.slider("steps").locator(".noUi-handle[role='slider']")
+    ex.type_slider_value("steps", int(float(handle.get_attribute("aria-valuemax"))))
     before = ex.pictures()
     clicked = nb.now()
     ex.button("Train").click()
