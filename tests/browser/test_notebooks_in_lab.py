@@ -251,7 +251,8 @@ def exercise_gradient_explorer(nb: Notebook, ex: Explorer) -> list[str]:
     for toggle in ("shortcut", "norm"):
         if ex.has(".widget-toggle-buttons", toggle):
             done.append(_click_toggle_and_back(nb, ex, toggle))
-    if ex.has(".widget-dropdown", "activation"):  # the MLP explorer, whose depth reaches 100
+    # Timed on the full MLP explorer (notebook 03): its depth reaches 100 and it has a width.
+    if ex.has(".widget-dropdown", "activation") and ex.has(".widget-slider", "width"):
         timing = time_key_presses(nb, ex)
         record_figure(timing.summary())
         done.append(f"timed {len(timing.first)} key presses")
