@@ -187,8 +187,8 @@ QUESTIONS_05 = (
             Choice(
                 "flat across the blocks, like pre-norm",
                 "within 1% across the blocks for every seed (only the embedding, before the "
-                "first LayerNorm, gets more). Post-norm's trouble comes with training: the "
-                "next section takes ten Adam steps.",
+                "first LayerNorm, gets more). Post-norm's trouble comes with training: "
+                "section 5 watches it step by step.",
                 correct=True,
             ),
         ),
@@ -202,7 +202,7 @@ QUESTIONS_05 = (
         "output?",
         choices=(
             Choice(
-                "about 1.2 times, as with the scaled init",
+                "about 1.3 times, as with the scaled init",
                 "with the scaled init the 96 branches together add about as much as one; "
                 "without it each adds its full share.",
             ),
