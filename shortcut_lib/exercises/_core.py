@@ -280,9 +280,19 @@ def compare_tensors(
     # The worst entry, NaN and inf first: the one that says most about what went wrong.
     error = ((g - e).abs() / (atol + rtol * e.abs())).nan_to_num(nan=math.inf)
     error[~bad] = -1.0
-    index = tuple(int(i) for i in torch.unravel_index(error.argmax(), error.shape))
+    index = _unravel(int(error.argmax()), tuple(error.shape))
     place = where(index) if where is not None else f"at index {list(index)}"
     return f"{place}, it returned {fmt(g[index].item())}; expected {fmt(e[index].item())}."
+
+
+def _unravel(flat: int, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The index of entry ``flat`` of a tensor of ``shape``, in row-major order. (Not
+    ``torch.unravel_index``: its first call imports sympy, a second or more in a notebook.)"""
+    index = []
+    for size in reversed(shape):
+        flat, i = divmod(flat, size)
+        index.append(i)
+    return tuple(reversed(index))
 
 
 def compare_numbers(

@@ -66,7 +66,9 @@ STATE_JS = """
     stderr,
     widgetStderr,
     status: kernel ? kernel.status : 'none',
+    // A collapsed input (a worked solution) shows no prompt: its execution count says it ran.
     prompts: cells.map(c => {
+      if (c.inputHidden) return c.model.executionCount ? `[${c.model.executionCount}]:` : '';
       const p = c.node.querySelector('.jp-InputArea-prompt');
       return p ? p.textContent.trim() : '';
     }),

@@ -16,13 +16,15 @@ SIZES = ((1280, 800), (1920, 1080))  # a laptop, and a desktop monitor
 AS_TEXT = re.compile(r"Explorer\(children=")
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
-# The explorers' cells in the notebook model, and what the page shows for each (unrun).
+# The explorers' cells in the notebook model, and what the page shows for each (unrun). An
+# explorer's output is a widget view with a picture of it; a quiz's has its question as text.
 STILLS_JS = """
 mime => {
   const panel = window.jupyterapp.shell.currentWidget;
   const cells = panel.content.widgets.filter(c => c.model.type === 'code');
   return cells
-    .filter(c => c.model.outputs.toJSON().some(o => o.data && o.data[mime]))
+    .filter(c => c.model.outputs.toJSON().some(
+      o => o.data && o.data[mime] && o.data['image/png']))
     .map(c => {
       const area = c.node.querySelector('.jp-Cell-outputArea');
       const img = area && area.querySelector('.jp-OutputArea-output img');

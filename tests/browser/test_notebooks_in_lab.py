@@ -1,7 +1,10 @@
 """Every widget notebook, run and operated in JupyterLab in a real Chromium.
 
 What CI, nbval and GitHub cannot see: that the widgets render as widgets in the front end, that
-moving a control redraws the figure, and that going back gives back the same figure. Each notebook
+moving a control redraws the figure, and that going back gives back the same figure; that a
+question reads as text before the notebook runs and, once it runs, answers a learner's pick or
+number with its verdict and reason; and that an exercise's check, run from its cell, says "not
+yet" to the starter and "correct" to a solution typed into it. Each notebook
 gets a fresh server (a shared one restores the previous notebook's tab, and Run All would run it).
 
     python -m pytest tests/browser -rA          # needs /usr/bin/chromium and playwright
@@ -21,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from . import _learn as learn
 from . import _views as views
 from ._page import Explorer, Notebook, Timing, label
 from ._support import ARTIFACTS, FAILURES, ROOT, record_figure, skip_or_fail
@@ -40,6 +44,14 @@ WIDGET_NOTEBOOKS = {
     "05_transformer_block.ipynb": ("gradient", "training"),
 }
 
+# Where a learner answers a question of each kind and solves an exercise from its starter cell.
+# The other notebooks' quizzes and checks are the same widget and the same function: nbval runs
+# every one of them, and every notebook's quizzes are checked to read as text before running.
+LEARN_BY_DOING = {
+    "03_shortcut_connections.ipynb": {"choice": "03.a", "number": ("03.d", "3", "9"),
+                                      "exercise": "03.1"},
+}  # fmt: skip
+
 
 @pytest.mark.parametrize("name", sorted(WIDGET_NOTEBOOKS))
 def test_notebook_in_lab(name, request):
@@ -57,6 +69,7 @@ def test_notebook_in_lab(name, request):
     page.set_viewport_size({"width": views.SIZES[0][0], "height": views.SIZES[0][1]})
     views.ensure_file_browser(nb)
     seen = [views.assert_stills_before_running(nb, expected=len(kinds))]
+    seen.append(learn.assert_quizzes_readable_before_running(nb, NOTEBOOKS_DIR / name))
     t_run = nb.run_all()
 
     nb.assert_no_errors()
@@ -87,6 +100,11 @@ def test_notebook_in_lab(name, request):
         seen += look_as_a_learner(nb, Explorer(nb, roots.first), which, readout=False)
         exercised += exercise_training_explorer(nb, Explorer(nb, roots.first))
     assert exercised, f"{name} calls an explorer this test does not know how to operate"
+    if name in LEARN_BY_DOING:
+        todo = LEARN_BY_DOING[name]
+        exercised.append(learn.answer_choice_question(nb, todo["choice"]))
+        exercised.append(learn.answer_number_question(nb, *todo["number"]))
+        exercised.append(learn.solve_exercise(nb, todo["exercise"]))
     for i, root in enumerate(explorers):
         root.screenshot(path=ARTIFACTS / f"{Path(name).stem}-explorer{i}-after.png")
     nb.assert_no_errors()  # including errors that callbacks wrote into Output widgets
