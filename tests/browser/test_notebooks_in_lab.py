@@ -154,13 +154,19 @@ def screenshot_notebook(page, path: Path) -> None:
 # -- the gradient explorer (notebooks 02, 03) -------------------------------------------------
 
 
-def _change_and_back(nb, ex, what: str, change, back, value=None) -> str:
-    """Make a change, check the picture changed; undo it, check the first picture is back."""
+def _change_and_back(nb, ex, what: str, change, back, value=None, setting=None) -> str:
+    """Make a change, check the picture changed; undo it, check the first picture is back.
+
+    With ``setting`` (a slider's name), each picture is taken once the explorer's state line
+    shows the slider's value: the kernel computed and drew that very setting. An update runs
+    after the message that asked for it, when the kernel already reads idle, so a quiet moment
+    alone can come before a slow update (48 blocks at a large width) has drawn."""
     first, first_value = ex.pictures(), value() if value else None
     assert first, f"{what}: the explorer shows no figure"
     t = nb.now()
     change()
     nb.settle(t)
+    _wait_for_state(nb, ex, setting, value)
     changed = ex.pictures()
     if value:
         assert value() != first_value, f"{what}: the control's value did not change"
@@ -169,6 +175,7 @@ def _change_and_back(nb, ex, what: str, change, back, value=None) -> str:
     t = nb.now()
     back()
     nb.settle(t)
+    _wait_for_state(nb, ex, setting, value)
     if value:
         assert value() == first_value, (
             f"{what}: the control did not return to {first_value}: it went {first_value} -> "
@@ -184,6 +191,21 @@ def _change_and_back(nb, ex, what: str, change, back, value=None) -> str:
             f"{what}: going back did not give back the first figure; {pixel_difference(saved)}"
         )
     return what
+
+
+def _wait_for_state(nb, ex, setting, value, timeout: float = 30) -> None:
+    """Wait until the state line reads ``setting=<the slider's value>``, then for quiet."""
+    if setting is None:
+        return
+    number = value()
+    shown = f"{int(number)}" if float(number).is_integer() else f"{number:g}"
+    pattern = re.compile(rf"(^|\s){re.escape(setting)}={re.escape(shown)}(\s|$)")
+    deadline = time.monotonic() + timeout
+    while not pattern.search(text := ex.readout_text()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the state line never read {setting}={shown}: {text[:300]!r}")
+        time.sleep(0.05)
+    nb.settle(nb.now(), need_draw=False)
 
 
 def pixel_difference(paths: list[Path]) -> str:
@@ -232,7 +254,7 @@ def exercise_gradient_explorer(nb: Notebook, ex: Explorer) -> list[str]:
             nb, ex, "depth: 3 key presses",
             lambda: ex.press_on_slider("depth", there, 3),
             lambda: ex.press_on_slider("depth", back, 3),
-            depth,
+            depth, "depth",
         )
     )  # fmt: skip
 
@@ -248,7 +270,7 @@ def exercise_gradient_explorer(nb: Notebook, ex: Explorer) -> list[str]:
             nb, ex, f"{dragged}: mouse drag {dx:+d} px, then typed back",
             lambda: ex.drag_slider(dragged, dx),
             lambda: ex.type_slider_value(dragged, int(v0)),
-            lambda: ex.slider_value(dragged),
+            lambda: ex.slider_value(dragged), dragged,
         )
     )  # fmt: skip
 
