@@ -10,7 +10,8 @@ import gc
 import math
 import sys
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 import ipywidgets as W
 from ipympl.backend_nbagg import Canvas, FigureManager
@@ -18,6 +19,8 @@ from matplotlib.figure import Figure
 
 from ..settings import Settings, Spec, format_value
 from .layout import DESCRIPTION_WIDTH, STATIC_HINT, still_picture
+
+S = TypeVar("S", bound=Settings)
 
 __all__ = ["STATIC_HINT"]  # re-exported: what a reader without a kernel reads
 
@@ -100,6 +103,34 @@ def read_controls(controls: Mapping[str, W.Widget], specs: Mapping[str, Spec]) -
             value = round(round(value / step) * step, digits)
         values[name] = value
     return values
+
+
+def start_settings(cls: type[S], state: object, settings: Mapping[str, object], front: str) -> S:
+    """The settings an explorer starts from: the state string's (or the defaults), then the
+    keyword ``settings``, which win; ``front`` names the function for an unknown setting."""
+    unknown = sorted(set(settings) - set(cls.specs()))
+    if unknown:
+        raise TypeError(
+            f"{front}() got unknown setting(s) {unknown}; known: {', '.join(cls.specs())}"
+        )
+    start = cls.parse(state) if state is not None else cls()
+    return start.replace(**settings)
+
+
+def check_controls(
+    controls: object, names: Sequence[str], default: Sequence[str]
+) -> tuple[str, ...]:
+    """``controls`` checked: distinct names among ``names`` (``None`` gives ``default``)."""
+    if controls is None:
+        return tuple(default)
+    if isinstance(controls, str) or not isinstance(controls, Iterable):
+        raise ValueError(f"controls must be a list of names, not {controls!r:.40}")
+    shown = tuple(controls)
+    if any(n not in names for n in shown) or len(set(shown)) < len(shown):
+        raise ValueError(
+            f"controls must be distinct names among {', '.join(names)}; got {controls!r:.60}"
+        )
+    return shown
 
 
 def check_limits(

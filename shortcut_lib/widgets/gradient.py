@@ -28,6 +28,7 @@ from ..settings import format_state, setting
 from .controls import (
     COALESCE_SECONDS,
     Explorer,
+    check_controls,
     check_limits,
     kernel_loop,
     make_canvas,
@@ -35,6 +36,7 @@ from .controls import (
     read_controls,
     replace_in_cell,
     show_error,
+    start_settings,
 )
 from .layout import (
     DESCRIPTION_WIDTH,
@@ -279,20 +281,6 @@ def gradient_explorer(
 
     Introduced in notebook 02 (in full in notebook 03).
     """
-    unknown = set(settings) - set(CONTROL_NAMES)
-    if unknown:
-        raise TypeError(
-            f"gradient_explorer() got unknown setting(s) {sorted(unknown)}; "
-            f"known: {', '.join(CONTROL_NAMES)}"
-        )
-    start = ExplorerSettings.parse(state) if state is not None else ExplorerSettings()
-    start = start.replace(**settings)
-    if isinstance(controls, str):
-        raise ValueError(f"controls must be a list of names, not the string {controls!r:.40}")
-    shown = list(CONTROL_NAMES) if controls is None else list(controls)
-    bad = [name for name in shown if name not in CONTROL_NAMES]
-    if bad or len(set(shown)) != len(shown):
-        raise ValueError(
-            f"controls must be distinct names among {', '.join(CONTROL_NAMES)}; got {shown}"
-        )
+    start = start_settings(ExplorerSettings, state, settings, "gradient_explorer")
+    shown = check_controls(controls, CONTROL_NAMES, CONTROL_NAMES)
     return GradientExplorer(start, shown, check_limits(limits, start, CONTROL_NAMES))

@@ -25,6 +25,7 @@ from ..plotting.training import TrainingPlot
 from ..training import MODELS, History, TrainingRun, TrainingSettings
 from .controls import (
     Explorer,
+    check_controls,
     check_limits,
     make_canvas,
     make_control,
@@ -296,16 +297,7 @@ def training_explorer(
     """
     start = TrainingSettings(task=task, **settings)
     check_int("batch_size", start.batch_size, low=1, high=len(make_task(start.task)))
-    names = TrainingSettings.specs()
-    shown = CONTROL_NAMES if controls is None else tuple(controls)
-    if (
-        isinstance(controls, str)
-        or any(n not in names for n in shown)
-        or len(set(shown)) < len(shown)
-    ):
-        raise ValueError(
-            f"controls must be distinct names among {', '.join(names)}; got {controls!r:.60}"
-        )
+    shown = check_controls(controls, tuple(TrainingSettings.specs()), CONTROL_NAMES)
     if update_every is not None:
         check_int("update_every", update_every, low=1)
     ranges = check_limits(limits, start, shown)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from ..compare import healthy_band
 from ..transformer_compare import BlockComparison, BlockSettings
 from ..transformer_probes import MODELS, TransformerProfile
+from .controls import start_settings
 from .gradient import GradientExplorer
 from .layout import readout_html, state_html
 
@@ -72,12 +73,5 @@ def transformer_explorer(state: str | None = None, **settings: object) -> Transf
 
     Introduced in notebook 05.
     """
-    unknown = set(settings) - set(CONTROL_NAMES)
-    if unknown:
-        raise TypeError(
-            f"transformer_explorer() got unknown setting(s) {sorted(unknown)}; "
-            f"known: {', '.join(CONTROL_NAMES)}"
-        )
-    start = BlockSettings.parse(state) if state is not None else BlockSettings()
-    start = start.replace(**settings)
+    start = start_settings(BlockSettings, state, settings, "transformer_explorer")
     return TransformerExplorer(start, CONTROL_NAMES, {})

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from .._checks import check_int
 from ..transformer_training import BlockTrainingRun, BlockTrainingSettings
-from .controls import check_limits
+from .controls import check_controls, check_limits, start_settings
 from .training import TrainingExplorer
 
 __all__ = ["TransformerTrainingExplorer", "transformer_training_explorer"]
@@ -76,17 +76,9 @@ def transformer_training_explorer(
 
     Introduced in notebook 05.
     """
-    start = BlockTrainingSettings() if state is None else BlockTrainingSettings.parse(state)
-    start = start.replace(**settings)
-    names = BlockTrainingSettings.specs()
-    shown = CONTROL_NAMES if controls is None else controls
-    if isinstance(shown, str) or not all(n in names for n in shown) or len(set(shown)) < len(shown):
-        raise ValueError(
-            f"controls must be distinct names among {', '.join(names)}; got {controls!r:.60}"
-        )
+    start = start_settings(BlockTrainingSettings, state, settings, "transformer_training_explorer")
+    shown = check_controls(controls, tuple(BlockTrainingSettings.specs()), CONTROL_NAMES)
     if update_every is not None:
         check_int("update_every", update_every, low=1)
-    ranges = check_limits(limits, start, tuple(shown))
-    return TransformerTrainingExplorer(
-        start, shown=tuple(shown), limits=ranges, update_every=update_every
-    )
+    ranges = check_limits(limits, start, shown)
+    return TransformerTrainingExplorer(start, shown=shown, limits=ranges, update_every=update_every)
