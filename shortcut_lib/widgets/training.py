@@ -94,6 +94,36 @@ class TrainingExplorer(Explorer):
         }
         for control in self.controls.values():
             control.continuous_update = False  # a run starts from the value let go
+        self._build_run_controls()
+        self.output = W.Output()
+        self.histories: dict[str, History] = {}
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._running = False  # set by train(), cleared by the run's thread before it lets go
+
+        self.plot = TrainingPlot(MODELS, figure=explorer_figure(FIGURE_HEIGHT))
+        # Before the first run: the axes of the run the controls describe.
+        self.plot.update({}, total_steps=settings.steps, layers=settings.depth + 2)
+        canvas = make_canvas(self.plot.figure, lambda figure: _LockedCanvas(self.plot, self._lock))
+
+        shown = list(self.controls.values())
+        # Depth, and the three-way models toggle, each get a whole row.
+        wide = [self.controls[n] for n in ("depth", "models") if n in self.controls]
+        grid = control_grid(shown, wide=wide)
+        buttons = W.HBox(
+            [self.train_button, self.stop_button, self.progress, self.status],
+            layout=W.Layout(align_items="center", flex_flow="row wrap"),
+        )
+        panel = [grid, buttons, self.output]
+        super().__init__(explorer_children(panel, canvas, under_figure=[self.replay]))
+        self.train_button.on_click(lambda _: self.train())
+        self.stop_button.on_click(lambda _: self.stop())
+        self.replay.observe(self._on_replay, names="value")
+        replace_in_cell(self)
+
+    def _build_run_controls(self) -> None:
+        # Train and Stop, the progress bar with its status line, and the replay slider.
         self.train_button = W.Button(
             description="Train",
             icon="play",
@@ -128,32 +158,6 @@ class TrainingExplorer(Explorer):
             layout=W.Layout(width=f"{FIGURE_WIDTH}px"),
             style={"description_width": DESCRIPTION_WIDTH},
         )
-        self.output = W.Output()
-        self.histories: dict[str, History] = {}
-        self._lock = threading.RLock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._running = False  # set by train(), cleared by the run's thread before it lets go
-
-        self.plot = TrainingPlot(MODELS, figure=explorer_figure(FIGURE_HEIGHT))
-        # Before the first run: the axes of the run the controls describe.
-        self.plot.update({}, total_steps=settings.steps, layers=settings.depth + 2)
-        canvas = make_canvas(self.plot.figure, lambda figure: _LockedCanvas(self.plot, self._lock))
-
-        shown = list(self.controls.values())
-        # Depth, and the three-way models toggle, each get a whole row.
-        wide = [self.controls[n] for n in ("depth", "models") if n in self.controls]
-        grid = control_grid(shown, wide=wide)
-        buttons = W.HBox(
-            [self.train_button, self.stop_button, self.progress, self.status],
-            layout=W.Layout(align_items="center", flex_flow="row wrap"),
-        )
-        panel = [grid, buttons, self.output]
-        super().__init__(explorer_children(panel, canvas, under_figure=[self.replay]))
-        self.train_button.on_click(lambda _: self.train())
-        self.stop_button.on_click(lambda _: self.stop())
-        self.replay.observe(self._on_replay, names="value")
-        replace_in_cell(self)
 
     def _release(self) -> None:
         self._stop.set()
