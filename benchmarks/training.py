@@ -11,6 +11,9 @@ Prints, at the notebook's default settings (spirals, depth 20, width 32, sigmoid
               like ipympl's, asks for one full redraw at a time whenever the training thread
               announces new data (``draw_idle``) and draws it in the main thread.
 
+torch.set_num_threads(1) for the whole run, as in the notebooks (with torch's default of one thread
+per core, the training thread's kernels and the drawing thread fight over the same two cores).
+
 Goal: the default run finishes in <= 10 s on a 2-core machine. The machine's load average is
 printed too: other processes slow every number here.
 
@@ -28,6 +31,8 @@ import time
 import matplotlib
 
 matplotlib.use("Agg")
+
+import torch  # noqa: E402
 
 import shortcut_lib as sl  # noqa: E402
 
@@ -65,7 +70,8 @@ def main() -> None:
     args = parser.parse_args()
     settings = {"depth": args.depth, "steps": args.steps}
 
-    print(f"cpus {os.cpu_count()}, load average {os.getloadavg()[0]:.2f} (1 min)")
+    torch.set_num_threads(1)
+    print(f"cpus {os.cpu_count()}, load average {os.getloadavg()[0]:.2f} (1 min), torch threads 1")
     cold = timed(lambda: sl.TrainingRun(**settings))
     print(f"cold start   first TrainingRun: {cold:6.2f} s (torch._dynamo import, once a process)")
 

@@ -82,7 +82,7 @@ def test_training_plot_updates_the_same_artists_in_place(real):
     np.testing.assert_allclose(plot.ratio_lines["plain"].get_ydata(), expected)
     plot.update(real)
     assert len(line.get_xdata()) == 30
-    assert "step 30/30" in plot.title.get_text()
+    assert "step 30/30" in plot.progress.get_text()
     _draw(plot.figure)
 
 

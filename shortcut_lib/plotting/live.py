@@ -7,9 +7,8 @@ and each later frame restores that background and draws only the changing artist
 key that names what they show (axis limits, labels, the canvas size), so dragging a slider back
 to limits seen before needs no full draw either.
 
-One frame policy: every frame goes to the canvas whole. An ipympl canvas could send a diff
-against the frame before, but a browser that skips a frame (a busy tab) would then composite the
-next diff on the wrong picture and leave ghosts of old lines.
+Each frame ends in ``canvas.blit``; how it reaches the browser is the canvas's business (the
+explorers' canvas sends whole frames: :mod:`shortcut_lib.widgets.canvas`).
 """
 
 from __future__ import annotations
@@ -61,7 +60,6 @@ class LiveFigure:
         else:
             canvas.restore_region(background)
             self._draw_changing()
-        canvas._force_full = True  # ipympl: a whole frame, never a diff (see the module doc)
         canvas.blit(self.figure.bbox)
 
     def forget(self) -> None:

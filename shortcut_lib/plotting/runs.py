@@ -126,3 +126,47 @@ def check_histories(histories: object, *, empty: bool = False) -> Mapping[str, H
             f"{type(histories).__name__}"
         )
     return histories
+
+
+def describe_settings(histories: Histories) -> str:
+    """One line naming how the models were trained (``"pre/post"`` where they differ)."""
+    if not histories:
+        return "no run yet: press Train"
+    s = _merged_settings(histories)
+    lr = f"{s['lr']:g}" if isinstance(s.get("lr"), float) else s.get("lr")
+    parts = [
+        f"{s.get('task')}",
+        f"depth {s.get('depth')}",
+        f"width {s.get('width')}",
+        f"{s.get('activation')}",
+        f"init {s.get('init')}",
+        f"norm {s.get('norm')}",
+        f"{s.get('optimizer')} lr {lr}" if lr else "",
+    ]
+    return ", ".join(p for p in parts if p)
+
+
+def describe_progress(histories: Histories, n: int, total: int, window: int = 10) -> str:
+    """``"step n/total"`` and each model's mean loss over the last ``window`` steps shown."""
+    if not histories:
+        return ""
+    last = {m: h.loss[max(0, n - window) : n] for m, h in histories.items()}
+    losses = ", ".join(f"{m} {sum(v) / len(v):.3g}" for m, v in last.items() if v)
+    losses = f"   loss, mean of the last {window} steps: {losses}" if losses else ""
+    return f"step {n}/{total}{losses}"
+
+
+def _merged_settings(histories: Histories) -> dict[str, object]:
+    # One value per setting; where the models were trained differently (pre- against post-norm
+    # in notebook 05), both, as "pre/post".
+    merged: dict[str, list] = {}
+    for h in histories.values():
+        for key, value in h.settings.items():
+            if value not in merged.setdefault(key, []):
+                merged[key].append(value)
+    return {
+        key: values[0]
+        if len(values) == 1
+        else "/".join(f"{v:g}" if isinstance(v, float) else str(v) for v in values)
+        for key, values in merged.items()
+    }

@@ -15,7 +15,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from ..training import History
 from .live import LiveFigure
-from .runs import check_histories
+from .runs import check_histories, describe_progress, describe_settings
 from .scales import check_count, check_figure
 from .style import MODEL_MARKERS, OKABE_ITO, series_color
 
@@ -63,7 +63,16 @@ class TrainingPlot:
         self.heat_axes = {
             m: fig.add_subplot(cell) for m, cell in zip(self.models, cells, strict=True)
         }
-        self.title = fig.suptitle("", fontsize=11)
+        # Two lines on top: the run's settings, drawn with the background, and its progress,
+        # redrawn every frame (text is costly to render: only the line that changes is). The
+        # progress line belongs to a panel, though placed on the figure: savefig leaves out a
+        # figure's animated artists, a panel's it draws.
+        line = 1.2 * 11 * fig.dpi / 72  # px, one line of 11 pt text
+        self.title = fig.suptitle("", y=1 - 8 / height, fontsize=11)
+        self.progress = self.loss_ax.text(
+            0.5, 1 - (8 + line) / height, "", transform=fig.transFigure, ha="center", va="top",
+            fontsize=11, clip_on=False,
+        )  # fmt: skip
         self._build_loss_panel()
         self._build_ratio_panel()
         self._build_heatmaps()
@@ -72,7 +81,7 @@ class TrainingPlot:
             ax.yaxis.set_minor_locator(NullLocator())  # decade ticks say enough; minor ones cost
             ax.set_autoscale_on(False)  # update() sets the limits, snapped to decades
         self._layers = 0
-        self._axes_state: tuple = ((), (), (), 0, 0)  # the limits of the last update
+        self._axes_state: tuple = ((), (), (), 0, 0, "")  # the background of the last update
         self._ranges: dict[str, tuple[float, float]] = {}
         changing = [
             *self.loss_lines.values(),
@@ -81,7 +90,7 @@ class TrainingPlot:
             *self.images.values(),
             *self.cursors.values(),
             *self.empty_notes.values(),
-            self.title,
+            self.progress,
         ]
         self._live = LiveFigure(self.figure, changing)
 
@@ -197,13 +206,15 @@ class TrainingPlot:
         self.ratio_ax.set_xlim(-0.5, layers - 0.5)
         if layers != self._layers:
             self._set_layer_ticks(layers)
-        self.title.set_text(_describe(shown, n, total))
+        self.title.set_text(describe_settings(shown))
+        self.progress.set_text(describe_progress(shown, n, total, RATIO_WINDOW))
         self._axes_state = (
             self.loss_ax.get_ylim(),
             self.ratio_ax.get_ylim(),
             (self.norm.vmin, self.norm.vmax),
             total,
             layers,
+            self.title.get_text(),  # part of the background too
         )
 
     def close(self) -> None:
@@ -214,7 +225,7 @@ class TrainingPlot:
     def redraw(self, full: bool = False) -> None:
         """Render the last update to the figure's canvas, as cheaply as possible.
 
-        While the axes stay as they were, only the changing artists (curves, heatmaps, title)
+        While the axes stay as they were, only the changing artists (curves, heatmaps, progress)
         are drawn over a kept background (:class:`~shortcut_lib.plotting.live.LiveFigure`).
         ``full=True`` forgets the kept backgrounds and draws everything.
         """
@@ -330,39 +341,3 @@ def _decades(values: np.ndarray, default: tuple[float, float]) -> tuple[float, f
     low = 10.0 ** math.floor(math.log10(values.min()))
     high = 10.0 ** math.ceil(math.log10(values.max()))
     return (low, high) if high > low else (low, low * 10)
-
-
-def _describe(histories: Histories, n: int, total: int) -> str:
-    if not histories:
-        return "no run yet: press Train"
-    s = _merged_settings(histories)
-    lr = f"{s['lr']:g}" if isinstance(s.get("lr"), float) else s.get("lr")
-    parts = [
-        f"{s.get('task')}",
-        f"depth {s.get('depth')}",
-        f"width {s.get('width')}",
-        f"{s.get('activation')}",
-        f"init {s.get('init')}",
-        f"norm {s.get('norm')}",
-        f"{s.get('optimizer')} lr {lr}" if lr else "",
-    ]
-    window = {m: h.loss[max(0, n - RATIO_WINDOW) : n] for m, h in histories.items()}
-    losses = ", ".join(f"{m} {sum(v) / len(v):.3g}" for m, v in window.items() if v)
-    losses = f"   loss, mean of the last {RATIO_WINDOW} steps: {losses}" if losses else ""
-    return f"{', '.join(p for p in parts if p)}\nstep {n}/{total}{losses}"
-
-
-def _merged_settings(histories: Histories) -> dict[str, object]:
-    # One value per setting; where the models were trained differently (pre- against post-norm
-    # in notebook 05), both, as "pre/post".
-    merged: dict[str, list] = {}
-    for h in histories.values():
-        for key, value in h.settings.items():
-            if value not in merged.setdefault(key, []):
-                merged[key].append(value)
-    return {
-        key: values[0]
-        if len(values) == 1
-        else "/".join(f"{v:g}" if isinstance(v, float) else str(v) for v in values)
-        for key, values in merged.items()
-    }

@@ -1,5 +1,5 @@
-"""What both explorers share: a control for each setting made from its Spec, the canvas, the
-error display and the coalescing of rapid changes."""
+"""What both explorers share: a control for each setting made from its Spec, the error display
+and the coalescing of rapid changes (the canvas is in :mod:`.canvas`)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ import gc
 import math
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
 import ipywidgets as W
-from ipympl.backend_nbagg import Canvas, FigureManager
 from matplotlib.figure import Figure
 
 from ..settings import Settings, Spec, format_value
@@ -216,17 +215,6 @@ def _return_freed_memory() -> None:
         return
     gc.collect()  # what the closed explorer held in reference cycles, first
     libc.malloc_trim(0)
-
-
-def make_canvas(figure: Figure, canvas_class: Callable[..., Canvas] = Canvas) -> Canvas:
-    """An ipympl canvas for ``figure`` (whatever the notebook's backend), bare: no toolbar,
-    header, footer or resize handle, and no PNG copy of every frame."""
-    canvas = canvas_class(figure)
-    FigureManager(canvas, 0)
-    canvas.header_visible = canvas.footer_visible = canvas.toolbar_visible = False
-    canvas.resizable = False
-    canvas.syncing_data_url = False
-    return canvas
 
 
 def show_error(output: W.Output, exc: BaseException) -> None:

@@ -25,13 +25,13 @@ from ..compare import (
 from ..plotting.gradients import GradientPlot
 from ..probes import DIAGNOSTICS, GradientProfile
 from ..settings import format_state, setting
+from .canvas import make_canvas
 from .controls import (
     COALESCE_SECONDS,
     Explorer,
     check_controls,
     check_limits,
     kernel_loop,
-    make_canvas,
     make_control,
     read_controls,
     replace_in_cell,

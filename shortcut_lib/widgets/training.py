@@ -17,17 +17,16 @@ import time
 from collections.abc import Mapping
 
 import ipywidgets as W
-from ipympl.backend_nbagg import Canvas
 
 from .._checks import check_int
 from ..data import make_task
 from ..plotting.training import TrainingPlot
 from ..training import MODELS, History, TrainingRun, TrainingSettings
+from .canvas import FrameCanvas, make_canvas
 from .controls import (
     Explorer,
     check_controls,
     check_limits,
-    make_canvas,
     make_control,
     read_controls,
     replace_in_cell,
@@ -45,12 +44,16 @@ from .layout import (
 __all__ = ["TrainingExplorer", "training_explorer"]
 
 _STOP_CHECK_STEPS = 5  # Stop waits for at most this many steps (~0.1 s at depth 60)
+# While a run goes on, frames are asked for at most this often. A frame (about 25 ms) is drawn in
+# the kernel's main thread and holds the GIL the training thread needs: about ten a second look
+# smooth and leave most of the time to the training (a frame for every plot update halved it).
+_FRAME_SECONDS = 0.07
 # Shown by default: every setting but the batch size, which rarely needs changing here.
 CONTROL_NAMES = tuple(name for name in TrainingSettings.specs() if name != "batch_size")
 FIGURE_HEIGHT = 410  # px: two rows of panels; with the controls above, 1280x800 holds it all
 
 
-class _LockedCanvas(Canvas):
+class _LockedCanvas(FrameCanvas):
     """An ipympl canvas for a TrainingPlot: its draws wait while the training thread is changing
     the artists, and go through the plot's own redraw, which blits when the axes did not change."""
 
@@ -211,16 +214,18 @@ class TrainingExplorer(Explorer):
     def _train(self, run: TrainingRun) -> None:
         # The background thread: train in chunks, check Stop between them, update the plots.
         every = self.update_every or max(5, run.steps // 50)
-        start = time.perf_counter()
+        start = last_frame = time.perf_counter()
         try:
             while not run.done and not self._stop.is_set():
                 # Stop is checked every few steps, even when the plots update more rarely.
                 run.advance(min(every - run.step % every, _STOP_CHECK_STEPS))
                 if run.step % every and not run.done:
                     continue
-                elapsed = time.perf_counter() - start
+                now = time.perf_counter()
+                elapsed, frame = now - start, now - last_frame >= _FRAME_SECONDS
+                last_frame = now if frame else last_frame
                 # One count on screen: the figure's title and the progress bar show the step.
-                self._show(run.history(), total=run.steps)
+                self._show(run.history(), total=run.steps, frame=frame)
                 self.progress.value = run.step
                 self.status.value = f"training, {run.step / elapsed:.0f} steps/s"
         except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
@@ -247,11 +252,18 @@ class TrainingExplorer(Explorer):
         self._show(self.histories, total=run.steps)
 
     def _show(
-        self, histories: Mapping[str, History], *, total: int, step: int | None = None
+        self,
+        histories: Mapping[str, History],
+        *,
+        total: int,
+        step: int | None = None,
+        frame: bool = True,
     ) -> None:
+        # The artists always follow; a frame is asked for unless one was asked for just now.
         with self._lock:
             self.plot.update(histories, step=step, total_steps=total)
-        self.figure.canvas.draw_idle()
+        if frame:
+            self.figure.canvas.draw_idle()
 
     def _on_replay(self, change: Mapping[str, object]) -> None:
         if self.running or not self.histories:

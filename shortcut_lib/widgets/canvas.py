@@ -1,0 +1,49 @@
+"""The explorers' canvas: an ipympl widget that sends every frame whole, encoded fast.
+
+ipympl sends a frame as a PNG of the pixels that changed since the frame before (a *diff*), which
+the browser composites over what it shows. A browser that skips a frame (a busy tab) would then
+lay the next diff over the wrong picture and leave ghosts of old lines; a whole frame is always
+right. The PNG is written at zlib's fastest level: for these flat-colour plots it is within a
+few percent of the default level's size, in under half the time (about 10 ms instead of 21 for
+the training explorer's frame).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import numpy as np
+from ipympl.backend_nbagg import Canvas, FigureManager
+from matplotlib.figure import Figure
+from PIL import Image
+
+__all__ = ["FrameCanvas", "make_canvas"]
+
+
+class FrameCanvas(Canvas):
+    """An ipympl canvas whose frames are whole pictures, PNG-encoded at zlib level 1."""
+
+    def get_diff_image(self) -> bytes | None:
+        # What the canvas's manager sends after draw() or blit(); None: nothing new to send.
+        if not self._png_is_old:
+            return None
+        self._png_is_old = False
+        self.set_image_mode("full")  # the browser clears its picture before drawing this one
+        pixels = np.asarray(self.get_renderer().buffer_rgba())  # (height, width, 4) uint8
+        with io.BytesIO() as png:
+            Image.fromarray(pixels).save(png, format="png", compress_level=1)
+            return png.getvalue()
+
+
+def make_canvas(
+    figure: Figure, canvas_class: Callable[..., FrameCanvas] = FrameCanvas
+) -> FrameCanvas:
+    """A :class:`FrameCanvas` for ``figure`` (whatever the notebook's backend), bare: no toolbar,
+    header, footer or resize handle, and no PNG copy of every frame kept in the notebook."""
+    canvas = canvas_class(figure)
+    FigureManager(canvas, 0)
+    canvas.header_visible = canvas.footer_visible = canvas.toolbar_visible = False
+    canvas.resizable = False
+    canvas.syncing_data_url = False
+    return canvas
