@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import random
-from collections.abc import Iterator
 
 import torch
 import torch.nn.functional as F
@@ -19,18 +17,6 @@ DIAGNOSTICS = (
     "activation_rms",
     "activation_spread",
 )
-
-
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Small models: a second thread gains nothing and, on a busy machine, makes LayerNorm probes
-    10x slower. Restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def fresh_input(s: sl.ComparisonSettings) -> torch.Tensor:

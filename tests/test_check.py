@@ -11,7 +11,6 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-from oracles import one_thread
 from torch import nn
 
 import shortcut_lib as sl
@@ -20,12 +19,6 @@ from shortcut_lib.exercises import EXERCISES, check_exercise
 # Written out here: a renamed or dropped exercise must fail a test.
 IDS = ["01.1", "01.2", "01.3", "01.4", "02.1", "02.2", "02.3", "03.1", "03.2", "03.3", "03.4",
        "04.1", "04.2", "04.3", "05.1", "05.2", "05.3"]  # fmt: skip
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    with one_thread():
-        yield
 
 
 def test_every_exercise_is_registered_in_notebook_order():

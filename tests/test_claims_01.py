@@ -16,8 +16,6 @@ import torch
 
 import shortcut_lib as sl
 
-pytestmark = pytest.mark.usefixtures("one_thread")
-
 SEEDS = range(5)
 WIDTH, BATCH = 64, 16
 SQRT_2_OVER_PI = math.sqrt(2 / math.pi)

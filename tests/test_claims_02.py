@@ -19,8 +19,6 @@ import torch
 
 import shortcut_lib as sl
 
-pytestmark = pytest.mark.usefixtures("one_thread")
-
 SEEDS = range(5)
 WIDTH, BATCH, DEPTH = 64, 16, 50
 SMALLEST_NORMAL = torch.finfo(torch.float32).tiny  # 1.2e-38
@@ -64,7 +62,6 @@ GAINS = (1, 4, 8, 12, 16)
 
 @pytest.fixture(scope="module")
 def measured() -> dict[int, list[dict[str, float]]]:
-    torch.set_num_threads(1)
     return {g: [probe(*own_network(g, seed)) for seed in SEEDS] for g in GAINS}
 
 

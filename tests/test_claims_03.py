@@ -21,8 +21,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-pytestmark = pytest.mark.usefixtures("one_thread")
-
 SEEDS = range(5)
 WIDTH, BATCH = 64, 16
 

@@ -22,8 +22,6 @@ from torch import nn
 
 import shortcut_lib as sl
 
-pytestmark = pytest.mark.usefixtures("one_thread")
-
 SEEDS = range(5)
 CHANCE = math.log(2)
 ACTIVATIONS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}

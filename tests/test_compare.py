@@ -11,7 +11,7 @@ import random
 
 import numpy as np
 import pytest
-from oracles import architecture, fresh_input, fresh_profiles, one_thread, oracle_profile
+from oracles import architecture, fresh_input, fresh_profiles, oracle_profile
 
 import shortcut_lib as sl
 from shortcut_lib import ExplorerSettings, ShortcutComparison, describe_ratio
@@ -25,12 +25,6 @@ SERIES = (
     "activation_rms",
     "activation_spread",
 )
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    with one_thread():
-        yield
 
 
 # --- helpers ------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ import math
 
 import pytest
 import torch
-from oracles import one_thread
 from torch import nn
 
 import shortcut_lib as sl
@@ -25,12 +24,6 @@ NUMERIC = ["01.c", "03.d"]
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Passing unrecognized arguments to super\\(Toolbar\\):DeprecationWarning"
 )
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    with one_thread():
-        yield
 
 
 # --- the bank -------------------------------------------------------------------------------------

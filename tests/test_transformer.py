@@ -22,15 +22,6 @@ WIRINGS = [(norm, shortcut) for norm in NORM_PLACEMENTS for shortcut in (True, F
 SEEDS = [0, 1, 2]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Small models: on a busy 2-core machine a second thread makes every op many times slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def small_model(norm="pre", use_shortcut=True, *, final_norm=True, seed=0, **kw):
     options = dict(n_blocks=3, emb_dim=16, n_heads=4, context_length=8, vocab_size=11)
     return GPTModel(

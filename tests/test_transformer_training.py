@@ -8,7 +8,6 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-from oracles import one_thread
 
 from shortcut_lib.transformer import GPTModel
 from shortcut_lib.transformer_task import make_token_task
@@ -20,12 +19,6 @@ from shortcut_lib.transformer_training import (
 
 SEEDS = [0, 1, 2]
 SMALL = dict(emb_dim=16, n_heads=2, context_length=6, vocab_size=7)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    with one_thread():
-        yield
 
 
 # --- an independent oracle: the loop written out, torch.optim.Adam without fusing --------------
@@ -197,18 +190,17 @@ WIRINGS = {"pre": ("pre", True), "post": ("post", True), "no shortcut": ("pre", 
 def trained():
     """``{(n_blocks, label, seed): (History, chance)}``, notebook 05's 18 runs (~10 s)."""
     result = {}
-    with one_thread():
-        for seed in SEEDS:
-            task = make_token_task(512, 8, 16, seed=seed)
-            for n_blocks in (1, 4):
-                for label, (norm, use_shortcut) in WIRINGS.items():
-                    model = GPTModel(
-                        n_blocks, **NOTEBOOK, norm=norm, use_shortcut=use_shortcut, seed=seed
-                    )
-                    history = train_transformer(
-                        model, task, lr=0.03, steps=60, batch_size=32, seed=seed
-                    )
-                    result[n_blocks, label, seed] = (history, task.chance_loss)
+    for seed in SEEDS:
+        task = make_token_task(512, 8, 16, seed=seed)
+        for n_blocks in (1, 4):
+            for label, (norm, use_shortcut) in WIRINGS.items():
+                model = GPTModel(
+                    n_blocks, **NOTEBOOK, norm=norm, use_shortcut=use_shortcut, seed=seed
+                )
+                history = train_transformer(
+                    model, task, lr=0.03, steps=60, batch_size=32, seed=seed
+                )
+                result[n_blocks, label, seed] = (history, task.chance_loss)
     return result
 
 

@@ -12,7 +12,6 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from ipympl.backend_nbagg import Canvas  # noqa: E402
-from oracles import one_thread  # noqa: E402
 
 import shortcut_lib as sl  # noqa: E402
 import shortcut_lib.transformer_training as training_module  # noqa: E402
@@ -23,12 +22,6 @@ pytestmark = pytest.mark.filterwarnings(
     r"ignore:Passing unrecognized arguments to super\(Toolbar\):DeprecationWarning"
 )
 SMALL = dict(depth=3, width=16, heads=2, context_length=8, batch_size=2)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    with one_thread():
-        yield
 
 
 # --- the transformer explorer ---------------------------------------------------------------
