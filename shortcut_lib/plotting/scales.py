@@ -97,3 +97,34 @@ def as_values(name: str, values: object) -> np.ndarray:
 def check_count(name: str, value: object, low: int = 1, high: int | None = None) -> int:
     """An int argument of a plot (columns, steps), checked."""
     return check_int(name, value, low=low, high=high)
+
+
+class GrowingDecades:
+    """Axis ranges, by name, in whole decades that only grow while a run goes on (unless four
+    decades or more are left unused): limits that moved with every update would force a full
+    redraw each time. :meth:`clear` starts afresh, for another run."""
+
+    def __init__(self) -> None:
+        self._ranges: dict[str, tuple[float, float]] = {}
+
+    def __call__(
+        self, key: str, values: object, default: tuple[float, float]
+    ) -> tuple[float, float]:
+        """The range ``key`` shows after ``values`` (``default`` while nothing positive is)."""
+        values = np.asarray(values, float)
+        values = values[np.isfinite(values) & (values > 0)]
+        if values.size == 0:
+            return self._ranges.get(key, default)  # nothing to show yet
+        low = 10.0 ** math.floor(math.log10(values.min()))
+        high = 10.0 ** math.ceil(math.log10(values.max()))
+        need = (low, high) if high > low else (low, low * 10)
+        grown = self._ranges.get(key, need)
+        grown = (min(grown[0], need[0]), max(grown[1], need[1]))
+        if math.log10(need[0] / grown[0]) + math.log10(grown[1] / need[1]) >= 4:
+            grown = need
+        self._ranges[key] = grown
+        return grown
+
+    def clear(self) -> None:
+        """Forget every range."""
+        self._ranges.clear()

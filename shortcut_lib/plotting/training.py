@@ -4,7 +4,6 @@ the explorer can redraw while a run is going."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -16,7 +15,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from ..training import History
 from .live import LiveFigure
 from .runs import check_histories, describe_progress, describe_settings
-from .scales import check_count, check_figure
+from .scales import GrowingDecades, check_count, check_figure
 from .style import MODEL_MARKERS, OKABE_ITO, series_color
 
 __all__ = ["TrainingPlot", "plot_training"]
@@ -82,7 +81,7 @@ class TrainingPlot:
             ax.set_autoscale_on(False)  # update() sets the limits, snapped to decades
         self._layers = 0
         self._axes_state: tuple = ((), (), (), 0, 0, "")  # the background of the last update
-        self._ranges: dict[str, tuple[float, float]] = {}
+        self._ranges = GrowingDecades()  # the y ranges: loss, ratio, gradient colours
         changing = [
             *self.loss_lines.values(),
             *self.ratio_lines.values(),
@@ -170,42 +169,18 @@ class TrainingPlot:
                 live, so the axes stay put. Default: the steps shown.
             layers: the layers (``in``, hidden, ``out``) to lay out while no history is shown.
         """
-        shown = {
-            m: h for m, h in check_histories(histories, empty=True).items() if m in self.models
-        }
-        recorded = max((h.steps for h in shown.values()), default=0)
-        if step is not None:
-            check_count("step", step, low=0)
-        if total_steps is not None:
-            check_count("total_steps", total_steps)
-        n = recorded if step is None else min(step, recorded)
-        # A replay keeps the whole run's step axis: "step 100/300", not "step 100/100".
-        total = max(1, total_steps or recorded)
-        if layers is not None:
-            check_count("layers", layers)
-        layers = max((len(h.layer_names) for h in shown.values()), default=layers or 1)
+        shown, n, total, layers = self._read(histories, step, total_steps, layers)
         grads = {m: _rows(h.weight_grad_mean, n, layers) for m, h in shown.items()}
         if (total, layers) != self._axes_state[3:5]:
             self._ranges.clear()  # another run: the ranges start afresh
         self._set_norm(list(grads.values()))
-        losses = []
         for m in self.models:
             h = shown.get(m)
             loss = np.asarray(h.loss[:n], dtype=float) if h is not None else np.empty(0)
             self.loss_lines[m].set_data(np.arange(1, loss.size + 1), loss)
-            losses.append(loss)
             self._update_heatmap(m, grads.get(m), total, layers)
             self._update_ratio(m, h, n)
-        self.loss_ax.set_xlim(0, total)
-        self.loss_ax.set_ylim(*self._steady("loss", np.concatenate(losses), (1e-2, 1e1)))
-        ratios = [line.get_ydata() for line in self.ratio_lines.values()]
-        ratio_values = np.concatenate([np.asarray(r, float) for r in ratios])
-        if ratio_values.size:  # the healthy mark stays in view once there is a ratio to compare
-            ratio_values = np.append(ratio_values, HEALTHY_RATIO)
-        self.ratio_ax.set_ylim(*self._steady("ratio", ratio_values, (1e-6, 1e0)))
-        self.ratio_ax.set_xlim(-0.5, layers - 0.5)
-        if layers != self._layers:
-            self._set_layer_ticks(layers)
+        self._set_limits(total, layers)
         self.title.set_text(describe_settings(shown))
         self.progress.set_text(describe_progress(shown, n, total, RATIO_WINDOW))
         self._axes_state = (
@@ -216,6 +191,40 @@ class TrainingPlot:
             layers,
             self.title.get_text(),  # part of the background too
         )
+
+    def _read(
+        self,
+        histories: Histories,
+        step: int | None,
+        total_steps: int | None,
+        layers: int | None,
+    ) -> tuple[Histories, int, int, int]:
+        """The histories shown, the steps shown, the steps axis's width, the layers laid out."""
+        shown = {
+            m: h for m, h in check_histories(histories, empty=True).items() if m in self.models
+        }
+        for name, value in (("step", step), ("total_steps", total_steps), ("layers", layers)):
+            if value is not None:
+                check_count(name, value, low=0 if name == "step" else 1)
+        recorded = max((h.steps for h in shown.values()), default=0)
+        n = recorded if step is None else min(step, recorded)
+        # A replay keeps the whole run's step axis: "step 100/300", not "step 100/100".
+        total = max(1, total_steps or recorded)
+        layers = max((len(h.layer_names) for h in shown.values()), default=layers or 1)
+        return shown, n, total, layers
+
+    def _set_limits(self, total: int, layers: int) -> None:
+        losses = [np.asarray(line.get_ydata(), float) for line in self.loss_lines.values()]
+        self.loss_ax.set_xlim(0, total)
+        self.loss_ax.set_ylim(*self._ranges("loss", np.concatenate(losses), (1e-2, 1e1)))
+        ratios = [np.asarray(line.get_ydata(), float) for line in self.ratio_lines.values()]
+        ratio_values = np.concatenate(ratios)
+        if ratio_values.size:  # the healthy mark stays in view once there is a ratio to compare
+            ratio_values = np.append(ratio_values, HEALTHY_RATIO)
+        self.ratio_ax.set_ylim(*self._ranges("ratio", ratio_values, (1e-6, 1e0)))
+        self.ratio_ax.set_xlim(-0.5, layers - 0.5)
+        if layers != self._layers:
+            self._set_layer_ticks(layers)
 
     def close(self) -> None:
         """Let go of the kept backgrounds and the figure's artists: the explorer was closed."""
@@ -260,27 +269,10 @@ class TrainingPlot:
 
     def _set_norm(self, grads: list[np.ndarray]) -> None:
         values = np.concatenate([g.ravel() for g in grads]) if grads else np.empty(0)
-        low, high = self._steady("grad", values, (1e-8, 1e0))
+        low, high = self._ranges("grad", values, (1e-8, 1e0))
         # One scale for both heatmaps, so the same colour means the same gradient.
         if (self.norm.vmin, self.norm.vmax) != (low, high):
             self.norm.vmin, self.norm.vmax = low, high
-
-    def _steady(self, key: str, values: np.ndarray, default: tuple[float, float]) -> tuple:
-        # Whole decades that only grow during a run (unless 4 decades or more are left
-        # unused): limits that jump with every update would force a full redraw each time.
-        values = np.asarray(values, float)
-        if not (np.isfinite(values) & (values > 0)).any():
-            return self._ranges.get(key, default)  # nothing to show yet
-        need = _decades(values, default)
-        if key not in self._ranges:
-            self._ranges[key] = need
-            return need
-        low, high = self._ranges[key]
-        grown = (min(low, need[0]), max(high, need[1]))
-        if math.log10(need[0] / grown[0]) + math.log10(grown[1] / need[1]) >= 4:
-            grown = need
-        self._ranges[key] = grown
-        return grown
 
     def _set_layer_ticks(self, layers: int) -> None:
         depth = layers - 2
@@ -330,14 +322,3 @@ def _rows(values: list[list[float]], n: int, layers: int) -> np.ndarray:
     if array.shape[1] < layers:  # a model with fewer layers than another: pad with blanks
         array = np.pad(array, ((0, 0), (0, layers - array.shape[1])), constant_values=np.nan)
     return array
-
-
-def _decades(values: np.ndarray, default: tuple[float, float]) -> tuple[float, float]:
-    # Limits snapped to whole decades: small changes keep them, and the axes stay still.
-    values = np.asarray(values, float)
-    values = values[np.isfinite(values) & (values > 0)]
-    if values.size == 0:
-        return default
-    low = 10.0 ** math.floor(math.log10(values.min()))
-    high = 10.0 ** math.ceil(math.log10(values.max()))
-    return (low, high) if high > low else (low, low * 10)

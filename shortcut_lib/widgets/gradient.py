@@ -95,27 +95,7 @@ class GradientExplorer(Explorer):
         limits: Mapping[str, tuple[float, float]],
     ) -> None:
         self.settings = settings
-        specs = self.settings_class.specs()
-        self.controls = {
-            name: make_control(name, spec, getattr(settings, name), limits.get(name))
-            for name, spec in specs.items()
-        }
-        for name in self.live_controls:
-            self.controls[name].continuous_update = True
-        self.compare = W.Checkbox(value=True, description=self.compare_label, indent=False)
-        # The state is shown read-only and typed into a separate box: a single two-way text
-        # field would race with the slider updates and could echo a stale state back.
-        self.state_line = W.HTML()
-        self.state_input = W.Text(
-            value="",
-            description="load state",
-            placeholder="paste a state string, press Enter",
-            continuous_update=False,
-            layout=W.Layout(width="100%"),
-            style={"description_width": DESCRIPTION_WIDTH},
-        )
-        self.readout = W.HTML()
-        self.errors = W.Output()
+        self._build_controls(settings, limits)
         super().__init__()
         self.update_count = 0
         self._comparison = self.comparison_class()
@@ -143,6 +123,32 @@ class GradientExplorer(Explorer):
         self.state_input.observe(self._on_state_input, names="value")
         self.refresh()
         replace_in_cell(self)
+
+    def _build_controls(
+        self, settings: ComparisonSettings, limits: Mapping[str, tuple[float, float]]
+    ) -> None:
+        """A control per setting, the compare box, the state line and box, readout and errors."""
+        specs = self.settings_class.specs()
+        self.controls = {
+            name: make_control(name, spec, getattr(settings, name), limits.get(name))
+            for name, spec in specs.items()
+        }
+        for name in self.live_controls:
+            self.controls[name].continuous_update = True
+        self.compare = W.Checkbox(value=True, description=self.compare_label, indent=False)
+        # The state is shown read-only and typed into a separate box: a single two-way text
+        # field would race with the slider updates and could echo a stale state back.
+        self.state_line = W.HTML()
+        self.state_input = W.Text(
+            value="",
+            description="load state",
+            placeholder="paste a state string, press Enter",
+            continuous_update=False,
+            layout=W.Layout(width="100%"),
+            style={"description_width": DESCRIPTION_WIDTH},
+        )
+        self.readout = W.HTML()
+        self.errors = W.Output()
 
     def _lay_out(self, canvas: W.Widget, shown: list[W.Widget]) -> list[W.Widget]:
         """The shared explorer layout: the controls (depth across a whole row), the state line,
