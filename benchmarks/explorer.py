@@ -2,8 +2,8 @@
 
 Sets the explorer's controls the way a drag does and times each update: the new settings, both
 models' profiles (a rebuild only when the cache misses), the artists updated and the canvas
-rendered (blitted, or drawn in full when the axis limits change) and ipympl's diff PNG of the
-frame encoded (ipympl counts the canvas itself as a web socket, so ``blit`` -> ``refresh_all`` ->
+rendered (blitted, or drawn in full when the axis limits change) and the frame's PNG encoded,
+whole (ipympl counts the canvas itself as a web socket, so ``blit`` -> ``refresh_all`` ->
 ``get_diff_image`` runs even here). No event loop runs, so every ``.value =`` returns after its
 update. Not included: the comm message to the browser and the browser's paint.
 
@@ -123,7 +123,7 @@ def split(explorer: sl.GradientExplorer, target: int, steps: int) -> Clock:
         clock.lap("plot.update")
         plot.redraw(full=full)
         with_frame = clock.lap("redraw (blit + ipympl frame PNG)", keep=not full)
-        manager.web_sockets = []  # the same blit again, without ipympl's diff PNG
+        manager.web_sockets = []  # the same blit again, without the frame's PNG
         plot.redraw(full=False)
         manager.web_sockets = sockets
         clock.lap("redraw (blit only)", keep=not full)

@@ -4,7 +4,7 @@ explorer  one update of ``sl.transformer_explorer`` end to end in-process, as a 
           the new settings read from the controls, both wirings probed (``compare_wirings``, one
           forward and one backward pass; the weights redrawn when the depth or seed changes),
           the artists updated, the canvas rendered (blitted, or drawn in full when the axes
-          change) and ipympl's diff PNG encoded (ipympl counts the canvas as a web socket even
+          change) and the frame's PNG encoded (ipympl counts the canvas as a web socket even
           here). Not included: the comm message to the browser and the browser's paint.
           Patterns, at 12 and at 48 blocks (width 64, 4 heads, batch 8; context 32, the issue's
           size, and 16, the explorer's default):
