@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 
 import torch
 import torch.nn.functional as F
@@ -144,3 +145,17 @@ def random_case(seed, layernorm=True):
     x = torch.randn(batch, sizes[0], generator=gen)
     target = torch.randn(batch, sizes[-1], generator=gen) if rng.random() < 0.5 else None
     return kwargs, x, target
+
+
+def spy_on_refresh(explorer: object) -> list[threading.Thread]:
+    """Count an explorer's updates from outside: the returned list gets the thread of every
+    ``refresh`` that runs from now on."""
+    ran_on: list[threading.Thread] = []
+    refresh = explorer.refresh
+
+    def spy() -> None:
+        ran_on.append(threading.current_thread())
+        refresh()
+
+    explorer.refresh = spy
+    return ran_on

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from oracles import DIAGNOSTICS, fresh_profiles  # noqa: E402
+from oracles import DIAGNOSTICS, fresh_profiles, spy_on_refresh  # noqa: E402
 
 import shortcut_lib as sl  # noqa: E402
 
@@ -140,10 +140,10 @@ def test_each_control_is_described_by_its_setting():
 def test_setting_a_control_plots_an_independent_computation(name, value):
     e = sl.gradient_explorer(**SMALL)
     assert_plot_shows(e, e.settings)
-    before, count = plotted(e), e.update_count
+    before, updates = plotted(e), spy_on_refresh(e)
     e.controls[name].value = value
     assert getattr(e.settings, name) == value
-    assert e.update_count == count + 1
+    assert len(updates) == 1
     assert error_text(e) == ""
     assert_plot_shows(e, e.settings)
     assert e.state == str(e.settings)
@@ -214,9 +214,9 @@ def test_state_round_trips_into_a_new_explorer():
 
 def test_set_state_moves_the_controls_in_one_update():
     e = sl.gradient_explorer(**SMALL)
-    count = e.update_count
+    updates = spy_on_refresh(e)
     e.set_state("depth=21 activation=relu seed=3")
-    assert e.update_count == count + 1
+    assert len(updates) == 1
     assert (
         e.controls["depth"].value,
         e.controls["activation"].value,
@@ -369,7 +369,7 @@ def test_many_changes_leave_exactly_one_figure():
     before = {id(o) for o in gc.get_objects() if type(o) is Figure}
     fignums = plt.get_fignums()
     e = sl.gradient_explorer(**SMALL)
-    count = e.update_count
+    updates = spy_on_refresh(e)
     rng = np.random.default_rng(0)
     for i in range(24):  # each control eight times: a leak per update would show 24 figures
         name = ("depth", "activation", "seed")[i % 3]
@@ -382,7 +382,7 @@ def test_many_changes_leave_exactly_one_figure():
         while new_value == e.controls[name].value:  # a change, so that it triggers an update
             new_value = options[int(rng.integers(len(options)))]
         e.controls[name].value = new_value
-    assert e.update_count == count + 24
+    assert len(updates) == 24
     gc.collect()
     new = [o for o in gc.get_objects() if type(o) is Figure and id(o) not in before]
     assert new == [e.figure]
@@ -413,17 +413,17 @@ def test_changes_in_a_kernel_coalesce_into_one_refresh(monkeypatch):
 
     async def drag():
         e = sl.gradient_explorer(**SMALL)  # made by a cell, in the kernel's loop
-        count = e.update_count
+        updates = spy_on_refresh(e)
         for depth in range(10, 20):
             e.controls["depth"].value = depth
-        assert e.update_count == count  # nothing yet: the loop has not run
+        assert updates == []  # nothing yet: the loop has not run
         assert "depth=19 " in e.state  # the state follows the controls at once
         await asyncio.sleep(0.05)
-        assert e.update_count == count + 1
+        assert len(updates) == 1
         # Later changes schedule a refresh again.
         e.controls["activation"].value = "tanh"
         await asyncio.sleep(0.05)
-        assert e.update_count == count + 2
+        assert len(updates) == 2
         return e
 
     e = asyncio.run(drag())
@@ -440,13 +440,7 @@ def test_a_change_from_another_thread_is_drawn_on_the_cells_thread(monkeypatch):
 
     async def from_a_subshell():
         e = sl.gradient_explorer(**SMALL)
-        refresh, ran_on = e.refresh, []
-
-        def spy():
-            ran_on.append(threading.current_thread())
-            refresh()
-
-        e.refresh = spy
+        ran_on = spy_on_refresh(e)
         worker = threading.Thread(target=lambda: setattr(e.controls["depth"], "value", 17))
         worker.start()
         worker.join()
@@ -466,9 +460,9 @@ def test_outside_a_kernel_a_running_loop_does_not_defer_updates():
     e = sl.gradient_explorer(**SMALL)
 
     async def change():
-        count = e.update_count
+        updates = spy_on_refresh(e)
         e.controls["depth"].value = 12
-        assert e.update_count == count + 1
+        assert len(updates) == 1
         assert_plot_shows(e, e.settings)
 
     asyncio.run(change())

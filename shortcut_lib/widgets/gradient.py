@@ -97,7 +97,6 @@ class GradientExplorer(Explorer):
         self.settings = settings
         self._build_controls(settings, limits)
         super().__init__()
-        self.update_count = 0
         self._comparison = self.comparison_class()
         self._pending: asyncio.TimerHandle | None = None
         self._muted = False
@@ -201,7 +200,6 @@ class GradientExplorer(Explorer):
                 self.errors.outputs = ()  # not clear_output(): outside a kernel that prints
             except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
                 show_error(self.errors, exc)
-            self.update_count += 1
 
     def _show(self, profiles: Mapping[str, GradientProfile]) -> None:
         s = self.settings
