@@ -21,14 +21,15 @@ from .networks import DeepNetwork
 
 __all__ = ["GradientProfile", "gradient_profile", "print_gradients", "weight_gradient_means"]
 
-# Each per-layer series of a GradientProfile, by attribute name, with the label plots give it.
-DIAGNOSTICS = {
-    "weight_grad_mean": "mean |dL/dW|",
-    "weight_grad_norm": "||dL/dW||",
-    "output_grad_norm": "||dL/dh||",
-    "activation_rms": "RMS of h",
-    "activation_spread": "spread of h across inputs",
-}
+# Each per-layer series of a GradientProfile, by attribute name (the plots' labels for them are
+# plotting.style.DIAGNOSTIC_LABELS).
+DIAGNOSTICS = (
+    "weight_grad_mean",
+    "weight_grad_norm",
+    "output_grad_norm",
+    "activation_rms",
+    "activation_spread",
+)
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class GradientProfile:
         return [self.input_rms, *self.activation_rms[:-1]]
 
     def diagnostic(self, name: str) -> list[float]:
-        """One of the per-layer series by name, a key of ``DIAGNOSTICS``: ``"weight_grad_mean"``,
+        """One of the per-layer series by name, one of ``DIAGNOSTICS``: ``"weight_grad_mean"``,
         ``"weight_grad_norm"``, ``"output_grad_norm"``, ``"activation_rms"`` or
         ``"activation_spread"``."""
         if name not in DIAGNOSTICS:

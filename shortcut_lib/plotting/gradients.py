@@ -23,7 +23,7 @@ from .scales import (
     layer_ticks,
     roomy,
 )
-from .style import MODEL_MARKERS, OKABE_ITO, series_color
+from .style import DIAGNOSTIC_LABELS, MODEL_MARKERS, OKABE_ITO, series_color
 
 __all__ = ["GradientPlot", "plot_gradients"]
 
@@ -59,7 +59,7 @@ class GradientPlot:
         self,
         labels: Sequence[str] = ("plain", "shortcut"),
         *,
-        ylabel: str = DIAGNOSTICS["weight_grad_mean"],
+        ylabel: str = DIAGNOSTIC_LABELS["weight_grad_mean"],
         figure: Figure | None = None,
         title: str | None = None,
         show_note: bool = True,
@@ -278,7 +278,9 @@ def plot_gradients(
     if diagnostic not in DIAGNOSTICS:
         valid = ", ".join(repr(d) for d in DIAGNOSTICS)
         raise ValueError(f"diagnostic must be one of {valid}; got {diagnostic!r}")
-    plot = GradientPlot(tuple(series), ylabel=DIAGNOSTICS[diagnostic], figure=figure, title=title)
+    plot = GradientPlot(
+        tuple(series), ylabel=DIAGNOSTIC_LABELS[diagnostic], figure=figure, title=title
+    )
     plot.update(series, diagnostic=diagnostic, band=band)
     return plot.figure
 

@@ -27,3 +27,13 @@ CYCLE = [OKABE_ITO[k] for k in ("green", "orange", "purple", "sky_blue", "black"
 def series_color(label: str, index: int) -> str:
     """The colour for a series: fixed for "plain" and "shortcut", else the index-th of the cycle."""
     return MODEL_COLORS.get(label, CYCLE[index % len(CYCLE)])
+
+
+# The axis label of each GradientProfile series (shortcut_lib.probes.DIAGNOSTICS).
+DIAGNOSTIC_LABELS = {
+    "weight_grad_mean": "mean |dL/dW|",
+    "weight_grad_norm": "||dL/dW||",
+    "output_grad_norm": "||dL/dh||",
+    "activation_rms": "RMS of h",
+    "activation_spread": "spread of h across inputs",
+}

@@ -23,6 +23,7 @@ from ..compare import (
     healthy_band,
 )
 from ..plotting.gradients import GradientPlot
+from ..plotting.style import DIAGNOSTIC_LABELS
 from ..probes import DIAGNOSTICS, GradientProfile
 from ..settings import format_state, setting
 from .canvas import make_canvas
@@ -62,7 +63,9 @@ class ExplorerSettings(ComparisonSettings):
 
     emphasis: str = setting("shortcut", choices=MODELS, control="toggle")
     diagnostic: str = setting(
-        "output_grad_norm", choices=tuple(DIAGNOSTICS), labels=tuple(DIAGNOSTICS.values())
+        "output_grad_norm",
+        choices=DIAGNOSTICS,
+        labels=tuple(DIAGNOSTIC_LABELS[d] for d in DIAGNOSTICS),
     )
 
 
@@ -206,7 +209,7 @@ class GradientExplorer(Explorer):
         emphasis = s.emphasis
         values = {label: p.diagnostic(s.diagnostic) for label, p in profiles.items()}
         hidden = () if self.compare.value else tuple(k for k in values if k != emphasis)
-        self.plot.set_ylabel(DIAGNOSTICS[s.diagnostic])
+        self.plot.set_ylabel(DIAGNOSTIC_LABELS[s.diagnostic])
         self.plot.update(
             values, emphasis=emphasis, hidden=hidden, band=healthy_band(values[emphasis][-1])
         )
