@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .scales import as_values, check_figure
@@ -64,31 +65,29 @@ def plot_activations(
         panels.append((slopes, "f'(x)", "derivative (slope)"))
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (series, ylabel, title) in zip(axes, panels, strict=True):
-        for i, (name, y) in enumerate(series.items()):
-            ax.plot(xs, y, color=series_color(name, i), lw=_width(i, len(series)), label=name)
-        ax.axhline(0, color="0.6", lw=0.8, zorder=0)
-        ax.axvline(0, color="0.6", lw=0.8, zorder=0)
-        ax.set_xlabel("x")
-        ax.set_ylabel(ylabel)
-        ax.set_title(title, loc="left", fontsize=10)
-        ax.grid(True, alpha=0.3)
+        _draw_panel(ax, xs, series, ylabel, title)
     if slopes is not None:
         axes[1].axhline(1, color=OKABE_ITO["black"], lw=0.8, ls="--", label="_f' = 1", zorder=1)
         axes[1].annotate(
-            "f' = 1",
-            xy=(0.02, 1),
-            xycoords=("axes fraction", "data"),
-            xytext=(0, 3),
-            textcoords="offset points",
-            fontsize=8,
-        )
-    fig.legend(
-        *axes[0].get_legend_handles_labels(),
-        loc="outside upper center",
-        ncols=len(curves),
-        frameon=False,
-    )
+            "f' = 1", xy=(0.02, 1), xycoords=("axes fraction", "data"), xytext=(0, 3),
+            textcoords="offset points", fontsize=8,
+        )  # fmt: skip
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncols=len(curves), frameon=False)
     return fig
+
+
+def _draw_panel(
+    ax: Axes, xs: np.ndarray, series: dict[str, np.ndarray], ylabel: str, title: str
+) -> None:
+    for i, (name, y) in enumerate(series.items()):
+        ax.plot(xs, y, color=series_color(name, i), lw=_width(i, len(series)), label=name)
+    ax.axhline(0, color="0.6", lw=0.8, zorder=0)
+    ax.axvline(0, color="0.6", lw=0.8, zorder=0)
+    ax.set_xlabel("x")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left", fontsize=10)
+    ax.grid(True, alpha=0.3)
 
 
 def _width(index: int, count: int) -> float:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, NullLocator
@@ -71,16 +72,8 @@ class GradientPlot:
         self.show_note = show_note
         self.notes: list[str] = []
         self.figure = check_figure(figure) or Figure(figsize=(7, 3.6), dpi=100)
-        self.ax = ax = self.figure.add_subplot()
-        ax.set_yscale("log")
-        ax.set_xlabel("layer (1 = nearest the input)", loc="left")
-        ax.set_ylabel(f"{ylabel} (log scale)")
-        if title:
-            ax.set_title(title, loc="right", fontsize=10)  # a short legend holds the left
-        ax.grid(True, which="major", alpha=0.3)
-        ax.yaxis.set_minor_locator(NullLocator())  # decade ticks say enough; minor ones cost
-        self.band = ax.axhspan(1, 1, color=OKABE_ITO["green"], alpha=0.12, lw=0, visible=False)
-        offscale.draw_bands(ax)
+        self.ax = self._build_axes(ylabel, title)
+        self.band = self.ax.axhspan(1, 1, color=OKABE_ITO["green"], alpha=0.12, lw=0, visible=False)
         self.lines: dict[str, Line2D] = {}
         self.edge_markers: dict[str, dict[str, Line2D]] = {}
         for i, label in enumerate(labels):
@@ -98,6 +91,18 @@ class GradientPlot:
         )
         # Fixed margins: a layout engine would re-measure every tick label on every draw.
         self.figure.subplots_adjust(left=0.12, right=0.97, bottom=0.19, top=0.88)
+
+    def _build_axes(self, ylabel: str, title: str | None) -> Axes:
+        ax = self.figure.add_subplot()
+        ax.set_yscale("log")
+        ax.set_xlabel("layer (1 = nearest the input)", loc="left")
+        ax.set_ylabel(f"{ylabel} (log scale)")
+        if title:
+            ax.set_title(title, loc="right", fontsize=10)  # a short legend holds the left
+        ax.grid(True, which="major", alpha=0.3)
+        ax.yaxis.set_minor_locator(NullLocator())  # decade ticks say enough; minor ones cost
+        offscale.draw_bands(ax)
+        return ax
 
     def _build_series(self, label: str, index: int) -> None:
         color = series_color(label, index)

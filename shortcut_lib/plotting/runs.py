@@ -80,6 +80,24 @@ def plot_final_losses(
     ax = figure.add_subplot()
     x = np.arange(len(runs))
     models = list(dict.fromkeys(m for h in runs.values() for m in check_histories(h)))
+    _check_reference(reference)
+    for i, model in enumerate(models):
+        y = [h[model].final_loss if model in h else np.nan for h in runs.values()]
+        marker = MODEL_MARKERS.get(model, "o")
+        ax.plot(x, y, ls="none", marker=marker, ms=8, color=series_color(model, i), label=model)
+    if reference is not None:
+        ax.axhline(reference[0], color="0.4", ls="--", lw=1, label=reference[1])
+    ax.set_xticks(x, list(runs))
+    ax.set_xlim(-0.6, len(runs) - 0.4)
+    ax.set_ylim(0, None)
+    ax.set_ylabel("final loss")
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(fontsize=8, frameon=False, loc="best")
+    figure.set_layout_engine("constrained")
+    return figure
+
+
+def _check_reference(reference: object) -> None:
     if reference is not None and not (
         isinstance(reference, tuple)
         and len(reference) == 2
@@ -91,27 +109,6 @@ def plot_final_losses(
             "reference must be None or (value, label), e.g. (0.693, 'chance'); got "
             f"{reference!r:.60}"
         )
-    for i, model in enumerate(models):
-        y = [h[model].final_loss if model in h else np.nan for h in runs.values()]
-        ax.plot(
-            x,
-            y,
-            ls="none",
-            marker=MODEL_MARKERS.get(model, "o"),
-            markersize=8,
-            color=series_color(model, i),
-            label=model,
-        )
-    if reference is not None:
-        ax.axhline(reference[0], color="0.4", ls="--", lw=1, label=reference[1])
-    ax.set_xticks(x, list(runs))
-    ax.set_xlim(-0.6, len(runs) - 0.4)
-    ax.set_ylim(0, None)
-    ax.set_ylabel("final loss")
-    ax.grid(True, axis="y", alpha=0.3)
-    ax.legend(fontsize=8, frameon=False, loc="best")
-    figure.set_layout_engine("constrained")
-    return figure
 
 
 def check_histories(histories: object, *, empty: bool = False) -> Mapping[str, History]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
@@ -44,23 +45,7 @@ def plot_spread(
     ax = figure.add_subplot()
     jitter = np.random.default_rng(0)  # fixed: the same data always gives the same picture
     for row, (label, values) in enumerate(samples.items()):
-        values = as_values(f"samples[{label!r}]", values)
-        shown = values[np.isfinite(values) & (values > 0)]
-        color = series_color(label, row)
-        ax.scatter(
-            shown, row + jitter.uniform(-0.18, 0.18, shown.size), s=12, alpha=0.5, color=color, lw=0
-        )
-        if shown.size:
-            ax.plot([np.median(shown)] * 2, [row - 0.3, row + 0.3], color="black", lw=2)
-        if shown.size < values.size:
-            ax.annotate(
-                f"{values.size - shown.size} not shown (0, NaN or inf)",
-                (1, row),
-                xycoords=("axes fraction", "data"),
-                ha="right",
-                va="bottom",
-                fontsize=8,
-            )
+        _draw_row(ax, row, label, as_values(f"samples[{label!r}]", values), jitter)
     ax.set_xscale("log")
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_yticks(range(len(samples)), list(samples))
@@ -72,3 +57,22 @@ def plot_spread(
         ax.set_title(title, fontsize=10)
     figure.set_layout_engine("constrained")
     return figure
+
+
+def _draw_row(
+    ax: Axes, row: int, label: str, values: np.ndarray, jitter: np.random.Generator
+) -> None:
+    shown = values[np.isfinite(values) & (values > 0)]
+    y = row + jitter.uniform(-0.18, 0.18, shown.size)
+    ax.scatter(shown, y, s=12, alpha=0.5, color=series_color(label, row), lw=0)
+    if shown.size:
+        ax.plot([np.median(shown)] * 2, [row - 0.3, row + 0.3], color="black", lw=2)
+    if shown.size < values.size:
+        ax.annotate(
+            f"{values.size - shown.size} not shown (0, NaN or inf)",
+            (1, row),
+            xycoords=("axes fraction", "data"),
+            ha="right",
+            va="bottom",
+            fontsize=8,
+        )

@@ -50,6 +50,30 @@ class TrainingPlot:
         if not 1 <= len(self.models) <= 2:
             raise ValueError(f"models must name one or two models; got {self.models!r}")
         self.figure = check_figure(figure) or Figure(figsize=(9, 6), dpi=80)
+        self._build_axes()
+        self._build_loss_panel()
+        self._build_ratio_panel()
+        self._build_heatmaps()
+        for ax in (self.loss_ax, self.ratio_ax):
+            ax.grid(True, which="major", alpha=0.3)
+            ax.yaxis.set_minor_locator(NullLocator())  # decade ticks say enough; minor ones cost
+            ax.set_autoscale_on(False)  # update() sets the limits, snapped to decades
+        self._layers = 0
+        self._axes_state: tuple = ((), (), (), 0, 0, "")  # the background of the last update
+        self._ranges = GrowingDecades()  # the y ranges: loss, ratio, gradient colours
+        changing = [
+            *self.loss_lines.values(),
+            *self.ratio_lines.values(),
+            *self.ratio_zeros.values(),
+            *self.images.values(),
+            *self.cursors.values(),
+            *self.empty_notes.values(),
+            self.progress,
+        ]
+        self._live = LiveFigure(self.figure, changing)
+
+    def _build_axes(self) -> None:
+        """The four panels at fixed places, the settings line and the progress line."""
         fig = self.figure
         grid = fig.add_gridspec(2, 2, hspace=0.55, wspace=0.3)
         # Fixed margins: a layout engine would re-measure every label on every live redraw.
@@ -72,26 +96,6 @@ class TrainingPlot:
             0.5, 1 - (8 + line) / height, "", transform=fig.transFigure, ha="center", va="top",
             fontsize=11, clip_on=False,
         )  # fmt: skip
-        self._build_loss_panel()
-        self._build_ratio_panel()
-        self._build_heatmaps()
-        for ax in (self.loss_ax, self.ratio_ax):
-            ax.grid(True, which="major", alpha=0.3)
-            ax.yaxis.set_minor_locator(NullLocator())  # decade ticks say enough; minor ones cost
-            ax.set_autoscale_on(False)  # update() sets the limits, snapped to decades
-        self._layers = 0
-        self._axes_state: tuple = ((), (), (), 0, 0, "")  # the background of the last update
-        self._ranges = GrowingDecades()  # the y ranges: loss, ratio, gradient colours
-        changing = [
-            *self.loss_lines.values(),
-            *self.ratio_lines.values(),
-            *self.ratio_zeros.values(),
-            *self.images.values(),
-            *self.cursors.values(),
-            *self.empty_notes.values(),
-            self.progress,
-        ]
-        self._live = LiveFigure(self.figure, changing)
 
     def _build_loss_panel(self) -> None:
         ax = self.loss_ax

@@ -109,21 +109,24 @@ class TrainingExplorer(Explorer):
         # Before the first run: the axes of the run the controls describe.
         self.plot.update({}, total_steps=settings.steps, layers=settings.depth + 2)
         canvas = make_canvas(self.plot.figure, lambda figure: _LockedCanvas(self.plot, self._lock))
+        super().__init__(self._lay_out(canvas))
+        self.train_button.on_click(lambda _: self.train())
+        self.stop_button.on_click(lambda _: self.stop())
+        self.replay.observe(self._on_replay, names="value")
+        replace_in_cell(self)
 
-        shown = list(self.controls.values())
+    def _lay_out(self, canvas: W.Widget) -> list[W.Widget]:
+        """The shared explorer layout: the controls, Train and Stop with the progress, errors,
+        the figure, and the replay slider under it."""
         # Depth, and the three-way models toggle, each get a whole row.
         wide = [self.controls[n] for n in ("depth", "models") if n in self.controls]
-        grid = control_grid(shown, wide=wide)
+        grid = control_grid(list(self.controls.values()), wide=wide)
         buttons = W.HBox(
             [self.train_button, self.stop_button, self.progress, self.status],
             layout=W.Layout(align_items="center", flex_flow="row wrap"),
         )
         panel = [grid, buttons, self.output]
-        super().__init__(explorer_children(panel, canvas, under_figure=[self.replay]))
-        self.train_button.on_click(lambda _: self.train())
-        self.stop_button.on_click(lambda _: self.stop())
-        self.replay.observe(self._on_replay, names="value")
-        replace_in_cell(self)
+        return explorer_children(panel, canvas, under_figure=[self.replay])
 
     def _build_run_controls(self) -> None:
         # Train and Stop, the progress bar with its status line, and the replay slider.
