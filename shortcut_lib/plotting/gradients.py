@@ -16,13 +16,14 @@ from ..probes import DIAGNOSTICS, GradientProfile
 from . import offscale
 from .live import LiveFigure
 from .scales import (
-    as_values,
     check_band,
     check_figure,
+    check_series,
     decade_range,
     decade_ticks,
     layer_ticks,
     roomy,
+    series_values,
 )
 from .style import DIAGNOSTIC_LABELS, MODEL_MARKERS, OKABE_ITO, series_color
 
@@ -177,7 +178,7 @@ class GradientPlot:
             hidden: labels not to draw at all.
             band: ``(low, high)`` shaded as the healthy range, or ``None``.
         """
-        values = {label: _as_array(v, diagnostic, label) for label, v in series.items()}
+        values = {label: series_values(v, diagnostic, label) for label, v in series.items()}
         unknown = set(values) - set(self.lines)
         if unknown:
             raise ValueError(
@@ -279,7 +280,7 @@ def plot_gradients(
 
     Introduced in notebook 01.
     """
-    series = _as_series(series)
+    series = check_series(series)
     if diagnostic not in DIAGNOSTICS:
         valid = ", ".join(repr(d) for d in DIAGNOSTICS)
         raise ValueError(f"diagnostic must be one of {valid}; got {diagnostic!r}")
@@ -288,41 +289,3 @@ def plot_gradients(
     )
     plot.update(series, diagnostic=diagnostic, band=band)
     return plot.figure
-
-
-def _as_series(series: object) -> Mapping[str, object]:
-    if (
-        isinstance(series, Mapping)
-        and series
-        and all(
-            isinstance(k, str) and "weight" in k and isinstance(v, (int, float))
-            for k, v in series.items()
-        )
-    ):  # one model's {parameter name: value}, as weight_gradient_means returns
-        return {"model": list(series.values())}
-    if (
-        isinstance(series, (list, tuple))
-        and series
-        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in series)
-    ):  # one model's values, one per layer
-        return {"model": list(series)}
-    if not isinstance(series, Mapping) or not series:
-        raise TypeError(
-            "series must be a non-empty dict of {label: per-layer values}, e.g. "
-            "{'plain': [...], 'shortcut': [...]}, or one model's values (a list of numbers, or "
-            f"what weight_gradient_means returns); got {series!r:.60}"
-        )
-    return series
-
-
-def _as_array(values: object, diagnostic: str, label: str = "series") -> np.ndarray:
-    if isinstance(values, GradientProfile):
-        values = values.diagnostic(diagnostic)
-    try:
-        return as_values(f"series[{label!r}]", values)
-    except TypeError as exc:
-        raise TypeError(
-            f"{exc} (each series must be a sequence of numbers or a GradientProfile)"
-        ) from None
-    except ValueError as exc:
-        raise ValueError(f"{exc}; each series is one value per layer") from None

@@ -4,12 +4,14 @@ checks every plotting function makes of its arguments."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from .._checks import check_int
+from ..probes import GradientProfile
 
 _TICK_STRIDES = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
 # The x range grows in steps, so dragging the depth slider rarely changes the limits.
@@ -43,6 +45,17 @@ def layer_ticks(last: int, most: int = 10) -> list[int]:
     """Whole-number ticks for layers 1..``last``: 1, then multiples of a round stride."""
     stride = next((s for s in _TICK_STRIDES if last // s <= most), _TICK_STRIDES[-1])
     return sorted({1, *range(stride, last + 1, stride)})
+
+
+def in_out_ticks(layers: int) -> tuple[list[int], FuncFormatter]:
+    """Ticks for ``layers`` positions named ``in``, 1, 2, ..., ``out`` (the input layer, the
+    hidden ones, the output layer): both ends and round hidden ones, and their labels."""
+    depth = layers - 2
+    every = next((s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500) if depth / s <= 5), 1000)
+    # Hidden-layer ticks, minus any that would crowd the "out" label.
+    hidden = [t for t in range(every, depth + 1, every) if layers - 1 - t >= layers / 15]
+    names = {0: "in", layers - 1: "out"}
+    return [0, *hidden, layers - 1], FuncFormatter(lambda v, _: names.get(int(v), str(int(v))))
 
 
 def roomy(depth: int) -> int:
@@ -97,6 +110,48 @@ def as_values(name: str, values: object) -> np.ndarray:
 def check_count(name: str, value: object, low: int = 1, high: int | None = None) -> int:
     """An int argument of a plot (columns, steps), checked."""
     return check_int(name, value, low=low, high=high)
+
+
+def check_series(series: object) -> Mapping[str, object]:
+    """``{label: per-layer values}`` from what a gradient plot takes: that dict, or one model's
+    values (a list of numbers, or what ``weight_gradient_means`` returns)."""
+    if (
+        isinstance(series, Mapping)
+        and series
+        and all(
+            isinstance(k, str) and "weight" in k and isinstance(v, (int, float))
+            for k, v in series.items()
+        )
+    ):  # one model's {parameter name: value}, as weight_gradient_means returns
+        return {"model": list(series.values())}
+    if (
+        isinstance(series, (list, tuple))
+        and series
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in series)
+    ):  # one model's values, one per layer
+        return {"model": list(series)}
+    if not isinstance(series, Mapping) or not series:
+        raise TypeError(
+            "series must be a non-empty dict of {label: per-layer values}, e.g. "
+            "{'plain': [...], 'shortcut': [...]}, or one model's values (a list of numbers, or "
+            f"what weight_gradient_means returns); got {series!r:.60}"
+        )
+    return series
+
+
+def series_values(values: object, diagnostic: str, label: str = "series") -> np.ndarray:
+    """One series of a gradient plot as an array: a sequence of numbers, or a GradientProfile
+    read by ``diagnostic``."""
+    if isinstance(values, GradientProfile):
+        values = values.diagnostic(diagnostic)
+    try:
+        return as_values(f"series[{label!r}]", values)
+    except TypeError as exc:
+        raise TypeError(
+            f"{exc} (each series must be a sequence of numbers or a GradientProfile)"
+        ) from None
+    except ValueError as exc:
+        raise ValueError(f"{exc}; each series is one value per layer") from None
 
 
 class GrowingDecades:

@@ -10,12 +10,12 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+from matplotlib.ticker import FixedLocator, NullLocator
 
 from ..training import History
 from .live import LiveFigure
 from .runs import check_histories, describe_progress, describe_settings
-from .scales import GrowingDecades, check_count, check_figure
+from .scales import GrowingDecades, check_count, check_figure, in_out_ticks
 from .style import MODEL_MARKERS, OKABE_ITO, series_color
 
 __all__ = ["TrainingPlot", "plot_training"]
@@ -279,13 +279,7 @@ class TrainingPlot:
             self.norm.vmin, self.norm.vmax = low, high
 
     def _set_layer_ticks(self, layers: int) -> None:
-        depth = layers - 2
-        every = next((s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500) if depth / s <= 5), 1000)
-        # Hidden-layer ticks, minus any that would crowd the "out" label.
-        hidden = [t for t in range(every, depth + 1, every) if layers - 1 - t >= layers / 15]
-        ticks = [0, *hidden, layers - 1]
-        names = {0: "in", layers - 1: "out"}
-        formatter = FuncFormatter(lambda v, _: names.get(int(v), str(int(v))))
+        ticks, formatter = in_out_ticks(layers)
         for ax in [self.ratio_ax, *self.heat_axes.values()]:
             axis = ax.xaxis if ax is self.ratio_ax else ax.yaxis
             axis.set_major_locator(FixedLocator(ticks))

@@ -11,14 +11,24 @@ the training explorer's frame).
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 from ipympl.backend_nbagg import Canvas, FigureManager
 from matplotlib.figure import Figure
 from PIL import Image
 
-__all__ = ["FrameCanvas", "make_canvas"]
+__all__ = ["FrameCanvas", "LockedCanvas", "make_canvas"]
+
+
+class LivePlot(Protocol):
+    """What :class:`LockedCanvas` draws: a plot with a figure and a ``redraw()``."""
+
+    figure: Figure
+
+    def redraw(self) -> None: ...
 
 
 class FrameCanvas(Canvas):
@@ -34,6 +44,21 @@ class FrameCanvas(Canvas):
         with io.BytesIO() as png:
             Image.fromarray(pixels).save(png, format="png", compress_level=1)
             return png.getvalue()
+
+
+class LockedCanvas(FrameCanvas):
+    """A canvas for a live plot that another thread updates (a training run): its draws wait
+    while that thread holds ``lock`` to change the artists, and go through the plot's own
+    ``redraw``, which blits when the axes did not change."""
+
+    def __init__(self, plot: LivePlot, lock: threading.RLock) -> None:
+        self._plot, self._artist_lock = plot, lock
+        super().__init__(plot.figure)
+
+    def draw(self) -> None:
+        # Called in the kernel's main thread when the front end asks for a frame.
+        with self._artist_lock:
+            self._plot.redraw()
 
 
 def make_canvas(

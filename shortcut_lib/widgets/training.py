@@ -22,7 +22,7 @@ from .._checks import check_int
 from ..data import make_task
 from ..plotting.training import TrainingPlot
 from ..training import MODELS, History, TrainingRun, TrainingSettings
-from .canvas import FrameCanvas, make_canvas
+from .canvas import LockedCanvas, make_canvas
 from .controls import (
     Explorer,
     check_controls,
@@ -51,20 +51,6 @@ _FRAME_SECONDS = 0.07
 # Shown by default: every setting but the batch size, which rarely needs changing here.
 CONTROL_NAMES = tuple(name for name in TrainingSettings.specs() if name != "batch_size")
 FIGURE_HEIGHT = 410  # px: two rows of panels; with the controls above, 1280x800 holds it all
-
-
-class _LockedCanvas(FrameCanvas):
-    """An ipympl canvas for a TrainingPlot: its draws wait while the training thread is changing
-    the artists, and go through the plot's own redraw, which blits when the axes did not change."""
-
-    def __init__(self, plot: TrainingPlot, lock: threading.RLock) -> None:
-        self._plot, self._artist_lock = plot, lock
-        super().__init__(plot.figure)
-
-    def draw(self) -> None:
-        # Called in the kernel's main thread when the front end asks for a frame.
-        with self._artist_lock:
-            self._plot.redraw()
 
 
 class TrainingExplorer(Explorer):
@@ -108,7 +94,7 @@ class TrainingExplorer(Explorer):
         self.plot = TrainingPlot(MODELS, figure=explorer_figure(FIGURE_HEIGHT))
         # Before the first run: the axes of the run the controls describe.
         self.plot.update({}, total_steps=settings.steps, layers=settings.depth + 2)
-        canvas = make_canvas(self.plot.figure, lambda figure: _LockedCanvas(self.plot, self._lock))
+        canvas = make_canvas(self.plot.figure, lambda figure: LockedCanvas(self.plot, self._lock))
         super().__init__(self._lay_out(canvas))
         self.train_button.on_click(lambda _: self.train())
         self.stop_button.on_click(lambda _: self.stop())
