@@ -390,7 +390,9 @@ def test_many_changes_leave_exactly_one_figure():
     assert_plot_shows(e, e.settings)
 
 
-@pytest.mark.parametrize("activation", ["gelu", "relu", "tanh", "sigmoid"])
+# GELU, whose shortcut gradients grow with depth (its axes moved on 20 of the 80 steps, the most
+# of gelu, relu, tanh and sigmoid), and sigmoid, whose plain ones vanish across the most decades.
+@pytest.mark.parametrize("activation", ["gelu", "sigmoid"])
 def test_a_depth_drag_mostly_blits_and_the_axes_depend_on_the_depth_alone(activation):
     # Each change of the limits is a full redraw (several times a blit's cost), so a drag across
     # 40 depths must keep the axes on most steps. Counted, not timed. And the axes are a
