@@ -34,7 +34,6 @@ import cProfile
 import gc
 import io
 import pstats
-import statistics
 import time
 from collections.abc import Callable
 
@@ -44,6 +43,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
+from _stats import median_and_p95_ms, p95  # noqa: E402 (this folder)
 from matplotlib.figure import Figure  # noqa: E402
 
 import shortcut_lib as sl  # noqa: E402
@@ -52,14 +52,8 @@ GOAL_MS = 40.0  # p95 at depth 100, width 64
 
 
 def ms(seconds: list[float]) -> str:
-    values = sorted(seconds)
-    p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
-    return f"{statistics.median(values) * 1e3:7.1f} {p95 * 1e3:7.1f}"
-
-
-def p95(seconds: list[float]) -> float:
-    values = sorted(seconds)
-    return values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
+    median, high = median_and_p95_ms(seconds)
+    return f"{median:7.1f} {high:7.1f}"
 
 
 def depth_path(pattern: str, target: int, steps: int) -> list[int]:

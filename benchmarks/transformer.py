@@ -39,6 +39,7 @@ matplotlib.use("Agg")
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+from _stats import median_and_p95_ms, p95  # noqa: E402 (this folder)
 
 import shortcut_lib as sl  # noqa: E402
 
@@ -49,14 +50,8 @@ WIRINGS = {"pre": ("pre", True), "post": ("post", True), "no shortcut": ("pre", 
 
 
 def percentiles(seconds: list[float]) -> str:
-    values = sorted(seconds)
-    p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
-    return f"median {statistics.median(values) * 1e3:6.1f} ms, p95 {p95 * 1e3:6.1f} ms"
-
-
-def p95(seconds: list[float]) -> float:
-    values = sorted(seconds)
-    return values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
+    median, high = median_and_p95_ms(seconds)
+    return f"median {median:6.1f} ms, p95 {high:6.1f} ms"
 
 
 def changes(pattern: str, depth: int, repeats: int) -> list[tuple[str, object]]:
