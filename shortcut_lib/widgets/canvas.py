@@ -3,9 +3,9 @@
 ipympl sends a frame as a PNG of the pixels that changed since the frame before (a *diff*), which
 the browser composites over what it shows. A browser that skips a frame (a busy tab) would then
 lay the next diff over the wrong picture and leave ghosts of old lines; a whole frame is always
-right. The PNG is written at zlib's fastest level: for these flat-colour plots it is within a
-few percent of the default level's size, in under half the time (about 10 ms instead of 21 for
-the training explorer's frame).
+right. The PNG is written at zlib's fastest level: for these flat-colour plots it comes out no
+larger than at the default level (99 kB against 100 kB for the training explorer's frame), in
+under half the time (10 ms instead of 21).
 """
 
 from __future__ import annotations
