@@ -47,7 +47,7 @@ _STOP_CHECK_STEPS = 5  # Stop waits for at most this many steps (~0.1 s at depth
 # While a run goes on, frames are asked for at most this often. A frame (about 25 ms) is drawn in
 # the kernel's main thread and holds the GIL the training thread needs: about ten a second look
 # smooth and leave most of the time to the training (a frame at every plot update made the
-# default run take 4.5 s instead of 2.7).
+# default run take 3.0-3.8 s instead of 2.5-2.8).
 _FRAME_SECONDS = 0.07
 # Shown by default: every setting but the batch size, which rarely needs changing here.
 CONTROL_NAMES = tuple(name for name in TrainingSettings.specs() if name != "batch_size")
