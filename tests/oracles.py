@@ -159,3 +159,23 @@ def spy_on_refresh(explorer: object) -> list[threading.Thread]:
 
     explorer.refresh = spy
     return ran_on
+
+
+def train_with_adams_floor_at(
+    model: torch.nn.Module, run: sl.TrainingRun, eps: float
+) -> tuple[list[float], list[int]]:
+    """Train ``model`` on ``run``'s batches for its steps with Adam (lr 0.01) and floor ``eps``,
+    a loop of its own: each step's loss, and how many weight matrices the step moved."""
+    weights = [p for p in model.parameters() if p.ndim == 2]
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01, eps=eps)
+    losses, moved = [], []
+    for step in range(run.steps):
+        x, y = run.batch(step)
+        loss = F.binary_cross_entropy_with_logits(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        before = [w.detach().clone() for w in weights]
+        optimizer.step()
+        moved.append(sum(not torch.equal(b, w) for b, w in zip(before, weights, strict=True)))
+        losses.append(loss.item())
+    return losses, moved

@@ -17,7 +17,7 @@ from statistics import median_low
 
 import pytest
 import torch
-import torch.nn.functional as F
+from oracles import train_with_adams_floor_at
 from torch import nn
 
 import shortcut_lib as sl
@@ -65,20 +65,9 @@ def test_hand_network_has_the_weights_sl_train_starts_from():
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_without_adams_floor_every_layer_moves_and_the_loss_stays_at_chance(spirals, seed):
-    run = sl.TrainingRun(seed=seed, models="plain")  # only for its batches
-    model = hand_network("sigmoid", seed)
-    weights = [p for p in model.parameters() if p.ndim == 2]
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.01, eps=1e-30)
-    losses, moved = [], []
-    for step in range(300):
-        x, y = run.batch(step)
-        loss = F.binary_cross_entropy_with_logits(model(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        before = [w.detach().clone() for w in weights]
-        optimizer.step()
-        moved.append(sum(not torch.equal(b, w) for b, w in zip(before, weights, strict=True)))
-        losses.append(loss.item())
+    run = sl.TrainingRun(seed=seed, models="plain")  # only for its batches (300 steps)
+    assert run.steps == 300
+    losses, moved = train_with_adams_floor_at(hand_network("sigmoid", seed), run, eps=1e-30)
     assert median_low(moved) == 22 and min(moved[10:]) >= 20
     assert abs(sum(losses[-30:]) / 30 - CHANCE) < 0.01
     # with Adam's usual floor, several early layers do not move (section 4's frozen layers)
