@@ -32,3 +32,12 @@ def test_every_frame_is_sent_whole_and_is_the_picture_on_the_canvas():
         assert np.array_equal(picture, np.asarray(canvas.buffer_rgba()))
     assert len(sent) == 3
     assert e.plot._live.full_draws < full_draws + 3  # at least one frame was a blit
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 7), (300, 800)])
+def test_encoded_png_decodes_to_the_same_pixels(shape):
+    # Pillow's decoder is the independent reader; random pixels and alpha leave nothing to luck.
+    pixels = np.random.default_rng(0).integers(0, 256, (*shape, 4), dtype=np.uint8)
+    decoded = Image.open(io.BytesIO(sl.widgets.canvas.encode_png(pixels)))
+    assert decoded.mode == "RGBA"
+    assert np.array_equal(np.asarray(decoded), pixels)

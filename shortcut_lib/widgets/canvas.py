@@ -3,24 +3,25 @@
 ipympl sends a frame as a PNG of the pixels that changed since the frame before (a *diff*), which
 the browser composites over what it shows. A browser that skips a frame (a busy tab) would then
 lay the next diff over the wrong picture and leave ghosts of old lines; a whole frame is always
-right. The PNG is written at zlib's fastest level: for these flat-colour plots it comes out no
-larger than at the default level (99 kB against 100 kB for the training explorer's frame), in
-under half the time (10 ms instead of 21).
+right. The PNG is written here, without PNG's per-row filters, at zlib's fastest level: for these
+flat-colour plots the filters save little and cost most of the time. Measured on the transformer
+explorer's 800 x 300 frame: 31 kB in 1.8 ms, against 29 kB in 5.7 ms as Pillow writes it at the
+same zlib level; the training explorer's 800 x 410 frame: 59 kB in 3.5 ms against 57 kB in 8.6.
 """
 
 from __future__ import annotations
 
-import io
+import struct
 import threading
+import zlib
 from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
 from ipympl.backend_nbagg import Canvas, FigureManager
 from matplotlib.figure import Figure
-from PIL import Image
 
-__all__ = ["FrameCanvas", "LockedCanvas", "make_canvas"]
+__all__ = ["FrameCanvas", "LockedCanvas", "encode_png", "make_canvas"]
 
 
 class LivePlot(Protocol):
@@ -32,7 +33,7 @@ class LivePlot(Protocol):
 
 
 class FrameCanvas(Canvas):
-    """An ipympl canvas whose frames are whole pictures, PNG-encoded at zlib level 1."""
+    """An ipympl canvas whose frames are whole pictures, PNG-encoded fast (:func:`encode_png`)."""
 
     def get_diff_image(self) -> bytes | None:
         # What the canvas's manager sends after draw() or blit(); None: nothing new to send.
@@ -40,10 +41,7 @@ class FrameCanvas(Canvas):
             return None
         self._png_is_old = False
         self.set_image_mode("full")  # the browser clears its picture before drawing this one
-        pixels = np.asarray(self.get_renderer().buffer_rgba())  # (height, width, 4) uint8
-        with io.BytesIO() as png:
-            Image.fromarray(pixels).save(png, format="png", compress_level=1)
-            return png.getvalue()
+        return encode_png(np.asarray(self.get_renderer().buffer_rgba()))
 
 
 class LockedCanvas(FrameCanvas):
@@ -59,6 +57,20 @@ class LockedCanvas(FrameCanvas):
         # Called in the kernel's main thread when the front end asks for a frame.
         with self._artist_lock:
             self._plot.redraw()
+
+
+def encode_png(pixels: np.ndarray) -> bytes:
+    """A PNG file of ``pixels``, an RGBA image of shape (height, width, 4) and dtype uint8: every
+    row unfiltered (filter type 0), the whole compressed at zlib level 1."""
+    height, width, _ = pixels.shape
+    rows = np.zeros((height, 1 + 4 * width), np.uint8)  # each row: its filter type, its pixels
+    rows[:, 1:] = pixels.reshape(height, 4 * width)
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8-bit RGBA, not interlaced
+    chunks = (b"IHDR", header), (b"IDAT", zlib.compress(rows, 1)), (b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + b"".join(
+        struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        for kind, data in chunks
+    )
 
 
 def make_canvas(
