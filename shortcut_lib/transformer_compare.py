@@ -81,6 +81,7 @@ class BlockComparison:
             # Room to drag on: the next power of two, as ShortcutComparison does.
             depth = s.depth if shape != self._shape else min(2 ** math.ceil(math.log2(s.depth)), 48)
             self._model = GPTModel(depth, s.width, s.heads, s.context_length, VOCAB_SIZE)
+            self._model.requires_grad_(False)  # never trained: no weight in the probe's graph
             self._shape, self._blocks, self._weights = shape, list(self._model.trf_blocks), None
         weights = (s.depth, s.scaled_init, s.seed)
         if weights != self._weights:

@@ -237,12 +237,17 @@ def test_comparison_equals_separate_probes():
         assert by_norm[norm].attention_grad_norm == pytest.approx(expected.attention_grad_norm)
 
 
+@pytest.mark.parametrize("frozen", [False, True], ids=["trainable", "frozen"])
 @pytest.mark.parametrize("norm", NORM_PLACEMENTS)
-def test_one_pass_wirings_equal_two_separate_probes(norm):
+def test_one_pass_wirings_equal_two_separate_probes(norm, frozen):
     # compare_wirings runs both wirings as the halves of one batch; each half must get exactly
-    # what its own model, probed alone, gets.
+    # what its own model, probed alone, gets, whether the weights are in the graph or frozen (the
+    # explorer's), and under no_grad; every requires_grad is left as it was.
     model, task = small_model(norm, n_blocks=5), make_token_task(3, 8, 11, seed=2)
-    together = compare_wirings(model, task.x, task.y)
+    model.requires_grad_(not frozen)
+    with torch.no_grad():
+        together = compare_wirings(model, task.x, task.y)
+    assert all(p.requires_grad is not frozen for p in model.parameters())
     for label, use_shortcut in (("plain", False), ("shortcut", True)):
         alone = transformer_profile(small_model(norm, use_shortcut, n_blocks=5), task.x, task.y)
         assert together[label].stream_grad_norm == pytest.approx(alone.stream_grad_norm, rel=1e-4)
