@@ -41,7 +41,6 @@ from .transformer_compare import BlockComparison, BlockSettings
 from .transformer_probes import (
     TransformerProfile,
     compare_transformer,
-    compare_wirings,
     transformer_profile,
 )
 from .transformer_task import TokenTask, make_token_task
@@ -104,7 +103,6 @@ __all__ = [
     "check_exercise",
     "compare_shortcut",
     "compare_transformer",
-    "compare_wirings",
     "describe_backward",
     "describe_forward",
     "describe_gradients",

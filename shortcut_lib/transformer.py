@@ -63,9 +63,6 @@ class TransformerBlock(nn.Module):
         self.norm1 = nn.LayerNorm(emb_dim)
         self.norm2 = nn.LayerNorm(emb_dim)
         self.drop_shortcut = nn.Dropout(drop_rate)
-        # (2 * batch, 1, 1) zeros then ones, or None: lets a probe run the plain and the shortcut
-        # wiring of these weights as the two halves of one batch (transformer_probes).
-        self._gate: torch.Tensor | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self._sublayer(x, self.att, self.norm1)  # (batch, tokens, emb_dim)
@@ -75,7 +72,7 @@ class TransformerBlock(nn.Module):
         shortcut = x
         x = self.drop_shortcut(layer(norm(x) if self.norm == "pre" else x))
         if self.use_shortcut:
-            x = x + (shortcut if self._gate is None else self._gate * shortcut)
+            x = x + shortcut
         return norm(x) if self.norm == "post" else x
 
     def extra_repr(self) -> str:

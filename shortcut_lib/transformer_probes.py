@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from ._checks import check_choice
+from ._checks import check_bool, check_choice
 from .probes import _measuring
 from .transformer import NORM_PLACEMENTS, GPTModel, block_weights, check_model
 
@@ -21,7 +21,6 @@ __all__ = [
     "MODELS",
     "TransformerProfile",
     "compare_transformer",
-    "compare_wirings",
     "transformer_profile",
 ]
 
@@ -40,7 +39,7 @@ class TransformerProfile:
         attention_grad_norm: per block, the norm of the gradient of its four attention weight
             matrices (``W_query``, ``W_key``, ``W_value``, ``out_proj``) taken together.
         feedforward_grad_norm: per block, the same for its two feed-forward weight matrices
-            (both empty from :func:`compare_wirings`, which measures the stream only).
+            (both empty when the probe measured the stream only).
         loss: the mean next-token cross-entropy of that pass.
 
     Introduced in notebook 05.
@@ -58,13 +57,19 @@ class TransformerProfile:
         return len(self.stream_rms) - 1
 
 
-def transformer_profile(model: GPTModel, x: torch.Tensor, y: torch.Tensor) -> TransformerProfile:
+def transformer_profile(
+    model: GPTModel, x: torch.Tensor, y: torch.Tensor, *, weights: bool = True
+) -> TransformerProfile:
     """Per-block gradient norms and residual-stream sizes from one forward and backward pass.
 
     Args:
         model: a :class:`~shortcut_lib.transformer.GPTModel`, probed in its current wiring.
         x: token ids, shape (batch, tokens), e.g. ``task.x[:8]``.
         y: the next-token targets, shaped like ``x``.
+        weights: also the attention and feed-forward weight gradients. ``False`` measures the
+            stream only (both weight lists empty), as the explorer does: then no weight needs
+            to be in the graph, and a model whose blocks are frozen (``requires_grad_(False)``)
+            builds a smaller one, about 7% less time for the pass.
 
     Returns:
         A :class:`TransformerProfile`; ``.grad`` is left untouched.
@@ -72,31 +77,32 @@ def transformer_profile(model: GPTModel, x: torch.Tensor, y: torch.Tensor) -> Tr
     Introduced in notebook 05.
     """
     x, y = _check_batch(model, x, y)
-    weights = block_weights(model)  # 6 per block: 4 attention, then 2 feed-forward
-    # Works under no_grad, inference_mode and frozen weights, as the MLP probes do; all the
-    # parameters, since frozen embeddings would cut the stream off from the graph.
-    with _measuring(list(model.parameters())):
+    check_bool("weights", weights)
+    measured = block_weights(model) if weights else []  # 6 per block: 4 attention, 2 feed-forward
+    # Works under no_grad, inference_mode and frozen weights, as the MLP probes do. The stream
+    # needs the embeddings in the graph, or it would not be part of it.
+    with _measuring([model.tok_emb.weight, model.pos_emb.weight, *measured]):
         states = model.hidden_states(x)  # n_blocks + 1 tensors (batch, tokens, emb_dim)
         logits = model.head(states[-1])  # (batch, tokens, vocab_size)
         loss = F.cross_entropy(logits.flatten(0, 1), y.flatten())
-        grads = torch.autograd.grad(loss, [*weights, *states])
+        grads = torch.autograd.grad(loss, [*measured, *states])
     with torch.no_grad():  # statistics, not part of any graph
         # One fused float64 reduction over every tensor: float32 squares of tiny gradients
         # underflow.
         norms = torch._foreach_norm([*grads, *states], 2, dtype=torch.float64)
-    n_blocks, n_weights = model.n_blocks, len(weights)
-    squares = torch.stack(norms[:n_weights]).view(n_blocks, 6).square()  # (n_blocks, 6)
-    attention = squares[:, :4].sum(1).sqrt()  # ||.|| of the four matrices taken together
-    feedforward = squares[:, 4:].sum(1).sqrt()
-    stream_grad = torch.stack(norms[n_weights : n_weights + n_blocks + 1])
-    rms = torch.stack(norms[n_weights + n_blocks + 1 :]) / math.sqrt(states[0].numel())
-    stats = torch.cat([stream_grad, rms, attention, feedforward, loss.double().view(1)]).tolist()
-    k = n_blocks + 1
+        stream = torch.stack(norms[len(measured) :])  # ||dL/dx||, then ||x||, at each point
+        stream[model.n_blocks + 1 :] /= math.sqrt(states[0].numel())  # ||x|| -> RMS
+        parts = [stream]
+        if weights:  # per block: the four attention matrices taken together, the two others
+            squares = torch.stack(norms[: len(measured)]).view(-1, 6).square()  # (n_blocks, 6)
+            parts += [squares[:, :4].sum(1).sqrt(), squares[:, 4:].sum(1).sqrt()]
+        stats = torch.cat([*parts, loss.double().view(1)]).tolist()
+    k, b = model.n_blocks + 1, model.n_blocks if weights else 0
     return TransformerProfile(
         stream_grad_norm=stats[:k],
         stream_rms=stats[k : 2 * k],
-        attention_grad_norm=stats[2 * k : 2 * k + n_blocks],
-        feedforward_grad_norm=stats[2 * k + n_blocks : -1],
+        attention_grad_norm=stats[2 * k : 2 * k + b],
+        feedforward_grad_norm=stats[2 * k + b : 2 * k + 2 * b],
         loss=stats[-1],
     )
 
@@ -136,68 +142,6 @@ def compare_transformer(
     finally:
         model.use_shortcut, model.norm = saved
     return result
-
-
-def compare_wirings(
-    model: GPTModel, x: torch.Tensor, y: torch.Tensor
-) -> dict[str, TransformerProfile]:
-    """The stream of the plain and the shortcut wiring of the same weights, in one pass.
-
-    The two wirings run as the two halves of one batch (the shortcut multiplied by 0 in the
-    first half, by 1 in the second): one forward and one backward pass instead of two, the
-    explorer's probe. Each half's loss only depends on its own half, so the stream gradients
-    are each wiring's own, as :func:`transformer_profile` gives them (to float32 rounding).
-
-    The stream's gradients need only the stream in the graph: the probe turns gradients on for
-    the two embeddings, and leaves every other weight's ``requires_grad`` as it is. A model whose
-    blocks are frozen (``requires_grad_(False)``, as the explorer keeps its own) then records no
-    weight in the graph, and the pass takes about 7% less time.
-
-    Args:
-        model: a :class:`~shortcut_lib.transformer.GPTModel`, at its norm placement.
-        x: token ids, shape (batch, tokens).
-        y: the next-token targets, shaped like ``x``.
-
-    Returns:
-        ``{"plain": profile, "shortcut": profile}``; the weight-gradient lists are empty.
-
-    Introduced in notebook 05.
-    """
-    x, y = _check_batch(model, x, y)
-    b = x.shape[0]
-    gate = torch.cat([torch.zeros(b), torch.ones(b)]).view(2 * b, 1, 1)  # plain half, shortcut
-    saved = model.use_shortcut
-    try:
-        model.use_shortcut = True
-        for blk in model.trf_blocks:
-            blk._gate = gate
-        with _measuring([model.tok_emb.weight, model.pos_emb.weight]):
-            states = model.hidden_states(torch.cat([x, x]))  # n_blocks + 1 of (2b, tokens, emb)
-            logits = model.head(states[-1]).flatten(0, 1)  # (2b * tokens, vocab_size)
-            losses = F.cross_entropy(logits, torch.cat([y, y]).flatten(), reduction="none")
-            losses = losses.view(2, -1).mean(1)  # (plain, shortcut)
-            grads = torch.autograd.grad(losses.sum(), states)
-    finally:
-        model.use_shortcut = saved
-        for blk in model.trf_blocks:
-            blk._gate = None
-    with torch.no_grad():
-        halves = [t[i * b : (i + 1) * b] for i in (0, 1) for t in (*grads, *states)]
-        norms = torch.stack(torch._foreach_norm(halves, 2, dtype=torch.float64))
-        norms = norms.view(2, 2, -1)  # (wiring, gradient or state, stream point)
-        norms[:, 1] /= math.sqrt(states[0][:b].numel())  # ||h|| -> RMS
-        stats = torch.cat([norms.flatten(), losses.double()]).tolist()
-    k = model.n_blocks + 1
-    return {
-        label: TransformerProfile(
-            stream_grad_norm=stats[2 * i * k : (2 * i + 1) * k],
-            stream_rms=stats[(2 * i + 1) * k : (2 * i + 2) * k],
-            attention_grad_norm=[],
-            feedforward_grad_norm=[],
-            loss=stats[4 * k + i],
-        )
-        for i, label in enumerate(MODELS)
-    }
 
 
 def _check_batch(model: object, x: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:

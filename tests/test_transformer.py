@@ -3,18 +3,16 @@ statistics, errors a learner can read, and the teaching claims of notebook 05 ov
 
 import copy
 import math
+import threading
 
 import pytest
 import torch
 import torch.nn.functional as F
 
+from shortcut_lib import transformer_compare
 from shortcut_lib.transformer import NORM_PLACEMENTS, GPTModel, TransformerBlock
 from shortcut_lib.transformer_compare import BlockComparison, BlockSettings
-from shortcut_lib.transformer_probes import (
-    compare_transformer,
-    compare_wirings,
-    transformer_profile,
-)
+from shortcut_lib.transformer_probes import compare_transformer, transformer_profile
 from shortcut_lib.transformer_task import make_token_task
 from shortcut_lib.transformer_training import train_transformer
 
@@ -239,31 +237,44 @@ def test_comparison_equals_separate_probes():
 
 @pytest.mark.parametrize("frozen", [False, True], ids=["trainable", "frozen"])
 @pytest.mark.parametrize("norm", NORM_PLACEMENTS)
-def test_one_pass_wirings_equal_two_separate_probes(norm, frozen):
-    # compare_wirings runs both wirings as the halves of one batch; each half must get exactly
-    # what its own model, probed alone, gets, whether the weights are in the graph or frozen (the
-    # explorer's), and under no_grad; every requires_grad is left as it was.
-    model, task = small_model(norm, n_blocks=5), make_token_task(3, 8, 11, seed=2)
-    model.requires_grad_(not frozen)
-    with torch.no_grad():
-        together = compare_wirings(model, task.x, task.y)
-    assert all(p.requires_grad is not frozen for p in model.parameters())
-    for label, use_shortcut in (("plain", False), ("shortcut", True)):
-        alone = transformer_profile(small_model(norm, use_shortcut, n_blocks=5), task.x, task.y)
-        assert together[label].stream_grad_norm == pytest.approx(alone.stream_grad_norm, rel=1e-4)
-        assert together[label].stream_rms == pytest.approx(alone.stream_rms, rel=1e-5)
-        assert together[label].loss == pytest.approx(alone.loss, rel=1e-6)
-    assert model.use_shortcut and all(b._gate is None for b in model.trf_blocks)  # restored
+def test_stream_only_probe_gives_the_full_probes_stream(norm, frozen):
+    # The explorer's probe leaves the weights out of the graph; the stream and the loss must be
+    # those of the full probe, whether the model's weights are trainable or frozen, and under
+    # no_grad; every requires_grad is left as it was.
+    task = make_token_task(3, 8, 11, seed=2)
+    for use_shortcut in (False, True):
+        model = small_model(norm, use_shortcut, n_blocks=5)
+        full = transformer_profile(model, task.x, task.y)
+        model.requires_grad_(not frozen)
+        with torch.no_grad():
+            stream = transformer_profile(model, task.x, task.y, weights=False)
+        assert all(p.requires_grad is not frozen for p in model.parameters())
+        assert stream.stream_grad_norm == pytest.approx(full.stream_grad_norm, rel=1e-6)
+        assert stream.stream_rms == pytest.approx(full.stream_rms, rel=1e-6)
+        assert stream.loss == pytest.approx(full.loss, rel=1e-6)
+        assert stream.attention_grad_norm == stream.feedforward_grad_norm == []
+        assert len(full.attention_grad_norm) == len(full.feedforward_grad_norm) == 5
 
 
-def test_block_comparison_equals_a_fresh_model_whatever_came_before():
-    # The explorer's cache keeps one model and redraws its weights: after any sequence of
-    # settings, the profiles must be those of a model built afresh for the last one.
+@pytest.mark.parametrize("cpus", [1, 4], ids=["one after the other", "side by side"])
+def test_block_comparison_equals_a_fresh_model_whatever_came_before(cpus, monkeypatch):
+    # The explorer's cache keeps two models over one set of weights and redraws them: after any
+    # sequence of settings, the profiles must be those of a model built afresh for the last one,
+    # whether the two wirings were probed on one thread or side by side on two.
+    monkeypatch.setattr(transformer_compare, "_cores", lambda: cpus)
+    threads = []
+    probe = transformer_compare.transformer_profile
+
+    def spy(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return probe(*args, **kwargs)
+
+    monkeypatch.setattr(transformer_compare, "transformer_profile", spy)
     comparison = BlockComparison()
     small = BlockSettings(depth=3, width=16, heads=2, context_length=8, batch_size=2, seed=1)
     for s in [
         small,
-        small.replace(depth=6),  # deeper: a bigger model
+        small.replace(depth=6),  # deeper: bigger models
         small.replace(depth=2, scaled_init=False),  # shallower: blocks dropped, init redrawn
         small.replace(depth=5, norm="post", final_norm=False, use_shortcut=False),
         small.replace(seed=7, batch_size=3),
@@ -277,8 +288,11 @@ def test_block_comparison_equals_a_fresh_model_whatever_came_before():
         for label, use_shortcut in (("plain", False), ("shortcut", True)):
             model.use_shortcut = use_shortcut
             expected = transformer_profile(model, task.x, task.y)
-            assert got[label].stream_grad_norm == pytest.approx(expected.stream_grad_norm, rel=1e-4)
+            assert got[label].stream_grad_norm == pytest.approx(expected.stream_grad_norm, rel=1e-6)
+            assert got[label].stream_rms == pytest.approx(expected.stream_rms, rel=1e-6)
             assert got[label].loss == pytest.approx(expected.loss, rel=1e-6)
+    on_worker = sum(name.startswith("shortcut_lib-probe") for name in threads)
+    assert (on_worker, len(threads)) == ((0, 10) if cpus == 1 else (5, 10))
 
 
 @pytest.mark.parametrize(
@@ -430,8 +444,8 @@ def test_bad_probe_and_training_arguments_are_named():
         (lambda: transformer_profile("model", task.x, task.y), TypeError, "model"),
         (lambda: compare_transformer(model, task.x, task.y, vary="depth"), ValueError, "vary"),
         (lambda: transformer_profile(meta_model(), task.x, task.y), ValueError, "meta"),
-        (lambda: compare_wirings(model, task.x, task.y[:, :5]), ValueError, "y"),
-        (lambda: compare_wirings(model, task.x[:, :0], task.y), ValueError, "x"),
+        (lambda: transformer_profile(model, task.x[:, :0], task.y), ValueError, "x"),
+        (lambda: transformer_profile(model, task.x, task.y, weights=1), TypeError, "weights"),
         (lambda: train_transformer(model, task.x), TypeError, "task"),
         (lambda: train_transformer(model, task, lr=0), ValueError, "lr"),
         (lambda: train_transformer(model, task, steps=0), ValueError, "steps"),
