@@ -115,7 +115,7 @@ class BlockComparison:
         if weights != self._weights:
             for label, model in self._models.items():
                 model.trf_blocks = nn.Sequential(*self._blocks[label][: s.depth])
-            self._models["shortcut"].init_weights(s.seed, scaled_init=s.scaled_init)  # both's
+            self._models["shortcut"].init_weights(s.seed, scaled_init=s.scaled_init)  # shared
             self._weights = weights
         return self._models
 
