@@ -12,9 +12,9 @@ explorer  one update of ``sl.transformer_explorer`` end to end in-process, as a 
             drag    depth alternates target, target-1, target, ... (weights redrawn each time)
             reseed  the seed changes each time (weights and sequences redrawn)
             norm    the norm placement cycles pre, post, none (a rewiring only)
-          then the split at 12 blocks: the probe alone (``BlockComparison.profiles``, side by
-          side on two threads), the same two stream-only probes one after the other on one
-          thread, and the bare floor, two plain forward + ``loss.backward()`` passes.
+          then the split at 12 blocks: the probe alone (``BlockComparison.profiles``), side by
+          side on two threads and one after the other on one (``side_by_side=False``), and the
+          bare floor, two plain forward + ``loss.backward()`` passes.
 training  notebook 05's training cell: 18 runs of ``train_transformer`` (1 and 4 blocks; pre-norm,
           post-norm, no shortcut; seeds 0-2; 60 steps), each run's final loss / chance and time.
 
@@ -32,6 +32,7 @@ Run: python benchmarks/transformer.py [--repeats 60] [--skip-training]
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import os
 import statistics
@@ -98,23 +99,18 @@ def explorer_table(repeats: int, context_length: int) -> float:
     return verdict
 
 
+def probe(comparison: sl.BlockComparison, settings: sl.BlockSettings, i: int) -> None:
+    comparison.profiles(settings.replace(depth=12 - i % 2))  # weights redrawn each time
+
+
 def split_table(repeats: int) -> None:
     settings = sl.BlockSettings(depth=12, **EXPLORER)
-    comparison = sl.BlockComparison()
-    comparison.profiles(settings)
+    side_by_side, one_after_the_other = (
+        functools.partial(probe, sl.BlockComparison(side_by_side=flag), settings)
+        for flag in (True, False)
+    )
     task = sl.make_token_task(8, 32, 16, seed=0)
     model = sl.GPTModel(12, 64, 4, 32, 16, seed=0)
-    frozen = sl.GPTModel(12, 64, 4, 32, 16, seed=0).requires_grad_(False)
-    frozen.tok_emb.requires_grad_(True)  # the stream stays in the graph, as in BlockComparison
-    frozen.pos_emb.requires_grad_(True)
-
-    def side_by_side(i: int) -> None:
-        comparison.profiles(settings.replace(depth=12 - i % 2))  # weights redrawn each time
-
-    def one_after_the_other(i: int) -> None:
-        for use_shortcut in (False, True):
-            frozen.use_shortcut = use_shortcut
-            sl.transformer_profile(frozen, task.x, task.y, weights=False)
 
     def bare(i: int) -> None:
         for _ in range(2):
@@ -124,7 +120,7 @@ def split_table(repeats: int) -> None:
 
     for label, work in [
         ("probe alone, side by side (weights redrawn)", side_by_side),
-        ("the 2 stream probes, one after the other", one_after_the_other),
+        ("probe alone, one after the other (the same)", one_after_the_other),
         ("2 x bare forward + loss.backward()", bare),
     ]:
         work(0)  # warm-up

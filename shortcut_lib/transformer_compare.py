@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ._checks import check_bool
 from .settings import Settings, setting
 from .transformer import NORM_PLACEMENTS, GPTModel
 from .transformer_layers import check_heads
@@ -67,10 +68,14 @@ class BlockComparison:
     Each pass is the same sequence of operations either way, so the numbers do not depend on it.
     Changes no torch setting.
 
+    Args:
+        side_by_side: ``False`` probes the two wirings one after the other, always.
+
     Introduced in notebook 05.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, side_by_side: bool = True) -> None:
+        self._side_by_side = check_bool("side_by_side", side_by_side)
         self._shape: tuple | None = None
         self._blocks: dict[str, list[nn.Module]] = {}
         self._models: dict[str, GPTModel] = {}
@@ -90,7 +95,7 @@ class BlockComparison:
         probe = functools.partial(
             transformer_profile, x=self._tokens.x, y=self._tokens.y, weights=False
         )
-        side_by_side = torch.get_num_threads() == 1 and _cores() > 1
+        side_by_side = self._side_by_side and torch.get_num_threads() == 1 and _cores() > 1
         plain = _worker().submit(probe, models["plain"]) if side_by_side else None
         shortcut = probe(models["shortcut"])
         return {"plain": plain.result() if plain else probe(models["plain"]), "shortcut": shortcut}

@@ -256,8 +256,14 @@ def test_stream_only_probe_gives_the_full_probes_stream(norm, frozen):
         assert len(full.attention_grad_norm) == len(full.feedforward_grad_norm) == 5
 
 
-@pytest.mark.parametrize("cpus", [1, 4], ids=["one after the other", "side by side"])
-def test_block_comparison_equals_a_fresh_model_whatever_came_before(cpus, monkeypatch):
+@pytest.mark.parametrize(
+    ("cpus", "side_by_side"),
+    [(1, True), (4, False), (4, True)],
+    ids=["one core", "side by side off", "side by side"],
+)
+def test_block_comparison_equals_a_fresh_model_whatever_came_before(
+    cpus, side_by_side, monkeypatch
+):
     # The explorer's cache keeps two models over one set of weights and redraws them: after any
     # sequence of settings, the profiles must be those of a model built afresh for the last one,
     # whether the two wirings were probed on one thread or side by side on two.
@@ -270,7 +276,7 @@ def test_block_comparison_equals_a_fresh_model_whatever_came_before(cpus, monkey
         return probe(*args, **kwargs)
 
     monkeypatch.setattr(transformer_compare, "transformer_profile", spy)
-    comparison = BlockComparison()
+    comparison = BlockComparison(side_by_side=side_by_side)
     small = BlockSettings(depth=3, width=16, heads=2, context_length=8, batch_size=2, seed=1)
     for s in [
         small,
@@ -292,7 +298,7 @@ def test_block_comparison_equals_a_fresh_model_whatever_came_before(cpus, monkey
             assert got[label].stream_rms == pytest.approx(expected.stream_rms, rel=1e-6)
             assert got[label].loss == pytest.approx(expected.loss, rel=1e-6)
     on_worker = sum(name.startswith("shortcut_lib-probe") for name in threads)
-    assert (on_worker, len(threads)) == ((0, 10) if cpus == 1 else (5, 10))
+    assert (on_worker, len(threads)) == ((5, 10) if cpus > 1 and side_by_side else (0, 10))
 
 
 @pytest.mark.parametrize(
@@ -312,6 +318,8 @@ def test_bad_explorer_settings_are_named(changes, error, words):
     assert all(w in str(info.value) for w in words), str(info.value)
     with pytest.raises(TypeError, match="BlockSettings"):
         BlockComparison().profiles(dict(depth=3))
+    with pytest.raises(TypeError, match="side_by_side"):
+        BlockComparison(side_by_side="yes")
 
 
 def test_seed_fixes_the_weights_and_spares_the_global_rng():
