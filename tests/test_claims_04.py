@@ -115,8 +115,9 @@ def test_cures_after_training(seed):
 
     none = final()
     assert final(final_norm=True) < none and final(branch_scale="1/sqrt(depth)") < none
-    # multiplicative growth: a final LayerNorm alone leaves the ReLU network at or near chance,
-    # where the uncured network and scaled branches learn
+    # multiplicative growth: at lr 0.01 a final LayerNorm alone leaves the ReLU network far above
+    # what the uncured network and scaled branches reach; at lr 0.001 it learns
     relu = {"activation": "relu", "init": "kaiming"}
-    assert final(final_norm=True, **relu) > 0.5
+    assert final(final_norm=True, **relu) > 0.4
     assert final(**relu) < 0.35 and final(branch_scale="1/sqrt(depth)", **relu) < 0.35
+    assert final(final_norm=True, lr=1e-3, **relu) < 0.1
