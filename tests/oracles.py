@@ -7,6 +7,7 @@ import threading
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 import shortcut_lib as sl
 
@@ -179,3 +180,32 @@ def train_with_adams_floor_at(
         moved.append(sum(not torch.equal(b, w) for b, w in zip(before, weights, strict=True)))
         losses.append(loss.item())
     return losses, moved
+
+
+# --- notebook 04's network, written out with plain torch layers -------------------------------
+
+TRAIN_ACTIVATIONS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
+
+
+class HandNetwork(nn.Module):
+    """Linear(2, 32), then 20 x (Linear(32, 32), activation) with or without a shortcut, then
+    Linear(32, 1): drawn in the order sl.train draws them, so one seed gives the same weights."""
+
+    def __init__(self, activation: str, use_shortcut: bool = False) -> None:
+        super().__init__()
+        self.input = nn.Linear(2, 32)
+        self.hidden = nn.ModuleList(nn.Linear(32, 32) for _ in range(20))
+        self.output = nn.Linear(32, 1)
+        self.f, self.use_shortcut = TRAIN_ACTIVATIONS[activation](), use_shortcut
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.input(x)
+        for layer in self.hidden:
+            h = h + self.f(layer(h)) if self.use_shortcut else self.f(layer(h))
+        return self.output(h)
+
+
+def hand_network(activation: str, seed: int, use_shortcut: bool = False) -> HandNetwork:
+    """The network ``sl.train(activation=activation, seed=seed)`` starts from, built by hand."""
+    torch.manual_seed(seed)
+    return HandNetwork(activation, use_shortcut)

@@ -8,7 +8,7 @@ import math
 
 import pytest
 import torch
-from oracles import train_with_adams_floor_at
+from measured import SEEDS, trained, without_adams_floor
 from torch import nn
 
 import shortcut_lib as sl
@@ -275,8 +275,8 @@ def _claim_03d():
 
 
 def _claim_04ab():
-    for seed in range(2):
-        plain = sl.train(seed=seed)["plain"]
+    for seed in SEEDS:  # the runs test_claims_04 asserts on, shared through measured
+        plain = trained(seed=seed)["plain"]
         first, last = plain.layer_names.index("1"), plain.layer_names.index("20")
         assert abs(plain.final_loss - math.log(2)) < 0.01  # 04.a
         assert max(g[first] / g[last] for g in plain.weight_grad_mean) < 1e-12
@@ -286,13 +286,12 @@ def _claim_04ab():
 
 def _claim_04c():
     # sl.train's plain model and batches, trained by Adam with its floor moved to 1e-30.
-    for seed in range(2):
-        run = sl.TrainingRun(seed=seed, models="plain")
-        model = run.models["plain"]
-        losses, moved = train_with_adams_floor_at(model, run, eps=1e-30)
-        weights = [p for p in model.parameters() if p.ndim == 2]
-        assert sorted(moved)[len(moved) // 2] == len(weights) == 22
-        assert abs(sum(losses[-30:]) / 30 - math.log(2)) < 0.01
+    runs = [without_adams_floor(seed) for seed in SEEDS]
+    assert all(sorted(moved)[len(moved) // 2] == 22 for _, moved in runs)
+    finals = [final for final, _ in runs]
+    assert min(finals) > 0.5  # below 0.5 for none
+    at_chance = sum(abs(f - math.log(2)) < 0.01 for f in finals)
+    assert 9 <= at_chance < len(finals)  # at chance for most, partway for one or two
 
 
 def _claim_04d():
@@ -301,10 +300,10 @@ def _claim_04d():
         with torch.no_grad():
             return run.models[models](run.task.x).unique().numel()  # of 256 points
 
-    for seed in range(3):
+    for seed in range(20):
         assert distinct_logits("sigmoid", seed) == 1
-        assert distinct_logits("sigmoid", seed, "shortcut") == 256
-        assert distinct_logits("relu", seed) < 10 and distinct_logits("tanh", seed) > 100
+        assert distinct_logits("sigmoid", seed, "shortcut") >= 254
+        assert distinct_logits("relu", seed) <= 20 and distinct_logits("tanh", seed) >= 25
 
 
 def _probe(n_blocks, seed, vary="shortcut", **options):
