@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import random
 import threading
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -209,3 +211,94 @@ def hand_network(activation: str, seed: int, use_shortcut: bool = False) -> Hand
     """The network ``sl.train(activation=activation, seed=seed)`` starts from, built by hand."""
     torch.manual_seed(seed)
     return HandNetwork(activation, use_shortcut)
+
+
+# --- notebook 04's training, many seeds at once ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeedRuns:
+    """What :func:`train_seeds` records, one row per step and one column per seed.
+
+    Attributes:
+        loss: (steps, seeds), each step's loss before its update.
+        weight_grad_mean: (steps, seeds, layers), mean |dL/dW| per weight matrix (in, 1.., out).
+        update_ratio: (steps, seeds, layers), ||W_after - W_before|| / ||W_before|| (float64).
+    """
+
+    loss: torch.Tensor
+    weight_grad_mean: torch.Tensor
+    update_ratio: torch.Tensor
+
+    @property
+    def final_loss(self) -> list[float]:
+        """Per seed, the mean loss of the last tenth of the steps, as History.final_loss."""
+        return self.loss[-max(1, len(self.loss) // 10) :].mean(0).tolist()
+
+    @property
+    def moved(self) -> torch.Tensor:
+        """(steps, seeds): how many weight matrices each step changed at all."""
+        return (self.update_ratio > 0).sum(2)
+
+
+def train_seeds(seeds, model: str = "plain", *, eps: float = 1e-8, **settings) -> SeedRuns:
+    """``sl.train(seed=s, models=model, **settings)[model]`` for every seed at once, written
+    out: the same initial weights and batches (taken from ``sl.TrainingRun``), one stacked
+    forward pass with batched matrix products, one Adam over the stacked weights. Adam works
+    element by element and each seed's loss reaches only its own weights, so each seed trains as
+    it would alone; the float32 rounding differs from ``sl.train``'s in the last bits, as another
+    CPU's would. Spirals and Adam only; ``eps`` is Adam's floor."""
+    runs = [sl.TrainingRun(seed=s, models=model, **settings) for s in seeds]
+    s = runs[0].settings
+    assert s.task == "spirals" and s.optimizer == "adam" and s.norm == "none"
+    nets = [run.models[model] for run in runs]
+    names = [n for n, _ in nets[0].named_parameters()]
+    params = {
+        n: torch.stack([dict(net.named_parameters())[n].detach() for net in nets]).requires_grad_()
+        for n in names
+    }  # each (seeds, *shape)
+    weights = [p for n, p in params.items() if p.ndim == 3]  # in, 1 .. depth, out
+    optimizer = torch.optim.Adam(params.values(), lr=s.lr, eps=eps)
+    x = torch.stack([run.task.x[run._batches] for run in runs])  # (seeds, steps, batch, 2)
+    y = torch.stack([run.task.y[run._batches] for run in runs])
+    losses, grads, ratios = [], [], []
+    for step in range(s.steps):
+        loss = _seed_losses(params, x[:, step], y[:, step], s, model == "shortcut")
+        optimizer.zero_grad()
+        loss.sum().backward()  # each seed's loss reaches only its own weights
+        with torch.no_grad():
+            grads.append(torch.stack([w.grad.abs().mean(dim=(1, 2)) for w in weights], 1))
+            before = torch.cat([w.double().flatten(1) for w in weights], 1)  # (seeds, numbers)
+            optimizer.step()
+            after = torch.cat([w.double().flatten(1) for w in weights], 1)
+            ratios.append(_layer_norms(after - before, weights) / _layer_norms(before, weights))
+        losses.append(loss.detach())
+    return SeedRuns(torch.stack(losses), torch.stack(grads), torch.stack(ratios))
+
+
+def _layer_norms(flat: torch.Tensor, weights: list[torch.Tensor]) -> torch.Tensor:
+    # (seeds, layers): the norm of each weight matrix's part of ``flat`` (seeds, numbers).
+    parts = flat.split([w[0].numel() for w in weights], dim=1)
+    return torch.stack([p.norm(dim=1) for p in parts], 1)
+
+
+def _seed_losses(params, x, y, s, use_shortcut: bool) -> torch.Tensor:
+    # (seeds,) losses of notebook 04's network: Linear, depth x (Linear, activation) with the
+    # shortcut and branch scale, an optional final LayerNorm, Linear; x (seeds, batch, 2).
+    def linear(h, prefix):
+        return torch.baddbmm(
+            params[f"{prefix}.bias"].unsqueeze(1), h, params[f"{prefix}.weight"].mT
+        )
+
+    f = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}[s.activation]
+    scale = 1 / math.sqrt(s.depth) if s.branch_scale == "1/sqrt(depth)" else 1.0
+    h = linear(x, "input")
+    for i in range(s.depth):
+        branch = f(linear(h, f"body.layers.{i}.0"))
+        h = h + scale * branch if use_shortcut else branch
+    if s.final_norm:
+        h = hand_layernorm(
+            h, params["body.final.weight"].unsqueeze(1), params["body.final.bias"].unsqueeze(1)
+        )
+    logits = linear(h, "output")  # (seeds, batch, 1)
+    return F.binary_cross_entropy_with_logits(logits, y, reduction="none").mean(dim=(1, 2))

@@ -5,8 +5,10 @@ sets, enough to move a chaotic seed from one band to another. So claims are coun
 bands with room, as the notebook states them, and they hold under ``ATEN_CPU_CAPABILITY=default``
 as well as the native kernels (`.ci/run` runs this module under both).
 
-The runs come from :mod:`measured`, once per session; section 4.1's and 4.2's networks are built by
-hand (:func:`oracles.hand_network`), with the layer order and init ``sl.train`` uses.
+The runs come from :mod:`measured`, once per session: all twelve seeds trained at once by
+:func:`oracles.train_seeds`, a loop of its own checked here against ``sl.train``. Section 4.2's
+networks are built by hand (:func:`oracles.hand_network`), with the layer order and init
+``sl.train`` uses.
 """
 
 from __future__ import annotations
@@ -16,21 +18,18 @@ from statistics import median
 import pytest
 import torch
 import torch.nn.functional as F
-from measured import SEEDS, at_chance, trained, without_adams_floor
-from oracles import hand_network
+from measured import at_chance, seed_runs
+from oracles import hand_network, train_seeds
 
 import shortcut_lib as sl
 
 RELU = {"activation": "relu", "init": "kaiming"}
+LAYERS = ["in", *map(str, range(1, 21)), "out"]  # the weight matrices at depth 20
 
 
 def finals(model: str = "plain", **settings: object) -> list[float]:
-    """Final losses over SEEDS of ``sl.train(**settings)[model]``."""
-    return [trained(seed=s, **settings)[model].final_loss for s in SEEDS]
-
-
-def shortcut_finals(**settings: object) -> list[float]:
-    return finals("shortcut", models="shortcut", **settings)
+    """Final losses over SEEDS of ``sl.train(seed=s, models=model, **settings)[model]``."""
+    return seed_runs(model, **settings).final_loss
 
 
 def count(condition, values) -> int:
@@ -45,6 +44,23 @@ def test_hand_network_has_the_weights_sl_train_starts_from():
         assert all(torch.equal(a, b) for a, b in zip(mine, theirs, strict=True))
 
 
+@pytest.mark.parametrize(
+    ("model", "settings"),
+    [("plain", {}), ("shortcut", {"final_norm": True, **RELU}),
+     ("shortcut", {"branch_scale": "1/sqrt(depth)", "activation": "tanh"})],
+)  # fmt: skip
+def test_train_seeds_trains_each_seed_as_sl_train_does(model, settings):
+    ours = train_seeds([0, 3], model, steps=10, **settings)  # before rounding differences grow
+    for column, seed in enumerate((0, 3)):
+        theirs = sl.train(seed=seed, models=model, steps=10, **settings)[model]
+        assert torch.allclose(ours.loss[:, column], torch.tensor(theirs.loss), rtol=1e-3)
+        grads = torch.tensor(theirs.weight_grad_mean)  # (steps, layers)
+        assert torch.allclose(ours.weight_grad_mean[:, column], grads, rtol=1e-2, atol=1e-30)
+        ratios = torch.tensor(theirs.update_ratio, dtype=torch.float64)
+        assert torch.allclose(ours.update_ratio[:, column], ratios, rtol=1e-2, atol=1e-12)
+        assert torch.equal(ours.update_ratio[:, column] > 0, ratios > 0)
+
+
 # --- sections 3 and 5: plain at chance, shortcut below it ---------------------------------------
 
 
@@ -56,33 +72,29 @@ def test_the_plain_network_ends_at_chance_and_the_shortcut_network_below_it():
 
 
 def test_the_plain_first_layers_get_almost_nothing_and_never_move():
-    for seed in SEEDS:
-        plain = trained(seed=seed)["plain"]
-        first, last = plain.layer_names.index("1"), plain.layer_names.index("20")
-        # "never more than about 1e-13 of layer 20's gradient"
-        assert max(g[first] / g[last] for g in plain.weight_grad_mean) < 1e-12
-        for name in ("in", "1", "2"):  # "`in`, 1 and 2 never change"
-            i = plain.layer_names.index(name)
-            assert all(r[i] == 0 for r in plain.update_ratio), (seed, name)
-        shortcut = trained(seed=seed)["shortcut"]
-        assert min(r[first] for r in shortcut.update_ratio) > 1e-4  # its layer 1 always moves
-        ratios = [g[first] / g[last] for g in shortcut.weight_grad_mean]
-        assert median(ratios) > 1e-2  # the shortcut keeps layer 1's gradient near layer 20's
+    first, last = LAYERS.index("1"), LAYERS.index("20")
+    plain, shortcut = seed_runs("plain"), seed_runs("shortcut")
+    grads = plain.weight_grad_mean  # (steps, seeds, layers)
+    # "never more than about 1e-13 of layer 20's gradient", at any step, for any seed
+    assert (grads[:, :, first] / grads[:, :, last]).max() < 1e-12
+    for name in ("in", "1", "2"):  # "`in`, 1 and 2 never change"
+        assert (plain.update_ratio[:, :, LAYERS.index(name)] == 0).all(), name
+    assert (shortcut.update_ratio[:, :, first] > 1e-4).all()  # its layer 1 always moves
+    ratios = shortcut.weight_grad_mean[:, :, first] / shortcut.weight_grad_mean[:, :, last]
+    assert (ratios.median(dim=0).values > 1e-2).all()  # layer 1's gradient near layer 20's
 
 
 # --- section 4.1: Adam's floor taken away -------------------------------------------------------
 
 
 def test_without_adams_floor_every_layer_moves_and_no_seed_learns():
-    runs = [without_adams_floor(seed) for seed in SEEDS]
-    for _final, moved in runs:
-        assert median(moved) == 22  # all 22 move at a typical step
-    floorless = [final for final, _ in runs]
+    runs = seed_runs(eps=1e-30)
+    assert (runs.moved.median(dim=0).values == 22).all()  # all 22 move at a typical step
+    floorless = runs.final_loss
     assert min(floorless) > 0.5, floorless  # "none below 0.5"
     assert count(at_chance, floorless) >= 9, floorless  # "10 or 11 of the 12 end at chance"
     # with Adam's usual floor, several early layers never move, and every seed ends at chance
-    usual = [trained(seed=s)["plain"] for s in SEEDS]
-    assert all(median([sum(r > 0 for r in step) for step in h.update_ratio]) <= 17 for h in usual)
+    assert (seed_runs().moved.median(dim=0).values <= 17).all()
 
 
 # --- section 4.2: the forward signal at initialization ------------------------------------------
@@ -138,7 +150,8 @@ def test_depth_3_learns_and_depth_10_does_not():
     assert count(lambda f: f < 0.5, depth3) >= 10, depth3  # "below 0.5 for 11 of 12"
     assert max(depth3) < 0.6  # "between 0.09 and 0.54"
     assert all(map(at_chance, depth10)), depth10  # "at chance for 12 of 12"
-    assert min(finals("shortcut", depth=10)) > 0.05 and max(finals("shortcut", depth=10)) < 0.4
+    shortcut = finals("shortcut", depth=10)
+    assert min(shortcut) > 0.05 and max(shortcut) < 0.4  # "between 0.11 and 0.31"
 
 
 def test_tanh_and_relu_plain_networks_mostly_stay_at_chance():
@@ -146,9 +159,10 @@ def test_tanh_and_relu_plain_networks_mostly_stay_at_chance():
     assert min(tanh) > 0.5 and count(at_chance, tanh) >= 8, tanh  # "10 of 12 at chance"
     assert all(map(at_chance, relu)), relu  # "ReLU's plain network at chance for 12 of 12"
     for activation in ("tanh", "relu"):  # "the shortcut model ends below the plain one"
-        for seed in SEEDS:
-            runs = trained(seed=seed, activation=activation)
-            assert runs["shortcut"].final_loss < runs["plain"].final_loss
+        pairs = zip(
+            finals("shortcut", activation=activation), finals(activation=activation), strict=False
+        )
+        assert all(s < p for s, p in pairs), activation
 
 
 def test_a_larger_learning_rate_does_not_rescue_the_plain_network():
@@ -158,10 +172,10 @@ def test_a_larger_learning_rate_does_not_rescue_the_plain_network():
 
 
 def test_a_kaiming_relu_plain_network_trains_at_depth_20():
-    gentle = finals(models="plain", lr=1e-3, **RELU)
+    gentle = finals(lr=1e-3, **RELU)
     assert max(gentle) < 0.3 and median(gentle) < 0.05, gentle  # "below 0.3, most below 0.05"
-    assert all(map(at_chance, finals(models="plain", lr=1e-3)))  # sigmoid, same learning rate
-    fast = finals(models="plain", **RELU)  # lr 0.01: "less reliable, median 0.2 to 0.3"
+    assert all(map(at_chance, finals(lr=1e-3)))  # sigmoid, same learning rate
+    fast = finals(**RELU)  # lr 0.01: "less reliable, median 0.2 to 0.3"
     assert median(fast) > 0.1 and max(fast) > 0.3, fast
 
 
@@ -170,10 +184,7 @@ def test_a_kaiming_relu_plain_network_trains_at_depth_20():
 
 def test_both_cures_start_the_shortcut_network_near_chance():
     def first_losses(**options):
-        return [
-            sl.train(models="shortcut", steps=1, seed=s, **options)["shortcut"].loss[0]
-            for s in SEEDS
-        ]
+        return seed_runs("shortcut", steps=1, **options).loss[0].tolist()
 
     sigmoid = first_losses()  # the stream grows with depth: "0.7 to 7.6, above 2 for 9 of 12"
     assert min(sigmoid) > 0.7 and count(lambda f: f > 2, sigmoid) >= 8, sigmoid
@@ -184,17 +195,17 @@ def test_both_cures_start_the_shortcut_network_near_chance():
 
 
 def test_both_cures_end_the_sigmoid_shortcut_network_lower():
-    none = shortcut_finals()
+    none = finals("shortcut")
     for cure in ({"final_norm": True}, {"branch_scale": "1/sqrt(depth)"}):
-        cured = shortcut_finals(**cure)  # "lower than without them, for 12 of 12 seeds"
+        cured = finals("shortcut", **cure)  # "lower than without them, for 12 of 12 seeds"
         assert all(c < n for c, n in zip(cured, none, strict=True)), (cure, cured, none)
 
 
 def test_a_final_norm_alone_needs_smaller_steps_with_multiplicative_growth():
-    assert max(shortcut_finals(**RELU)) < 0.35  # uncured, it learns
-    assert max(shortcut_finals(branch_scale="1/sqrt(depth)", **RELU)) < 0.35
-    final_norm = shortcut_finals(final_norm=True, **RELU)
+    assert max(finals("shortcut", **RELU)) < 0.35  # uncured, it learns
+    assert max(finals("shortcut", branch_scale="1/sqrt(depth)", **RELU)) < 0.35
+    final_norm = finals("shortcut", final_norm=True, **RELU)
     assert min(final_norm) > 0.4, final_norm  # "between 0.47 and 0.70"
     assert count(at_chance, final_norm) >= 6  # "for 8 of the 12 within 0.01 of chance"
-    gentle = shortcut_finals(final_norm=True, lr=1e-3, **RELU)
+    gentle = finals("shortcut", final_norm=True, lr=1e-3, **RELU)
     assert max(gentle) < 0.1, gentle  # "at lr 0.001 ... below 0.1 for 12 of 12 seeds"

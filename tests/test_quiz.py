@@ -8,7 +8,7 @@ import math
 
 import pytest
 import torch
-from measured import SEEDS, trained, without_adams_floor
+from measured import seed_runs
 from torch import nn
 
 import shortcut_lib as sl
@@ -275,20 +275,19 @@ def _claim_03d():
 
 
 def _claim_04ab():
-    for seed in SEEDS:  # the runs test_claims_04 asserts on, shared through measured
-        plain = trained(seed=seed)["plain"]
-        first, last = plain.layer_names.index("1"), plain.layer_names.index("20")
-        assert abs(plain.final_loss - math.log(2)) < 0.01  # 04.a
-        assert max(g[first] / g[last] for g in plain.weight_grad_mean) < 1e-12
-        for layer in (first, plain.layer_names.index("in")):  # 04.b
-            assert all(r[layer] == 0 for r in plain.update_ratio)
+    plain = seed_runs("plain")  # the runs test_claims_04 asserts on, shared through measured
+    assert all(abs(f - math.log(2)) < 0.01 for f in plain.final_loss)  # 04.a
+    first, last = 1, 20  # the weight matrices of hidden layers 1 and 20 (0 is the input layer)
+    grads = plain.weight_grad_mean  # (steps, seeds, layers)
+    assert (grads[:, :, first] / grads[:, :, last]).max() < 1e-12
+    assert (plain.update_ratio[:, :, :2] == 0).all()  # 04.b: "in" and "1" never move
 
 
 def _claim_04c():
     # sl.train's plain model and batches, trained by Adam with its floor moved to 1e-30.
-    runs = [without_adams_floor(seed) for seed in SEEDS]
-    assert all(sorted(moved)[len(moved) // 2] == 22 for _, moved in runs)
-    finals = [final for final, _ in runs]
+    runs = seed_runs("plain", eps=1e-30)
+    assert (runs.moved.median(dim=0).values == 22).all()
+    finals = runs.final_loss
     assert min(finals) > 0.5  # below 0.5 for none
     at_chance = sum(abs(f - math.log(2)) < 0.01 for f in finals)
     assert 9 <= at_chance < len(finals)  # at chance for most, partway for one or two
