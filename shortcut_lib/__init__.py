@@ -6,17 +6,11 @@ training, transformer) returns plain data <- plotting draws it <- widgets wire c
 """
 
 from .activations import ACTIVATIONS, GELU, activation_derivative, make_activation
-from .compare import (
-    ComparisonSettings,
-    ShortcutComparison,
-    compare_shortcut,
-    describe_backward,
-    describe_forward,
-    describe_gradients,
-    describe_ratio,
-)
+from .compare import Comparison, compare_shortcut, compare_transformer
 from .data import TASKS, Task, make_regression, make_spirals, make_task
 from .exercises import EXERCISES, QUESTIONS, CheckResult, check_exercise
+from .families import BlockSettings, BlockTrainingSettings, ComparisonSettings, TrainingSettings
+from .families.mlp import OPTIMIZERS
 from .networks import BRANCH_SCALES, INITS, NORMS, DeepNetwork
 from .plotting import (
     GradientPlot,
@@ -29,7 +23,7 @@ from .plotting import (
     plot_training,
 )
 from .probes import GradientProfile, gradient_profile, print_gradients, weight_gradient_means
-from .training import OPTIMIZERS, History, TrainingRun, TrainingSettings, train
+from .training import History, TrainingRun, train, train_transformer
 from .transformer import (
     NORM_PLACEMENTS,
     FeedForward,
@@ -37,27 +31,20 @@ from .transformer import (
     MultiHeadAttention,
     TransformerBlock,
 )
-from .transformer_compare import BlockComparison, BlockSettings
-from .transformer_probes import (
-    TransformerProfile,
-    compare_transformer,
-    transformer_profile,
-)
+from .transformer_probes import TransformerProfile, transformer_profile
 from .transformer_task import TokenTask, make_token_task
-from .transformer_training import BlockTrainingRun, BlockTrainingSettings, train_transformer
 from .widgets import (
     ExplorerSettings,
     GradientExplorer,
     Quiz,
     TrainingExplorer,
-    TransformerExplorer,
-    TransformerTrainingExplorer,
     gradient_explorer,
     quiz,
     training_explorer,
     transformer_explorer,
     transformer_training_explorer,
 )
+from .words import describe_backward, describe_forward
 
 __version__ = "0.1.0"
 
@@ -72,10 +59,9 @@ __all__ = [
     "OPTIMIZERS",
     "QUESTIONS",
     "TASKS",
-    "BlockComparison",
     "BlockSettings",
     "CheckResult",
-    "BlockTrainingRun",
+    "Comparison",
     "BlockTrainingSettings",
     "ComparisonSettings",
     "DeepNetwork",
@@ -88,7 +74,6 @@ __all__ = [
     "History",
     "MultiHeadAttention",
     "Quiz",
-    "ShortcutComparison",
     "Task",
     "TokenTask",
     "TrainingExplorer",
@@ -96,8 +81,6 @@ __all__ = [
     "TrainingRun",
     "TrainingSettings",
     "TransformerBlock",
-    "TransformerExplorer",
-    "TransformerTrainingExplorer",
     "TransformerProfile",
     "activation_derivative",
     "check_exercise",
@@ -105,8 +88,6 @@ __all__ = [
     "compare_transformer",
     "describe_backward",
     "describe_forward",
-    "describe_gradients",
-    "describe_ratio",
     "gradient_explorer",
     "gradient_profile",
     "make_activation",

@@ -1,264 +1,101 @@
-"""Plain against shortcut on the same weights: the settings of one comparison, both models'
-per-layer profiles, and what they show in words."""
+"""Plain against shortcut on the same weights: both wirings' profiles, for either family.
+
+:class:`Comparison` serves a stream of settings, as an explorer sends them while a slider moves,
+and reuses what it can: the models (built once, deep enough for the depths asked so far), the
+input batch, and the last profiles when only what is shown changed (a view-only setting).
+:func:`compare_shortcut` and :func:`compare_transformer` are one-off comparisons.
+"""
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
-from .activations import ACTIVATIONS
-from .networks import BRANCH_SCALES, INITS, NORMS, DeepNetwork, body_options
-from .probes import GradientProfile, gradient_profile
-from .settings import Settings, setting
+from ._checks import check_bool, check_choice
+from .families import BlockSettings, ComparisonSettings
+from .probes import GradientProfile
+from .transformer import NORM_PLACEMENTS, GPTModel
+from .transformer_probes import TransformerProfile, check_batch, transformer_profile
 
-__all__ = [
-    "ComparisonSettings",
-    "ShortcutComparison",
-    "compare_shortcut",
-    "describe_backward",
-    "describe_forward",
-    "describe_gradients",
-    "describe_ratio",
-]
+__all__ = ["Comparison", "compare_shortcut", "compare_transformer"]
 
-# First/last ratios within an order of magnitude count as healthy: one learning rate can suit
-# every layer when their signals differ by less than 10x; beyond it, some layers crawl or blow up.
-HEALTHY = (0.1, 10.0)
-# The examples count as collapsed when what tells them apart at the last layer is below 1e-3 of
-# the signal: float32 keeps about 7 digits, and 3 of them are then the same for every example
-# (a plain deep network reaches 1e-7, float32's rounding level, where nothing is left at all).
-COLLAPSED = 1e-3
-# Rules of thumb for the size of the gradients themselves, with unit-scale inputs and a zero
-# target: beyond these the ratio alone would call a useless network healthy.
-HUGE, TINY = 1e4, 1e-8
-# float32's smallest normal number, 1.2e-38. Below it a value is subnormal: it keeps only a few
-# significant bits, and which bits differs between CPUs (and is 0 where denormals are flushed),
-# so a verdict names the bound rather than the digits.
-SUBNORMAL = torch.finfo(torch.float32).tiny
-MODELS = ("plain", "shortcut")
+PROBED = (ComparisonSettings, BlockSettings)
+Profiles = dict[str, GradientProfile] | dict[str, TransformerProfile]
 
 
-@dataclass(frozen=True)
-class ComparisonSettings(Settings):
-    """One configuration of the plain-against-shortcut comparison.
+class Comparison:
+    """Both wirings' profiles for a stream of settings (:class:`ComparisonSettings` for the MLP,
+    :class:`BlockSettings` for the GPT stack), reusing work between calls.
 
-    Each network is ``depth`` layers of ``width -> width`` so that every layer has a shortcut;
-    the input is ``batch_size`` rows of standard normal noise drawn from ``seed``, the target
-    zeros. ``str(settings)`` is the one-line state string that :meth:`parse` reads back; the
-    other fields are as for :class:`~shortcut_lib.DeepNetwork`.
+    Weights are drawn layer by layer (block by block), so a deeper model of one seed starts with
+    the same layers: models are built once per shape and seed at a roomy depth, and a request
+    runs its first ``depth`` layers. A slider move costs a probe, not a rebuild; a view-only
+    change (which wiring is bold, which series is drawn) costs nothing. The numbers are exactly
+    those of fresh models of that depth, probed alone.
 
-    Introduced in notebook 03.
+    When torch runs each op on one thread (as the notebooks set) and the process may run on more
+    than one core, the plain wiring is probed on a worker thread while the shortcut wiring is
+    probed on the calling one (for a 12-block GPT stack at context 32, about half the time).
+    Each pass is the same sequence of operations either way. Changes no torch setting.
+
+    Args:
+        side_by_side: ``False`` probes the two wirings one after the other, always.
+
+    Introduced in notebook 03 (the GPT stack in notebook 05).
     """
 
-    depth: int = setting(30, low=1, high=200)
-    width: int = setting(64, low=1, high=256)
-    activation: str = setting("gelu", choices=ACTIVATIONS)
-    init: str = setting("default", choices=INITS)
-    gain: float = setting(1.0, low=0.05, high=4.0, step=0.05)
-    norm: str = setting("none", choices=NORMS)
-    final_norm: bool = setting(False, choices=(False, True), control="toggle")
-    branch_scale: str = setting("1", choices=BRANCH_SCALES)
-    batch_size: int = setting(16, low=1, high=256)
-    seed: int = setting(0, low=0, high=2**31 - 1, control="text")
+    def __init__(self, *, side_by_side: bool = True) -> None:
+        self._side_by_side = check_bool("side_by_side", side_by_side)
+        self._wirings, self._wirings_key = None, None
+        self._batch, self._batch_key = None, None
+        self._last: tuple[tuple, Profiles] | None = None
 
-    def _check_together(self) -> None:
-        for name, on in (("norm='layernorm'", self.norm == "layernorm"),
-                         ("final_norm=on", self.final_norm)):  # fmt: skip
-            if on and self.width == 1:
-                raise ValueError(
-                    f"{name} needs width >= 2: LayerNorm over a single feature outputs zeros, "
-                    "so no gradient could flow; raise the width or switch it off"
-                )
-
-
-def describe_ratio(first: float, last: float) -> str:
-    """The first-layer / last-layer gradient ratio in words: vanishing, healthy or exploding.
-
-    Introduced in notebook 03.
-    """
-    for name, value in (("first", first), ("last", last)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(
-                f"{name} must be a number; got {value!r:.40} of type {type(value).__name__}"
-            )
-        if value < 0:
-            raise ValueError(f"{name} must be a magnitude (>= 0); got {value}")
-    if not (math.isfinite(first) and math.isfinite(last)):
-        return "overflow: NaN or inf gradients, the numbers no longer mean anything"
-    if last == 0:
-        return "dead: the last layer gets no gradient at all (0 in float32)"
-    if first == 0:
-        return "dead: the first layer gets no gradient at all (0 in float32)"
-    ratio = first / last
-    if ratio == 0:  # the quotient underflowed: both finite, first far below last
-        return "vanishing: the first layer gets less than 1e-300 of the last layer's gradient"
-    if math.isinf(ratio):
-        return "exploding: the first layer gets more than 1e300 times the last layer's gradient"
-    if ratio < HEALTHY[0]:
-        return f"vanishing: the first layer gets {_sci(ratio)} of the last layer's gradient"
-    if ratio > HEALTHY[1]:
-        return f"exploding: the first layer gets {_sci(ratio)} times the last layer's gradient"
-    return f"healthy: the first layer gets {ratio:.2g} times the last layer's gradient"
-
-
-def healthy_band(reference: float) -> tuple[float, float] | None:
-    """The gradients within a factor of 10 of ``reference`` (say, the last layer's), or ``None``
-    when the reference is 0, NaN or inf and no band makes sense."""
-    if not (math.isfinite(reference) and reference > 0):
-        return None
-    return reference * HEALTHY[0], reference * HEALTHY[1]
-
-
-def describe_gradients(values: Sequence[float]) -> str:
-    """Per-layer gradients in words: the first/last ratio (:func:`describe_ratio`) and, when the
-    gradients themselves are huge or tiny everywhere, their size too.
-
-    A ratio near 1 is no comfort when every layer's gradient is 1e17 (the signal grew through a
-    deep stack of shortcuts) or 1e-30 (it shrank away): this says so.
-
-    Introduced in notebook 03.
-    """
-    if len(values) == 0:
-        raise ValueError("values must hold at least one layer's gradient")
-    words = describe_ratio(values[0], values[-1])
-    sizes = [abs(v) for v in values if math.isfinite(v)]
-    largest = max(sizes, default=0.0)
-    but = "and" if words.startswith(("exploding", "vanishing", "dead")) else "but"
-    if largest > HUGE:
-        words += f", {but} the gradients are huge (up to {_sci(largest)}): the signal grew"
-    elif 0 < largest < TINY:
-        words += f", {but} the gradients are tiny everywhere (at most {_sci(largest)})"
-    return words
-
-
-def describe_backward(profile: GradientProfile) -> str:
-    """What the backward signal does, in words: ||dL/dh|| at the first layer against the last.
-
-    This is the gradient that flows back, before any weight multiplies in: the quantity a
-    verdict of "vanishing" or "exploding" is about. (A weight gradient mixes it with the size
-    of the layer's input, ``dL/dW_l = delta_l h_{l-1}^T``.) The words change only where the
-    ratio crosses a factor of 10, and it moves steadily with depth, so they hold still while a
-    slider moves.
-
-    Introduced in notebook 03.
-    """
-    first, last = profile.output_grad_norm[0], profile.output_grad_norm[-1]
-    if not (math.isfinite(first) and math.isfinite(last)):
-        return "overflow: NaN or inf in ||dL/dh||, the numbers no longer mean anything"
-    if last == 0 or first == 0:
-        where = "last" if last == 0 else "first"
-        return f"dead: ||dL/dh|| is exactly 0 at the {where} layer, no gradient flows"
-    if first < SUBNORMAL <= last:
-        return (
-            "vanishing: ||dL/dh|| at layer 1 is below 1e-38, under float32's normal range "
-            "(a subnormal number with only a few bits left)"
-        )
-    ratio = first / last
-    words = f"||dL/dh|| at layer 1 is {_ratio_text(ratio)} the last layer's"
-    if ratio < HEALTHY[0]:
-        return f"vanishing: {words}"
-    if ratio > HEALTHY[1]:
-        return f"exploding: {words}"
-    return f"steady: {words}"
-
-
-def describe_forward(profile: GradientProfile) -> str:
-    """What the forward signal does, in words: whether the examples of the batch can still be
-    told apart at the last layer (``activation_spread``), and how the size of h changed from the
-    input (``activation_rms`` against ``input_rms``).
-
-    Introduced in notebook 03.
-    """
-    rms, spread = profile.activation_rms[-1], profile.activation_spread[-1]
-    if not (math.isfinite(rms) and math.isfinite(spread)):
-        return "overflow: the hidden state holds NaN or inf"
-    growth = rms / profile.input_rms if profile.input_rms > 0 else math.inf
-    if growth > HEALTHY[1]:
-        size = f"RMS of h grows {_ratio_text(growth)} from the input to the last layer"
-    elif growth < HEALTHY[0]:
-        size = f"RMS of h shrinks to {_ratio_text(growth)} the input's"
-    else:
-        size = f"RMS of h stays within 10x of the input's ({growth:.2g}x)"
-    if spread < COLLAPSED:
-        return f"collapsed: every input gives nearly the same h (spread {_sci(spread)}); {size}"
-    return f"apart: the inputs stay distinguishable (spread {spread:.2g}); {size}"
-
-
-def _ratio_text(ratio: float) -> str:
-    # "3e-27 of", "40 times", "1.5 times": one or two digits, as much as the ratio deserves.
-    if ratio < 1:
-        return f"{_sci(ratio)} of" if ratio < 0.01 else f"{ratio:.2g} of"
-    return f"{_sci(ratio)} times" if ratio >= 100 else f"{ratio:.2g} times"
-
-
-def _sci(value: float) -> str:
-    if value == 0:
-        return "0"
-    mantissa, exponent = f"{value:.0e}".split("e")
-    return f"{mantissa}e{int(exponent)}"
-
-
-class ShortcutComparison:
-    """Computes both models' profiles for a stream of settings, reusing work between calls.
-
-    Weights are drawn layer by layer, so a deeper network built from the same seed starts with the
-    same layers: one network is built per (width, activation, init, gain, norm, seed) at a roomy
-    depth and each request runs its first ``depth`` layers. A slider move costs a probe, not a
-    rebuild.
-
-    It returns exactly what :func:`~shortcut_lib.gradient_profile` returns for the same network
-    and input, and changes no process-wide torch setting. Introduced in notebook 03.
-    """
-
-    def __init__(self) -> None:
-        self._key: tuple | None = None
-        self._network: DeepNetwork | None = None
-        self._inputs: dict[tuple[int, int, int], torch.Tensor] = {}
-
-    def profiles(self, settings: ComparisonSettings) -> dict[str, GradientProfile]:
+    def profiles(self, settings: ComparisonSettings | BlockSettings) -> Profiles:
         """``{"plain": profile, "shortcut": profile}`` of the same weights and input."""
-        if not isinstance(settings, ComparisonSettings):
+        if not isinstance(settings, PROBED):
             raise TypeError(
-                "settings must be a ComparisonSettings (for a state string, use "
-                f"ComparisonSettings.parse or compare_shortcut); got {type(settings).__name__}"
+                "settings must be a ComparisonSettings or a BlockSettings (for a state string, "
+                f"use their parse, or compare_shortcut); got {type(settings).__name__}"
             )
-        network = self._network_for(settings).first_layers(settings.depth)
-        x = self._input_for(settings)
-        result = {}
-        for label, use_shortcut in (("plain", False), ("shortcut", True)):
-            network.use_shortcut = use_shortcut
-            result[label] = gradient_profile(network, x)
-        return result
+        computed = settings.computed()
+        if self._last is not None and self._last[0] == computed:
+            return dict(self._last[1])  # only what is shown changed
+        models = self._models_for(settings)
+        if settings.batch_key() != self._batch_key:
+            self._batch, self._batch_key = settings.make_batch(), settings.batch_key()
+        probe = functools.partial(settings.probe, batch=self._batch)
+        side_by_side = self._side_by_side and torch.get_num_threads() == 1 and _cores() > 1
+        plain = _worker().submit(probe, models["plain"]) if side_by_side else None
+        shortcut = probe(models["shortcut"])
+        result = {
+            "plain": plain.result() if plain else probe(models["plain"]),
+            "shortcut": shortcut,
+        }
+        self._last = (computed, result)
+        return dict(result)
 
-    def _network_for(self, s: ComparisonSettings) -> DeepNetwork:
-        key = (s.width, s.activation, s.init, s.gain, s.norm, s.final_norm, s.branch_scale, s.seed)
-        if key != self._key or self._network.depth < s.depth:
-            # A new network is built at the depth asked for. Once the depth slider goes past it,
+    def _models_for(self, s: ComparisonSettings | BlockSettings) -> dict[str, torch.nn.Module]:
+        key = (type(s), s.wirings_key())
+        if key != self._wirings_key or s.depth > self._wirings.depth:
+            # A new model is built at the depth asked for. Once the depth slider goes past it,
             # the next one gets room (a power of two) so that dragging on does not rebuild at
             # every step.
             depth = s.depth
-            if key == self._key:
-                most = ComparisonSettings.specs()["depth"].high
+            if key == self._wirings_key:
+                most = s.specs()["depth"].high
                 depth = min(2 ** math.ceil(math.log2(s.depth)), max(s.depth, most))
-            self._network = DeepNetwork([s.width] * (depth + 1), seed=s.seed, **body_options(s))
-            self._key = key
-        return self._network
-
-    def _input_for(self, s: ComparisonSettings) -> torch.Tensor:
-        key = (s.batch_size, s.width, s.seed)
-        if key not in self._inputs:
-            generator = torch.Generator().manual_seed(s.seed)
-            self._inputs = {key: torch.randn(s.batch_size, s.width, generator=generator)}
-        return self._inputs[key]
+            self._wirings, self._wirings_key = s.make_wirings(depth), key
+        return self._wirings.models(s)
 
 
 def compare_shortcut(
     settings: ComparisonSettings | str | None = None, **changes: object
 ) -> dict[str, GradientProfile]:
-    """Profile the plain and the shortcut model of one configuration, on the same weights.
+    """Profile the plain and the shortcut MLP of one configuration, on the same weights.
 
     Args:
         settings: a :class:`ComparisonSettings`, a state string, or ``None`` for the defaults.
@@ -279,4 +116,56 @@ def compare_shortcut(
             "settings must be a ComparisonSettings, a state string or None; got "
             f"{type(settings).__name__}"
         )
-    return ShortcutComparison().profiles(settings.replace(**changes))
+    return Comparison(side_by_side=False).profiles(settings.replace(**changes))
+
+
+def compare_transformer(
+    model: GPTModel, x: torch.Tensor, y: torch.Tensor, *, vary: str = "shortcut"
+) -> dict[str, TransformerProfile]:
+    """Profile several wirings of the same weights: shortcuts off and on, or the norm placements.
+
+    The model is rewired in place for each probe and left as it was found.
+
+    Args:
+        model: a :class:`~shortcut_lib.GPTModel`.
+        x: token ids, shape (batch, tokens).
+        y: the next-token targets, shaped like ``x``.
+        vary: ``"shortcut"`` for ``{"plain": ..., "shortcut": ...}`` at the model's norm
+            placement, or ``"norm"`` for ``{"pre": ..., "post": ..., "none": ...}`` at its
+            ``use_shortcut``.
+
+    Returns:
+        ``{label: TransformerProfile}``.
+
+    Introduced in notebook 05.
+    """
+    check_choice("vary", vary, ("shortcut", "norm"))
+    x, y = check_batch(model, x, y)
+    if vary == "shortcut":
+        wirings = {"plain": ("use_shortcut", False), "shortcut": ("use_shortcut", True)}
+    else:
+        wirings = {name: ("norm", name) for name in NORM_PLACEMENTS}
+    saved = model.use_shortcut, model.norm
+    result = {}
+    try:
+        for label, (attribute, value) in wirings.items():
+            setattr(model, attribute, value)
+            result[label] = transformer_profile(model, x, y)
+    finally:
+        model.use_shortcut, model.norm = saved
+    return result
+
+
+def _cores() -> int:
+    """The cores this process may run on: its CPU affinity where the system tells it (Linux),
+    else every core."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+@functools.cache
+def _worker() -> ThreadPoolExecutor:
+    """The one thread, made on first use, that probes the plain wiring."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="shortcut_lib-probe")

@@ -39,6 +39,8 @@ class Spec:
         labels: the words a toggle or dropdown shows for each choice.
         marks: the values a ``"steps"`` slider stops at (a number between them is still a
             valid setting, for code).
+        view: the setting changes only what is shown (which wiring is drawn bold, which series),
+            not what is computed: changing it redraws without a new probe.
     """
 
     low: float | None = None
@@ -49,6 +51,7 @@ class Spec:
     shown: tuple[float, float] | None = None
     labels: tuple[str, ...] | None = None
     marks: tuple[float, ...] | None = None
+    view: bool = False
 
 
 def setting(default: Any, **spec: Any) -> Any:
@@ -89,6 +92,11 @@ class Settings:
     def values(self) -> dict[str, Any]:
         """``{field name: value}``, in declaration order."""
         return {name: getattr(self, name) for name in self.specs()}
+
+    def computed(self) -> tuple:
+        """What the numbers depend on: the class and every field that is not view-only."""
+        specs = self.specs()
+        return (type(self), *(getattr(self, n) for n, spec in specs.items() if not spec.view))
 
     def replace(self: S, **changes: Any) -> S:
         """A copy with some fields changed (and checked)."""

@@ -1,15 +1,11 @@
-"""Train a plain and a shortcut network from the same initial weights and record what happens.
+"""Train a plain and a shortcut model from the same initial weights, and record every step.
 
-Every step records, per weight matrix, the mean absolute gradient the update used and the update's
-size relative to the weights, ||W_after - W_before|| / ||W_before|| (about 1e-3 is the usual
-healthy mark: Karpathy, CS231n notes, "ratio of weights:updates"). Both come from the one
-backward pass that drives the update: nothing is measured with an extra pass.
-
-The network: an input layer ``Linear(in_features, width)``, then a
-:class:`~shortcut_lib.DeepNetwork` of ``depth`` hidden layers ``width -> width`` (the only layers a
-shortcut can skip, since input and output shapes match there), then a linear output layer
-``Linear(width, 1)``. The output layer has no activation, so the network can output any logit or
-value; the input and output layers keep PyTorch's default initialization.
+One loop for both families: notebook 04's MLP on a small task and notebook 05's GPT stack on the
+token task (the run's settings class says which, :mod:`~shortcut_lib.families`). Every step
+records the loss and, per layer, the mean |dL/dW| the update used and the update's size relative
+to the weights, ||W_after - W_before|| / ||W_before|| (about 1e-3 is the usual healthy mark:
+Karpathy, CS231n notes, "ratio of weights:updates"). A GPT block's six weight matrices are one
+layer. Everything comes from the one backward pass that drives the update.
 """
 
 from __future__ import annotations
@@ -21,73 +17,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_int
-from .activations import ACTIVATIONS
-from .data import TASKS, Task, make_task
-from .networks import BRANCH_SCALES, INITS, NORMS, DeepNetwork, body_options
-from .probes import weight_matrices
-from .settings import Settings, setting
+from ._checks import check_float, check_int
+from .families import training_settings
+from .families.gpt import BlockTrainingSettings
+from .families.mlp import MODELS, TrainingSettings
+from .transformer import GPTModel, check_model
+from .transformer_task import TokenTask
 
-__all__ = ["OPTIMIZERS", "History", "TrainingRun", "TrainingSettings", "train"]
+__all__ = ["History", "TrainingRun", "train", "train_transformer"]
 
-OPTIMIZERS = ("sgd", "adam")
-MODELS = ("plain", "shortcut")
-LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0)  # a control's stops
-# A run's memory, estimated before anything is allocated: a Binder session has 1-2 GB for the
-# kernel, the browser's share and the other notebooks, so one run may take at most this much.
-MEMORY_LIMIT = 500e6  # bytes
-_TASK_SIZE = 256  # examples in a task made by name
-
-
-@dataclass(frozen=True)
-class TrainingSettings(Settings):
-    """The settings of one training run (see :class:`TrainingRun` for what each does).
-
-    ``models`` says which to train: ``"both"`` (plain and shortcut from the same weights),
-    ``"plain"`` or ``"shortcut"``. Sizes are bounded by what this series is for, and a run
-    whose estimated memory exceeds 500 MB is refused before anything is allocated.
-    ``str(settings)`` is the state string.
-
-    Introduced in notebook 04.
-    """
-
-    task: str = setting("spirals", choices=TASKS)
-    depth: int = setting(20, low=1, high=200, shown=(1, 60))
-    width: int = setting(32, low=1, high=512, shown=(2, 128))
-    activation: str = setting("sigmoid", choices=ACTIVATIONS)
-    models: str = setting("both", choices=("both", *MODELS), control="toggle")
-    init: str = setting("default", choices=INITS)
-    gain: float = setting(1.0, low=0.05, high=4.0, step=0.05)
-    norm: str = setting("none", choices=NORMS)
-    final_norm: bool = setting(False, choices=(False, True), control="toggle")
-    branch_scale: str = setting("1", choices=BRANCH_SCALES)
-    optimizer: str = setting("adam", choices=OPTIMIZERS)
-    lr: float = setting(0.01, low=1e-6, high=10.0, control="steps", marks=LEARNING_RATES)
-    steps: int = setting(300, low=1, high=5000, shown=(10, 2000), step=10)
-    batch_size: int = setting(64, low=1, high=4096, control="text")
-    seed: int = setting(0, low=0, high=2**31 - 1, control="text")
-
-    def _check_together(self) -> None:
-        for name, on in (("norm='layernorm'", self.norm == "layernorm"),
-                         ("final_norm=on", self.final_norm)):  # fmt: skip
-            if on and self.width == 1:
-                raise ValueError(f"{name} needs width >= 2: LayerNorm over one unit outputs 0")
-        estimate = self.memory_estimate()
-        if estimate > MEMORY_LIMIT:
-            raise ValueError(
-                f"depth={self.depth} width={self.width} steps={self.steps} would need about "
-                f"{estimate / 1e6:.0f} MB, more than the {MEMORY_LIMIT / 1e6:.0f} MB one run may "
-                "take; lower depth, width or steps"
-            )
-
-    def memory_estimate(self) -> float:
-        """Bytes a run of these settings needs, roughly: per model the weights with their
-        gradients, Adam's two moments and the update buffer, and the recorded history (Python
-        floats in lists, ~32 bytes each)."""
-        models = 2 if self.models == "both" else 1
-        weights = self.depth * self.width * (self.width + 1) + 8 * self.width
-        history = self.steps * (self.depth + 2) * 3 + self.steps
-        return models * (5 * 4 * weights + 32 * history)
+_SERIES = ("loss", "weight_grad_mean", "update_ratio", "weight_norm")
 
 
 @dataclass(frozen=True)
@@ -96,10 +35,10 @@ class History:
 
     Attributes:
         model: ``"plain"`` or ``"shortcut"``.
-        layer_names: one name per weight matrix, in order: ``"in"`` (input layer), ``"1"`` ..
-            ``str(depth)`` (hidden layers), ``"out"`` (output layer).
+        layer_names: one name per layer, in order: ``"in"`` (input layer, or a GPT's
+            embeddings), ``"1"`` .. ``str(depth)`` (hidden layers or blocks), ``"out"``.
         loss: the training loss of each step's batch, before that step's update (steps,).
-        weight_grad_mean: mean |dL/dW| of each weight matrix at each step (steps, layers).
+        weight_grad_mean: mean |dL/dW| of each layer at each step (steps, layers).
         update_ratio: ||W_after - W_before|| / ||W_before|| per step and layer (steps, layers).
         weight_norm: ||W_before|| per step and layer (steps, layers).
         settings: the arguments the run was made with (depth, width, lr, ...).
@@ -130,69 +69,118 @@ class History:
         return sum(tail) / len(tail)
 
 
-class _TaskNetwork(nn.Module):
-    """Input layer -> ``depth`` hidden layers (a DeepNetwork, shortcuts or not) -> output."""
+Family = type[TrainingSettings] | type[BlockTrainingSettings]
 
-    def __init__(self, in_features: int, out_features: int, s: TrainingSettings) -> None:
-        super().__init__()
-        self.input = nn.Linear(in_features, s.width)
-        self.body = DeepNetwork([s.width] * (s.depth + 1), **body_options(s))
-        self.output = nn.Linear(s.width, out_features)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.output(self.body(self.input(x)))
+class _Learner:
+    """One model, its optimizer and its records: the loop every run and ``train_transformer``
+    advance. ``family`` knows the model's weight matrices, output and loss."""
+
+    def __init__(self, model: nn.Module, family: Family, task: object, batches: torch.Tensor,
+                 optimizer: str, lr: float, warmup: int) -> None:  # fmt: skip
+        self.model, self.family, self.task, self.batches = model, family, task, batches
+        self.lr, self.warmup, self.step = lr, warmup, 0
+        self.weights, groups = family.weights(model)
+        # (matrices, layers) of 0/1: sums per matrix -> sums per layer in one product
+        self.groups = F.one_hot(torch.tensor(groups)).double()
+        self.numel = self.groups.T @ torch.tensor([float(w.numel()) for w in self.weights]).double()
+        self.optimizer = _make_optimizer(optimizer, model, lr)
+        self._change = [torch.empty_like(w) for w in self.weights]  # W_before, then W_b - W_a
+        self.records: dict[str, list] = {key: [] for key in _SERIES}
+
+    def advance(self, n: int) -> None:
+        """Run the next ``n`` steps (fewer at the end of the batches) and record them."""
+        self.model.train()  # dropout, if the model has any, is part of training
+        stats = [self._step(index) for index in self.batches[self.step : self.step + n]]
+        self.optimizer.zero_grad(set_to_none=True)  # leave no .grad for a probe to trip over
+        if not stats:
+            return
+        # stacked once a chunk: one .tolist() per series, not one sync a step
+        series = (torch.stack(s).double() for s in zip(*stats, strict=True))
+        losses, grad_l1, weight_l2, change_l2 = series  # (steps,), then (steps, matrices)
+        weight_norm = (weight_l2.square() @ self.groups).sqrt()  # (steps, layers)
+        records = self.records
+        records["loss"] += losses.tolist()
+        records["weight_grad_mean"] += (grad_l1 @ self.groups / self.numel).tolist()
+        records["update_ratio"] += (
+            (change_l2.square() @ self.groups).sqrt() / weight_norm
+        ).tolist()
+        records["weight_norm"] += weight_norm.tolist()
+
+    def _step(self, index: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        # One update; returns the loss and, per weight matrix, ||dL/dW||_1, ||W|| and ||dW||.
+        weights, change = self.weights, self._change
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.lr * _warmup_factor(self.step, self.warmup)
+        output = self.family.output(self.model, self.task.x[index])
+        loss = self.family.loss(self.task, output, self.task.y[index])
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        with torch.no_grad():
+            grads = [w.grad if w.grad is not None else torch.zeros_like(w) for w in weights]
+            grad_l1 = torch.stack(torch._foreach_norm(grads, 1))  # the gradients this step uses
+            weight_l2 = torch.stack(torch._foreach_norm(weights))
+            torch._foreach_copy_(change, weights)
+            self.optimizer.step()
+            torch._foreach_sub_(change, weights)  # W_before - W_after
+            change_l2 = torch.stack(torch._foreach_norm(change))
+        self.step += 1
+        return loss.detach(), grad_l1, weight_l2, change_l2
+
+    def history(self, name: str, layer_names: list[str], settings: dict[str, object]) -> History:
+        return History(
+            model=name,
+            layer_names=list(layer_names),
+            settings=dict(settings),
+            **{key: list(values) for key, values in self.records.items()},
+        )
 
 
 class TrainingRun:
     """A training run that advances in chunks, so a widget can draw and stop between them.
 
-    Builds the network once from ``seed``, deep-copies it, and switches shortcuts on in the copy:
-    both models start from exactly the same weights and see exactly the same batches.
-    :func:`train` is this class run to the end.
+    Builds the model once from ``seed``, deep-copies it, and switches shortcuts on in one copy
+    and off in the other: both models start from exactly the same weights and see exactly the
+    same batches. :func:`train` is this class run to the end.
 
     Args:
-        task: ``"spirals"``, ``"regression"`` (made with data seed 0) or a :class:`Task`.
-        **settings: the fields of :class:`TrainingSettings`:
-            ``depth`` hidden ``width -> width`` layers (``activation``, ``init``, ``gain``,
-            ``norm``, ``final_norm``, ``branch_scale`` as for
-            :class:`~shortcut_lib.DeepNetwork`); ``models`` to train; ``optimizer``
-            (``"sgd"`` without momentum, or ``"adam"``) with learning rate ``lr``; ``steps``
-            updates of ``batch_size`` examples each, drawn in a seeded shuffled order (the whole
-            data set, in order, when it equals the task's size); ``seed`` for the weights and
-            the batch order.
+        task: notebook 04's MLP on ``"spirals"``, ``"regression"`` (made with data seed 0) or a
+            :class:`~shortcut_lib.Task`; notebook 05's GPT stack on ``"tokens"`` (the token
+            task made from ``seed``) or a :class:`~shortcut_lib.TokenTask`; or the settings of
+            a run (:class:`~shortcut_lib.TrainingSettings`,
+            :class:`~shortcut_lib.BlockTrainingSettings`).
+        **settings: the fields of that settings class. For the MLP: ``depth`` hidden
+            ``width -> width`` layers (``activation``, ``init``, ``gain``, ``norm``,
+            ``final_norm``, ``branch_scale`` as for :class:`~shortcut_lib.DeepNetwork`),
+            ``models`` to train, ``optimizer`` (``"sgd"`` without momentum, or ``"adam"``) with
+            learning rate ``lr``, ``steps`` updates of ``batch_size`` examples each, drawn in a
+            seeded shuffled order (the whole data set, in order, when it equals the task's
+            size), ``seed`` for the weights and the batch order.
 
     Attributes:
-        settings: the :class:`TrainingSettings`.
+        settings: the run's settings.
+        task: what it trains on.
         models: ``{"plain": module, "shortcut": module}`` (only the one asked for, if one).
-        step: the number of steps done so far.
+        step: the number of steps done so far; ``steps`` the number planned.
 
-    Introduced in notebook 04.
+    Introduced in notebook 04 (the GPT stack in notebook 05).
     """
 
-    def __init__(self, task: str | Task = "spirals", **settings: object) -> None:
-        self.task = _check_task(task)
-        self.settings = TrainingSettings(task=self.task.name, **settings)
-        s = self.settings
-        if s.lr == 0:
-            raise ValueError("lr must be > 0 (with lr = 0 nothing would train); got 0")
-        check_int("batch_size", s.batch_size, low=1, high=len(self.task))
+    def __init__(self, task: object = "spirals", **settings: object) -> None:
+        self.settings, self.task = s, task = training_settings(task, settings)
         self.steps, self.step = s.steps, 0
-        with torch.random.fork_rng(devices=[]):  # leaves the global RNG as it was
-            torch.manual_seed(s.seed)
-            base = _TaskNetwork(self.task.in_features, self.task.out_features, s)
-        names = MODELS if s.models == "both" else (s.models,)
+        self.layer_names = s.layer_names()
+        base = s.make_model(task)
+        self._batches = _batch_order(len(task), s.batch_size, s.steps, s.seed)
         self.models: dict[str, nn.Module] = {}
-        for name in names:
+        self._learners: dict[str, _Learner] = {}
+        for name in MODELS if s.models == "both" else (s.models,):
             model = copy.deepcopy(base)  # the same initial weights for both
-            model.body.use_shortcut = name == "shortcut"
+            model.use_shortcut = name == "shortcut"
             self.models[name] = model
-        self._optimizers = {
-            n: _make_optimizer(s.optimizer, m, s.lr) for n, m in self.models.items()
-        }
-        self._weights = {n: weight_matrices(m)[1] for n, m in self.models.items()}
-        self.layer_names = ["in"] + [str(i + 1) for i in range(s.depth)] + ["out"]
-        self._batches = _batch_order(len(self.task), s.batch_size, s.steps, s.seed)
-        self._records = {n: {k: [] for k in _SERIES} for n in self.models}
+            self._learners[name] = _Learner(
+                model, type(s), task, self._batches, s.optimizer, s.lr, s.warmup
+            )
 
     @property
     def done(self) -> bool:
@@ -200,7 +188,7 @@ class TrainingRun:
         return self.step >= self.steps
 
     def batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """The inputs (batch, in_features) and targets (batch, 1) both models use at ``step``."""
+        """The inputs and targets both models use at ``step``."""
         check_int("step", step, low=0, high=self.steps - 1)
         index = self._batches[step]
         return self.task.x[index], self.task.y[index]
@@ -209,74 +197,26 @@ class TrainingRun:
         """Run up to ``n`` more steps (fewer if the run ends first); return the steps done."""
         check_int("n", n, low=1)
         n = min(n, self.steps - self.step)
-        if n == 0:
-            return self.step
-        for name in self.models:
-            self._advance_model(name, n)
+        for learner in self._learners.values():
+            learner.advance(n)
         self.step += n
         return self.step
 
     def history(self) -> dict[str, History]:
         """A snapshot of what each model recorded so far, ``{"plain": History, ...}``."""
-        return {
-            name: History(
-                model=name,
-                layer_names=list(self.layer_names),
-                settings=self.settings.values(),
-                **{key: list(values) for key, values in records.items()},
-            )
-            for name, records in self._records.items()
-        }
-
-    def _advance_model(self, name: str, n: int) -> None:
-        model, optimizer, weights = self.models[name], self._optimizers[name], self._weights[name]
-        change = [torch.empty_like(w) for w in weights]  # reused: W_before, then W_before - W_after
-        # 0-d tensors are collected and stacked when the chunk ends: one .tolist() per series
-        # instead of one sync per value.
-        losses, grad_l1, weight_norms, change_norms = [], [], [], []
-        for i in range(n):
-            x, y = self.batch(self.step + i)
-            loss = self._loss(model(x), y)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            with torch.no_grad():
-                grads = [w.grad if w.grad is not None else torch.zeros_like(w) for w in weights]
-                losses.append(loss.detach())
-                grad_l1 += torch._foreach_norm(grads, 1)  # the gradients this very step uses
-                weight_norms += torch._foreach_norm(weights)
-                torch._foreach_copy_(change, weights)
-                optimizer.step()
-                torch._foreach_sub_(change, weights)
-                change_norms += torch._foreach_norm(change)
-        layers = len(weights)
-        numel = torch.tensor([w.numel() for w in weights], dtype=torch.get_default_dtype())
-        weight_norm = torch.stack(weight_norms).view(n, layers)
-        records = self._records[name]
-        records["loss"] += torch.stack(losses).tolist()
-        records["weight_grad_mean"] += (torch.stack(grad_l1).view(n, layers) / numel).tolist()
-        records["update_ratio"] += (
-            torch.stack(change_norms).view(n, layers) / weight_norm
-        ).tolist()
-        records["weight_norm"] += weight_norm.tolist()
-
-    def _loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        if self.task.kind == "classification":
-            return F.binary_cross_entropy_with_logits(output, target)
-        return F.mse_loss(output, target)
+        settings = self.settings.described()
+        return {n: t.history(n, self.layer_names, settings) for n, t in self._learners.items()}
 
 
-_SERIES = ("loss", "weight_grad_mean", "update_ratio", "weight_norm")
-
-
-def train(task: str | Task = "spirals", **settings: object) -> dict[str, History]:
-    """Train a plain and a shortcut version of the same network from the same initial weights.
+def train(task: object = "spirals", **settings: object) -> dict[str, History]:
+    """Train a plain and a shortcut version of the same model from the same initial weights.
 
     Args:
-        task: ``"spirals"``, ``"regression"`` or a :class:`~shortcut_lib.Task`.
-        **settings: the fields of :class:`TrainingSettings` (``depth``, ``width``,
-            ``activation``, ``models``, ``init``, ``gain``, ``norm``, ``final_norm``,
-            ``branch_scale``, ``optimizer``, ``lr``, ``steps``, ``batch_size``, ``seed``); the
-            same settings give the same histories.
+        task: what :class:`TrainingRun` takes: ``"spirals"``, ``"regression"`` or a
+            :class:`~shortcut_lib.Task` for the MLP, ``"tokens"`` or a
+            :class:`~shortcut_lib.TokenTask` for the GPT stack, or a run's settings.
+        **settings: the fields of the run's settings class (``depth``, ``width``, ``lr``,
+            ``steps``, ``seed``, ...); the same settings give the same histories.
 
     Returns:
         ``{"plain": History, "shortcut": History}`` (only the model asked for, if one).
@@ -288,15 +228,62 @@ def train(task: str | Task = "spirals", **settings: object) -> dict[str, History
     return run.history()
 
 
-def _check_task(task: object) -> Task:
-    if isinstance(task, Task):
-        return task
-    if isinstance(task, str):
-        return make_task(task)
-    valid = ", ".join(repr(t) for t in TASKS)
-    raise TypeError(
-        f"task must be one of {valid} or a shortcut_lib.Task; got {type(task).__name__}"
-    )
+def train_transformer(
+    model: GPTModel,
+    task: TokenTask,
+    *,
+    lr: float = 0.03,
+    steps: int = 60,
+    batch_size: int = 32,
+    warmup: int = 0,
+    seed: int = 0,
+) -> History:
+    """Train ``model`` in place on ``task`` with Adam (a linear warmup if asked, no decay).
+
+    Args:
+        model: a :class:`~shortcut_lib.GPTModel` whose vocabulary and context cover the task's.
+        task: a :class:`~shortcut_lib.TokenTask` (see ``make_token_task``).
+        lr: Adam's learning rate.
+        steps: the number of updates.
+        batch_size: sequences per step, in a shuffled order fixed by ``seed``.
+        warmup: the learning rate rises linearly to ``lr`` over this many steps (0: from the
+            first step; GPT-2 and nanoGPT warm up).
+        seed: seeds the batch order; the global RNG is untouched.
+
+    Returns:
+        A :class:`History`: the loss of each step's batch before that step's update, and per
+        step and layer (``"in"``: the embeddings, ``"1"``.. the blocks, ``"out"``: the head) the
+        mean |dL/dW|, the update ratio and the weights' norm.
+
+    Introduced in notebook 05.
+    """
+    check_model(model)
+    if not isinstance(task, TokenTask):
+        raise TypeError(f"task must be a TokenTask (make_token_task); got {type(task).__name__}")
+    model.check_tokens("task.x", task.x)  # the task fits the model's vocabulary and context
+    model.check_tokens("task.y", task.y)
+    lr = check_float("lr", lr, low=1e-8, high=1.0)
+    check_int("steps", steps, low=1, high=100_000)
+    check_int("batch_size", batch_size, low=1, high=len(task))
+    check_int("warmup", warmup, low=0, high=100_000)
+    check_int("seed", seed)
+    batches = _batch_order(len(task), batch_size, steps, seed)
+    learner = _Learner(model, BlockTrainingSettings, task, batches, "adam", lr, warmup)
+    learner.advance(steps)
+    settings = dict(
+        depth=model.n_blocks, width=model.tok_emb.embedding_dim, norm=model.norm,
+        final_norm=model.use_final_norm, scaled_init=model.scaled_init, lr=lr, warmup=warmup,
+        steps=steps, batch_size=batch_size, seed=seed,
+    )  # fmt: skip
+    words = BlockTrainingSettings.words(warmup, model.scaled_init)
+    layer_names = ["in", *map(str, range(1, model.n_blocks + 1)), "out"]
+    name = "shortcut" if model.use_shortcut else "plain"
+    return learner.history(name, layer_names, {**words, **settings})
+
+
+def _warmup_factor(step: int, warmup: int) -> float:
+    # nanoGPT's linear warmup: lr * (step + 1) / (warmup + 1) for the first warmup steps
+    return (step + 1) / (warmup + 1) if step < warmup else 1.0
 
 
 def _make_optimizer(name: str, model: nn.Module, lr: float) -> torch.optim.Optimizer:

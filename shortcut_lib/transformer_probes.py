@@ -13,19 +13,11 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from ._checks import check_bool, check_choice
+from ._checks import check_bool
 from .probes import _measuring
-from .transformer import NORM_PLACEMENTS, GPTModel, block_weights, check_model
+from .transformer import GPTModel, block_weights, check_model
 
-__all__ = [
-    "MODELS",
-    "TransformerProfile",
-    "compare_transformer",
-    "transformer_profile",
-]
-
-VARIATIONS = ("shortcut", "norm")
-MODELS = ("plain", "shortcut")
+__all__ = ["TransformerProfile", "transformer_profile"]
 
 
 @dataclass(frozen=True)
@@ -76,7 +68,7 @@ def transformer_profile(
 
     Introduced in notebook 05.
     """
-    x, y = _check_batch(model, x, y)
+    x, y = check_batch(model, x, y)
     check_bool("weights", weights)
     measured = block_weights(model) if weights else []  # 6 per block: 4 attention, 2 feed-forward
     # Works under no_grad, inference_mode and frozen weights, as the MLP probes do. The stream
@@ -107,44 +99,8 @@ def transformer_profile(
     )
 
 
-def compare_transformer(
-    model: GPTModel, x: torch.Tensor, y: torch.Tensor, *, vary: str = "shortcut"
-) -> dict[str, TransformerProfile]:
-    """Profile several wirings of the same weights: shortcuts off and on, or the norm placements.
-
-    The model is rewired in place for each probe and left as it was found.
-
-    Args:
-        model: a :class:`~shortcut_lib.transformer.GPTModel`.
-        x: token ids, shape (batch, tokens).
-        y: the next-token targets, shaped like ``x``.
-        vary: ``"shortcut"`` for ``{"plain": ..., "shortcut": ...}`` at the model's norm
-            placement, or ``"norm"`` for ``{"pre": ..., "post": ..., "none": ...}`` at its
-            ``use_shortcut``.
-
-    Returns:
-        ``{label: TransformerProfile}``.
-
-    Introduced in notebook 05.
-    """
-    check_choice("vary", vary, VARIATIONS)
-    x, y = _check_batch(model, x, y)
-    if vary == "shortcut":
-        wirings = {"plain": ("use_shortcut", False), "shortcut": ("use_shortcut", True)}
-    else:
-        wirings = {name: ("norm", name) for name in NORM_PLACEMENTS}
-    saved = model.use_shortcut, model.norm
-    result = {}
-    try:
-        for label, (attribute, value) in wirings.items():
-            setattr(model, attribute, value)
-            result[label] = transformer_profile(model, x, y)
-    finally:
-        model.use_shortcut, model.norm = saved
-    return result
-
-
-def _check_batch(model: object, x: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
+def check_batch(model: object, x: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
+    """``x`` and ``y`` as token ids for ``model``, of one shape, or a clear error."""
     check_model(model)
     x, y = model.check_tokens("x", x), model.check_tokens("y", y)
     if x.shape != y.shape:

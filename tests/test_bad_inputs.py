@@ -97,10 +97,10 @@ CASES = [
     ),
     ("base a number", "sl.ComparisonSettings.parse('depth=3', base=3)", "TypeError", ["base"]),
     (
-        "emphasis unknown",
-        "sl.ExplorerSettings.parse('emphasis=both')",
+        "use_shortcut unknown",
+        "sl.ExplorerSettings.parse('use_shortcut=both')",
         "ValueError",
-        ["emphasis", "'plain'"],
+        ["use_shortcut", "on or off"],
     ),
     # Wrong kinds of objects.
     (
@@ -129,7 +129,7 @@ CASES = [
     ),
     (
         "a state string to profiles",
-        "sl.ShortcutComparison().profiles('depth=5')",
+        "sl.Comparison().profiles('depth=5')",
         "TypeError",
         ["ComparisonSettings", "str"],
     ),
@@ -238,8 +238,6 @@ CASES = [
         [],
     ),
     # Words.
-    ("describe a string", "sl.describe_ratio('a', 1.0)", "TypeError", ["first", "number"]),
-    ("describe a negative", "sl.describe_ratio(-1.0, 1.0)", "ValueError", ["first", ">= 0"]),
     # Nonsense that used to pass.
     ("gain 1e300", "sl.DeepNetwork([3, 3], gain=1e300)", "ValueError", ["gain", "100"]),
     ("noise 1e300", "sl.make_spirals(noise=1e300)", "ValueError", ["noise", "10"]),

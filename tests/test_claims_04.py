@@ -89,7 +89,8 @@ def test_the_plain_first_layers_get_almost_nothing_and_never_move():
 
 def test_without_adams_floor_every_layer_moves_and_no_seed_learns():
     runs = seed_runs(eps=1e-30)
-    assert (runs.moved.median(dim=0).values == 22).all()  # all 22 move at a typical step
+    # "all 22 weight matrices, or all but one, move at a typical step"
+    assert (runs.moved.median(dim=0).values >= 21).all()
     floorless = runs.final_loss
     assert min(floorless) > 0.5, floorless  # "none below 0.5"
     assert count(at_chance, floorless) >= 9, floorless  # "10 or 11 of the 12 end at chance"

@@ -1,12 +1,11 @@
 """compare: the state string, the plain-against-shortcut profiles and the ratio in words.
 
-Oracle: every profile ShortcutComparison returns is checked against a network built from scratch at
+Oracle: every profile Comparison returns is checked against a network built from scratch at
 that depth (``DeepNetwork([width] * (depth + 1), ...)``) and an input drawn the documented way, and
 against a hand-written forward/backward pass. Claims about wording use hand-chosen ratios.
 """
 
 import dataclasses
-import math
 import random
 
 import numpy as np
@@ -14,7 +13,7 @@ import pytest
 from oracles import architecture, fresh_input, fresh_profiles, oracle_profile
 
 import shortcut_lib as sl
-from shortcut_lib import ExplorerSettings, ShortcutComparison, describe_ratio
+from shortcut_lib import Comparison, ExplorerSettings
 
 parse_settings = ExplorerSettings.parse
 
@@ -41,7 +40,7 @@ def random_settings(rng, *, max_depth=200, max_width=256, max_batch=256, gain_di
         depth=rng.randint(1, max_depth),
         width=width,
         activation=rng.choice(["gelu", "relu", "sigmoid", "tanh", "identity"]),
-        emphasis=rng.choice(["plain", "shortcut"]),
+        use_shortcut=rng.choice([False, True]),
         init=rng.choice(["default", "xavier", "kaiming"]),
         gain=gain,
         norm=norm,
@@ -99,8 +98,8 @@ def test_state_string_round_trips_any_gain():
 
 
 def test_state_string_reads_the_documented_format():
-    s = parse_settings("depth=50 width=64 activation=sigmoid emphasis=shortcut")
-    assert (s.depth, s.width, s.activation, s.emphasis) == (50, 64, "sigmoid", "shortcut")
+    s = parse_settings("depth=50 width=64 activation=sigmoid use_shortcut=on")
+    assert (s.depth, s.width, s.activation, s.use_shortcut) == (50, 64, "sigmoid", True)
     # Commas separate as well as spaces; the order does not matter.
     assert parse_settings("gain=1.5, depth=7,seed=3") == ExplorerSettings(gain=1.5, depth=7, seed=3)
     assert str(ExplorerSettings(depth=7)).startswith("depth=7 width=64 activation=gelu")
@@ -111,7 +110,7 @@ def test_parse_settings_keeps_base_for_fields_left_out():
         depth=12,
         width=8,
         activation="tanh",
-        emphasis="plain",
+        use_shortcut=False,
         init="xavier",
         gain=0.5,
         norm="layernorm",
@@ -146,7 +145,7 @@ def test_parse_settings_keeps_base_for_fields_left_out():
         ("gain=abc", ["gain=abc", "number"]),
         ("gain=0", ["gain", "0.05"]),
         ("gain=nan", ["gain", "finite"]),
-        ("emphasis=yes", ["emphasis", "'yes'", "'shortcut'"]),
+        ("use_shortcut=maybe", ["use_shortcut", "maybe", "on"]),
         ("init=he", ["init", "'he'", "'kaiming'"]),
         ("norm=batchnorm", ["norm", "'batchnorm'", "'layernorm'"]),
         ("diagnostic=grad", ["diagnostic", "'grad'", "'weight_grad_mean'"]),
@@ -189,20 +188,20 @@ def test_parse_settings_rejects_non_strings():
         parse_settings(None)
 
 
-# --- ShortcutComparison against fresh networks -------------------------------------------------
+# --- Comparison against fresh networks -------------------------------------------------
 
 
 def test_profiles_equal_fresh_networks_for_random_settings():
     rng = random.Random(11)
     for _ in range(10):
         s = random_settings(rng, max_depth=120, max_width=64, max_batch=32)
-        assert_same_profiles(ShortcutComparison().profiles(s), fresh_profiles(s), s)
+        assert_same_profiles(Comparison().profiles(s), fresh_profiles(s), s)
 
 
 def test_profiles_equal_fresh_networks_through_a_stream_of_changes():
     """One comparison fed a random walk of settings: prefix reuse and cache invalidation."""
     rng = random.Random(5)
-    comparison = ShortcutComparison()
+    comparison = Comparison()
     s = ExplorerSettings(depth=20, width=16, batch_size=8)
     choices = {
         "depth": lambda: rng.choice([1, 2, 5, 19, 33, 64, 65, 130, 200]),
@@ -213,7 +212,7 @@ def test_profiles_equal_fresh_networks_through_a_stream_of_changes():
         "gain": lambda: rng.choice([0.5, 1.0, 1.3]),
         "norm": lambda: rng.choice(["none", "layernorm"]),
         "batch_size": lambda: rng.choice([1, 4, 8]),
-        "emphasis": lambda: rng.choice(["plain", "shortcut"]),
+        "use_shortcut": lambda: rng.choice([False, True]),
         "final_norm": lambda: rng.choice([False, True]),
         "branch_scale": lambda: rng.choice(["1", "1/sqrt(depth)"]),
     }
@@ -224,26 +223,26 @@ def test_profiles_equal_fresh_networks_through_a_stream_of_changes():
 
 
 def test_prefix_reuse_gives_the_numbers_of_a_fresh_network():
-    comparison = ShortcutComparison()
+    comparison = Comparison()
     deep = ExplorerSettings(
         depth=150, width=24, activation="tanh", init="xavier", seed=3, batch_size=6
     )
     assert_same_profiles(comparison.profiles(deep), fresh_profiles(deep), deep)
     # The cached network is now at least as deep; every shallower request must run a prefix
     # of it and still match a network built at exactly that depth.
-    assert comparison._network.depth >= 150  # precondition: the prefix path is exercised
+    assert comparison._wirings.depth >= 150  # precondition: the prefix path is exercised
     for depth in (149, 100, 33, 2, 1):
         s = deep.replace(depth=depth)
         assert_same_profiles(comparison.profiles(s), fresh_profiles(s), s)
     # Growing past the cached depth must not reuse a too-shallow network.
-    shallow = ShortcutComparison()
+    shallow = Comparison()
     for depth in (5, 31, 32, 33, 64, 65, 200, 7):
         s = deep.replace(depth=depth)
         assert_same_profiles(shallow.profiles(s), fresh_profiles(s), s)
 
 
 def test_changing_width_seed_or_weights_invalidates_the_cache():
-    comparison = ShortcutComparison()
+    comparison = Comparison()
     s = ExplorerSettings(depth=30, width=32, seed=0, batch_size=4)
     before = comparison.profiles(s)
     for change in (
@@ -288,7 +287,7 @@ def test_profiles_match_a_hand_written_forward_and_backward_pass(s):
     layers (both agree to 3e-11 in float64), which would test rounding, not the comparison.
     The spread is a difference of nearly equal float32 numbers: each h carries a rounding error of
     ~1e-7 of its size, so it is compared to 1e-6 absolute, not relative."""
-    profiles = ShortcutComparison().profiles(s)
+    profiles = Comparison().profiles(s)
     net = sl.DeepNetwork(
         [s.width] * (s.depth + 1), s.activation, seed=s.seed, init=s.init, gain=s.gain, norm=s.norm
     )
@@ -352,7 +351,7 @@ def test_profiles_are_exact_where_the_gradients_are_representable(settings, chec
     # float64 for this reason; "mean-overflow" is the case
     # where a float32 sum of |dW| (or g.abs().mean()) would read inf.
     s = settings
-    plain = ShortcutComparison().profiles(s)["plain"]
+    plain = Comparison().profiles(s)["plain"]
     net = sl.DeepNetwork(
         [s.width] * (s.depth + 1), s.activation, seed=s.seed, init=s.init, gain=s.gain
     )
@@ -405,76 +404,3 @@ def test_compare_shortcut_rejects_bad_arguments_clearly():
         sl.compare_shortcut(dpth=3)
     with pytest.raises(ValueError, match="layernorm"):
         sl.compare_shortcut("norm=layernorm", width=1)
-
-
-# --- describe_ratio -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "first, last, word, fragment",
-    [
-        (0.05, 1.0, "vanishing", "5e-2"),
-        (1e-6, 1.0, "vanishing", "1e-6"),
-        (2e-9, 1e-3, "vanishing", "2e-6"),
-        (3e-40, 1.0, "vanishing", "3e-40"),
-        (0.09, 1.0, "vanishing", "9e-2"),
-        (0.1, 1.0, "healthy", "0.1"),  # the boundaries belong to healthy
-        (1.0, 1.0, "healthy", "1 times"),
-        (0.5, 0.25, "healthy", "2 times"),
-        (10.0, 1.0, "healthy", "10 times"),
-        (11.0, 1.0, "exploding", "1e1"),
-        (50.0, 1.0, "exploding", "5e1"),
-        (1e5, 1.0, "exploding", "1e5"),
-        (0.0, 1.0, "dead", "first"),
-        (1.0, 0.0, "dead", "last"),
-        (0.0, 0.0, "dead", "no gradient"),
-        (math.nan, 1.0, "overflow", "NaN"),
-        (1.0, math.inf, "overflow", "inf"),
-        (math.inf, 1.0, "overflow", "inf"),
-        (1.0, math.nan, "overflow", "NaN"),
-    ],
-)
-def test_describe_ratio_words(first, last, word, fragment):
-    text = describe_ratio(first, last)
-    assert text.startswith(word + ":"), text
-    assert fragment in text, text
-    for other in {"vanishing", "healthy", "exploding", "dead", "overflow"} - {word}:
-        assert not text.startswith(other)
-
-
-def test_describe_ratio_survives_ratios_beyond_float_range():
-    # A ratio can overflow to inf (1e200 / 1e-200) or underflow to 0: still a verdict, not an
-    # error from formatting a number that has no exponent.
-    assert describe_ratio(1e200, 1e-200).startswith("exploding")
-    assert describe_ratio(1e-200, 1e200).startswith("vanishing")
-
-
-# --- describe_gradients: the ratio, plus the size when it is extreme ---------------------------
-
-
-@pytest.mark.parametrize(
-    "values, starts, fragments, absent",
-    [
-        ([1e-3, 5e-3, 1e-2], "healthy", ["0.1 times"], ["huge", "tiny"]),
-        ([1e17] * 5, "healthy", ["huge", "1e17"], ["tiny"]),
-        ([1e-30] * 5, "healthy", ["tiny", "1e-30"], ["huge"]),
-        ([1e-30, 1e-9], "vanishing", ["1e-21", "tiny", "1e-9"], ["huge"]),
-        ([2e4, 1e4], "healthy", ["huge", "2e4"], ["tiny"]),
-        ([1e-3, 1e4], "vanishing", ["1e-7"], ["huge", "tiny"]),  # 1e4 is not beyond the rule
-        ([0.0, 1e-3], "dead", ["first"], ["huge", "tiny"]),
-        ([1.0], "healthy", ["1 times"], ["huge", "tiny"]),
-    ],
-)
-def test_describe_gradients_adds_the_size_when_extreme(values, starts, fragments, absent):
-    text = sl.describe_gradients(values)
-    assert text.startswith(starts + ":"), text
-    assert text.startswith(describe_ratio(values[0], values[-1]))  # the ratio's words first
-    for fragment in fragments:
-        assert fragment in text, text
-    for word in absent:
-        assert word not in text, text
-
-
-def test_describe_gradients_needs_a_layer():
-    with pytest.raises(ValueError, match="at least one"):
-        sl.describe_gradients([])

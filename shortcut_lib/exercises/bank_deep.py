@@ -77,15 +77,16 @@ QUESTIONS_04 = (
         choices=(
             Choice(
                 "below 0.5 for most seeds: with every layer moving, it learns",
-                "every layer does move now (all 22 weight matrices at a typical step), and yet no "
+                "every layer does move now (21 or 22 of the 22 weight matrices at a typical step), "
+                "and yet no "
                 "seed of 12 gets below 0.5. Moving layers were not what it lacked.",
             ),
             Choice(
                 "at chance for most, partway for one or two, below 0.5 for none",
-                "10 or 11 of 12 seeds end at chance, the others between 0.54 and 0.69, with all "
-                "22 weight matrices moving at a typical step. Freeing the early layers helps a "
-                "seed or two a little; the frozen layers were a symptom, not the main cause. "
-                "Section 4.2 looks for the cause in the forward pass.",
+                "10 or 11 of 12 seeds end at chance, the others between 0.54 and 0.69, with 21 "
+                "or 22 of the 22 weight matrices moving at a typical step. Freeing the early "
+                "layers helps a seed or two a little; the frozen layers were a symptom, not the "
+                "main cause. Section 4.2 looks for the cause in the forward pass.",
                 correct=True,
             ),
             Choice(
@@ -101,7 +102,7 @@ QUESTIONS_04 = (
         ),
         measured="TrainingRun(seed=s, models='plain') trained by Adam(lr=0.01, eps=1e-30) on its "
         "own batches, seeds 0-11: no final loss below 0.5, at least 9 of 12 within 0.01 of ln 2, "
-        "a median of 22 of 22 weight matrices moving per step",
+        "a median of 21 or 22 of the 22 weight matrices moving per step",
     ),
     Question(
         id="04.d",

@@ -9,23 +9,15 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 
 import ipywidgets as W
 
-from ..compare import (
-    HEALTHY,
-    MODELS,
-    ComparisonSettings,
-    ShortcutComparison,
-    describe_backward,
-    describe_forward,
-    healthy_band,
-)
+from ..compare import Comparison
+from ..families import BlockSettings
+from ..families.mlp import MODELS
 from ..plotting.gradients import GradientPlot
-from ..plotting.style import DIAGNOSTIC_LABELS
-from ..probes import DIAGNOSTICS, GradientProfile
-from ..settings import format_state, setting
+from ..settings import format_state
+from ..words import healthy_band
 from .canvas import make_canvas
 from .controls import (
     COALESCE_SECONDS,
@@ -47,60 +39,37 @@ from .layout import (
     readout_html,
     state_html,
 )
+from .views import VIEWS, ExplorerSettings
 
-__all__ = ["ExplorerSettings", "GradientExplorer", "gradient_explorer"]
+__all__ = ["GradientExplorer", "gradient_explorer", "transformer_explorer"]
 
-
-@dataclass(frozen=True)
-class ExplorerSettings(ComparisonSettings):
-    """What the gradient explorer shows: a comparison (see
-    :class:`~shortcut_lib.ComparisonSettings`), which model is drawn bold (``emphasis``) and
-    which per-layer series is plotted (``diagnostic``, a key of ``GradientProfile``'s series).
-    ``str(settings)`` is the explorer's state line.
-
-    Introduced in notebook 03.
-    """
-
-    emphasis: str = setting("shortcut", choices=MODELS, control="toggle")
-    diagnostic: str = setting(
-        "output_grad_norm",
-        choices=DIAGNOSTICS,
-        labels=tuple(DIAGNOSTIC_LABELS[d] for d in DIAGNOSTICS),
-    )
-
-
-CONTROL_NAMES = tuple(ExplorerSettings.specs())
 FIGURE_HEIGHT = 300  # px: with the controls above it, the explorer fits 1280x800
 
 
 class GradientExplorer(Explorer):
-    """Per-layer gradients of a plain and a shortcut network on the same weights, live.
+    """Per-layer gradients of a plain and a shortcut model on the same weights, live.
 
-    Build it with :func:`gradient_explorer`. ``controls`` maps each setting's name to its widget,
-    ``plot`` is the :class:`~shortcut_lib.plotting.GradientPlot` being updated, ``state`` the
-    one-line settings string (shown in ``state_line``; typing one into ``state_input`` loads it).
-    Errors show in ``errors`` and leave the controls usable.
+    Build it with :func:`gradient_explorer` (the MLP, :class:`ExplorerSettings`) or
+    :func:`transformer_explorer` (the GPT stack, :class:`~shortcut_lib.BlockSettings`): one
+    explorer, which the settings' class configures. ``controls`` maps each setting's name to its
+    widget, ``plot`` is the :class:`~shortcut_lib.plotting.GradientPlot` being updated, ``state``
+    the one-line settings string (shown in ``state_line``; typing one into ``state_input`` loads
+    it). Errors show in ``errors`` and leave the controls usable.
 
-    A subclass explores another comparison by setting the class attributes below and ``_show``.
+    Introduced in notebook 02 (the GPT stack in notebook 05).
     """
-
-    settings_class: type[ComparisonSettings] = ExplorerSettings
-    comparison_class: type = ShortcutComparison  # .profiles(settings) -> {model: profile}
-    live_controls = ("depth", "width", "batch_size", "gain")  # redraw while dragging
-    compare_label = "show the other model faded"
-    ylabel = "mean |dL/dW|"  # replaced by the diagnostic's own label at every update
-    xlabel: str | None = None  # None: the plot's own ("layer")
 
     def __init__(
         self,
-        settings: ComparisonSettings,
+        settings: ExplorerSettings | BlockSettings,
         shown: Iterable[str],
         limits: Mapping[str, tuple[float, float]],
     ) -> None:
+        self.settings_class, self.view = type(settings), VIEWS[type(settings)]
         self.settings = settings
         self._build_controls(settings, limits)
         super().__init__()
-        self._comparison = self.comparison_class()
+        self._comparison = Comparison()
         self._pending: asyncio.TimerHandle | None = None
         self._muted = False
         # The loop of the thread that runs the notebook's cells. JupyterLab may deliver control
@@ -114,11 +83,9 @@ class GradientExplorer(Explorer):
         figure = explorer_figure(FIGURE_HEIGHT)
         canvas = make_canvas(figure)
         # The note on values off the log scale goes into the readout, not the figure.
-        self.plot = GradientPlot(
-            MODELS, figure=figure, ylabel=self.ylabel, show_note=False, decade_step=5
-        )
-        if self.xlabel is not None:
-            self.plot.ax.set_xlabel(self.xlabel, loc="left")
+        self.plot = GradientPlot(MODELS, figure=figure, show_note=False, decade_step=5)
+        if self.view.xlabel is not None:
+            self.plot.ax.set_xlabel(self.view.xlabel, loc="left")
         self.children = self._lay_out(canvas, [self.controls[name] for name in shown])
         for control in [*self.controls.values(), self.compare]:
             control.observe(self._on_change, names="value")
@@ -127,7 +94,7 @@ class GradientExplorer(Explorer):
         replace_in_cell(self)
 
     def _build_controls(
-        self, settings: ComparisonSettings, limits: Mapping[str, tuple[float, float]]
+        self, settings: ExplorerSettings | BlockSettings, limits: Mapping[str, tuple[float, float]]
     ) -> None:
         """A control per setting, the compare box, the state line and box, readout and errors."""
         specs = self.settings_class.specs()
@@ -135,9 +102,9 @@ class GradientExplorer(Explorer):
             name: make_control(name, spec, getattr(settings, name), limits.get(name))
             for name, spec in specs.items()
         }
-        for name in self.live_controls:
+        for name in self.view.live:
             self.controls[name].continuous_update = True
-        self.compare = W.Checkbox(value=True, description=self.compare_label, indent=False)
+        self.compare = W.Checkbox(value=True, description=self.view.other, indent=False)
         # The state is shown read-only and typed into a separate box: a single two-way text
         # field would race with the slider updates and could echo a stale state back.
         self.state_line = W.HTML()
@@ -163,7 +130,7 @@ class GradientExplorer(Explorer):
     def _release(self) -> None:
         if self._pending is not None:
             self._pending.cancel()
-        self._comparison = self.comparison_class()
+        self._comparison = Comparison()
 
     @property
     def state(self) -> str:
@@ -204,28 +171,17 @@ class GradientExplorer(Explorer):
             except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
                 show_error(self.errors, exc)
 
-    def _show(self, profiles: Mapping[str, GradientProfile]) -> None:
+    def _show(self, profiles: Mapping[str, object]) -> None:
         s = self.settings
-        emphasis = s.emphasis
-        values = {label: p.diagnostic(s.diagnostic) for label, p in profiles.items()}
-        hidden = () if self.compare.value else tuple(k for k in values if k != emphasis)
-        self.plot.set_ylabel(DIAGNOSTIC_LABELS[s.diagnostic])
-        self.plot.update(
-            values, emphasis=emphasis, hidden=hidden, band=healthy_band(values[emphasis][-1])
-        )
+        bold = MODELS[s.use_shortcut]
+        values, ylabel = self.view.series(s, profiles)
+        hidden = () if self.compare.value else tuple(k for k in values if k != bold)
+        self.plot.set_ylabel(ylabel)
+        self.plot.update(values, emphasis=bold, hidden=hidden, band=healthy_band(values[bold][-1]))
         self.plot.redraw()
         self.state_line.value = state_html(str(s))
-        lines = [
-            f"<b>{label}</b>: backward, {describe_backward(p)}<br>"
-            f"<span style='padding-left:1em'>forward, {describe_forward(p)}</span>"
-            for label, p in profiles.items()
-        ]
-        lines += self.plot.notes
-        lines.append(
-            f"<span style='color:#555'>shaded: within {HEALTHY[1]:g}x of the "
-            f"{emphasis} model's last layer, the healthy range</span>"
-        )
-        self.readout.value = readout_html(lines)
+        lines, notes = self.view.readout(s, profiles)
+        self.readout.value = readout_html(lines + self.plot.notes + notes)
 
     def _on_change(self, change: Mapping[str, object]) -> None:
         if self._muted:
@@ -289,5 +245,26 @@ def gradient_explorer(
     Introduced in notebook 02 (in full in notebook 03).
     """
     start = start_settings(ExplorerSettings, state, settings, "gradient_explorer")
-    shown = check_controls(controls, CONTROL_NAMES, CONTROL_NAMES)
-    return GradientExplorer(start, shown, check_limits(limits, start, CONTROL_NAMES))
+    names = tuple(ExplorerSettings.specs())
+    shown = check_controls(controls, names, names)
+    return GradientExplorer(start, shown, check_limits(limits, start, names))
+
+
+def transformer_explorer(state: str | None = None, **settings: object) -> GradientExplorer:
+    """A live plot of per-block ||dL/dx|| in a GPT block stack, plain against shortcut.
+
+    Args:
+        state: a state string to start from, e.g. ``"depth=24 norm=post"``.
+        **settings: start values (fields of :class:`~shortcut_lib.BlockSettings`); they win
+            over ``state``.
+
+    Returns:
+        A :class:`GradientExplorer` widget; display it, or make it the cell's last line.
+
+    Raises:
+        ValueError: a malformed state string (naming every bad part) or an impossible setting.
+
+    Introduced in notebook 05.
+    """
+    start = start_settings(BlockSettings, state, settings, "transformer_explorer")
+    return GradientExplorer(start, tuple(BlockSettings.specs()), {})

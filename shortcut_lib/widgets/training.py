@@ -19,9 +19,10 @@ from collections.abc import Mapping
 import ipywidgets as W
 
 from .._checks import check_int
-from ..data import make_task
+from ..families import BlockTrainingSettings, TrainingSettings, training_settings
+from ..families.mlp import MODELS
 from ..plotting.training import TrainingPlot
-from ..training import MODELS, History, TrainingRun, TrainingSettings
+from ..training import History, TrainingRun
 from .canvas import LockedCanvas, make_canvas
 from .controls import (
     Explorer,
@@ -32,6 +33,7 @@ from .controls import (
     replace_in_cell,
     show_error,
     show_message,
+    start_settings,
 )
 from .layout import (
     DESCRIPTION_WIDTH,
@@ -41,7 +43,7 @@ from .layout import (
     explorer_figure,
 )
 
-__all__ = ["TrainingExplorer", "training_explorer"]
+__all__ = ["TrainingExplorer", "training_explorer", "transformer_training_explorer"]
 
 _STOP_CHECK_STEPS = 5  # Stop waits for at most this many steps (~0.1 s at depth 60)
 # While a run goes on, frames are asked for at most this often. A frame (about 25 ms) is drawn in
@@ -49,28 +51,36 @@ _STOP_CHECK_STEPS = 5  # Stop waits for at most this many steps (~0.1 s at depth
 # smooth and leave most of the time to the training (a frame at every plot update made the
 # default run take 3.0-3.8 s instead of 2.5-2.8).
 _FRAME_SECONDS = 0.07
-# Shown by default: every setting but the batch size, which rarely needs changing here.
-CONTROL_NAMES = tuple(name for name in TrainingSettings.specs() if name != "batch_size")
+# Shown by default: every setting but those of the task itself (batch size; for GPT stacks also
+# the context length and the vocabulary), which rarely need changing here; with them the GPT
+# explorer would not fit a 1280x800 screen. All stay settable from code and state strings.
+CONTROL_NAMES = {
+    TrainingSettings: tuple(n for n in TrainingSettings.specs() if n != "batch_size"),
+    BlockTrainingSettings: tuple(
+        n for n in BlockTrainingSettings.specs()
+        if n not in ("batch_size", "context_length", "vocab_size")
+    ),
+}  # fmt: skip
 FIGURE_HEIGHT = 410  # px: two rows of panels; with the controls above, 1280x800 holds it all
 
 
 class TrainingExplorer(Explorer):
-    """Train a plain and a shortcut network side by side and watch losses and gradients live.
+    """Train a plain and a shortcut model side by side and watch losses and gradients live.
 
-    Build it with :func:`training_explorer`. ``controls`` maps each setting to its widget;
-    ``train_button``/``stop_button`` (or :meth:`train`/:meth:`stop`) start and stop a run;
-    ``replay`` is the step slider of a finished run; ``plot`` the
+    Build it with :func:`training_explorer` (notebook 04's MLP) or
+    :func:`transformer_training_explorer` (notebook 05's GPT stacks, whose heatmap rows are
+    ``in``, the embeddings, the blocks and ``out``, the head). ``controls`` maps each setting to
+    its widget; ``train_button``/``stop_button`` (or :meth:`train`/:meth:`stop`) start and stop
+    a run; ``replay`` is the step slider of a finished run; ``plot`` the
     :class:`~shortcut_lib.plotting.TrainingPlot` being drawn; ``histories`` the last run's
     histories; errors show in ``output`` and leave the controls usable.
 
     Introduced in notebook 04.
     """
 
-    run_class = TrainingRun  # what Train starts, from the settings' values (notebook 05: GPTs)
-
     def __init__(
         self,
-        settings: TrainingSettings,
+        settings: TrainingSettings | BlockTrainingSettings,
         *,
         shown: tuple[str, ...],
         limits: Mapping[str, tuple[int, int]],
@@ -159,6 +169,11 @@ class TrainingExplorer(Explorer):
         self.histories = {}
 
     @property
+    def state(self) -> str:
+        """The settings of the last run, or of the start, as one line (``depth=20 ...``)."""
+        return str(self.settings)
+
+    @property
     def running(self) -> bool:
         """Whether a run is going on (False again as soon as the Train button comes back)."""
         return self._running
@@ -178,7 +193,7 @@ class TrainingExplorer(Explorer):
         try:
             values = read_controls(self.controls, type(self.settings).specs())
             self.settings = self.settings.replace(**values)
-            run = self.run_class(**self.settings.values())
+            run = TrainingRun(self.settings)
         except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
             show_error(self.output, exc)
             return
@@ -287,24 +302,44 @@ def training_explorer(
     steps per second; Stop ends the run early. A finished run can be replayed with the step slider.
 
     Args:
-        task: ``"spirals"`` or ``"regression"``.
-        controls: the names of the controls to show (default: every field of
-            :class:`~shortcut_lib.TrainingSettings` but ``batch_size``).
+        task: ``"spirals"`` or ``"regression"`` (notebook 04's MLP), or ``"tokens"``
+            (notebook 05's GPT stacks, as :func:`transformer_training_explorer`).
+        controls: the names of the controls to show (default: every field of the settings
+            class, :class:`~shortcut_lib.TrainingSettings` or
+            :class:`~shortcut_lib.BlockTrainingSettings`, but those of the task's size).
         limits: ``{name: (low, high)}`` ranges for the sliders, e.g. ``{"depth": (1, 100)}``.
         update_every: steps between plot updates (and Stop checks); ``None`` picks about 50
             updates per run, at least 5 steps apart.
-        **settings: start values, the fields of :class:`~shortcut_lib.TrainingSettings`
-            (``lr`` one of 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1 for its slider).
+        **settings: start values, the fields of the settings class (for the MLP, ``lr`` one of
+            1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1 for its slider).
 
     Returns:
         A :class:`TrainingExplorer` widget; display it, or make it the cell's last line.
 
     Introduced in notebook 04.
     """
-    start = TrainingSettings(task=task, **settings)
-    check_int("batch_size", start.batch_size, low=1, high=len(make_task(start.task)))
-    shown = check_controls(controls, tuple(TrainingSettings.specs()), CONTROL_NAMES)
+    start, _ = training_settings(task, settings)
+    names = tuple(type(start).specs())
+    shown = check_controls(controls, names, CONTROL_NAMES[type(start)])
     if update_every is not None:
         check_int("update_every", update_every, low=1)
     ranges = check_limits(limits, start, shown)
     return TrainingExplorer(start, shown=shown, limits=ranges, update_every=update_every)
+
+
+def transformer_training_explorer(
+    state: str | None = None,
+    *,
+    controls: tuple[str, ...] | None = None,
+    limits: Mapping[str, tuple[int, int]] | None = None,
+    update_every: int | None = None,
+    **settings: object,
+) -> TrainingExplorer:
+    """The training explorer for GPT stacks, from a state string such as ``"depth=4 norm=post"``
+    and start values (fields of :class:`~shortcut_lib.BlockTrainingSettings`, which win over
+    ``state``); the other arguments as for :func:`training_explorer`.
+
+    Introduced in notebook 05.
+    """
+    start = start_settings(BlockTrainingSettings, state, settings, "transformer_training_explorer")
+    return training_explorer(start, controls=controls, limits=limits, update_every=update_every)
