@@ -25,6 +25,8 @@ import torch.nn.functional as F
 
 import shortcut_lib as sl
 from shortcut_lib import probes
+from shortcut_lib.probes import mlp as probe_mlp
+from shortcut_lib.probes._pass import reduce_pass
 
 
 def bare_step(model: torch.nn.Module, x: torch.Tensor) -> None:
@@ -66,13 +68,11 @@ def interleaved_medians(
 
 
 def breakdown_steps(model: sl.DeepNetwork, x: torch.Tensor) -> dict[str, Callable[[], object]]:
-    """The profile's pieces and two candidate variants, timed interleaved with (a) and (b) so the
-    rows are comparable (uses private helpers: this is a benchmark, not an API)."""
+    """The profile's pieces, timed interleaved with (a) and (b) so the rows are comparable (uses
+    private helpers: this is a benchmark, not an API)."""
     states = model.hidden_states(x)
     loss = F.mse_loss(states[-1], torch.zeros_like(states[-1]))
     names, weights = probes.weight_matrices(model)
-    grads = torch.autograd.grad(loss, weights + states, retain_graph=True)
-    wg = list(grads[: len(weights)])
 
     def forward_only() -> None:
         with torch.no_grad():
@@ -81,47 +81,19 @@ def breakdown_steps(model: sl.DeepNetwork, x: torch.Tensor) -> dict[str, Callabl
     return {
         "(a) bare forward+backward": lambda: bare_step(model, x),
         "(b) sl.gradient_profile": lambda: profile_step(model, x),
-        "validate model and x": lambda: probes._check_model_and_input(model, x),
+        "validate model and x": lambda: probe_mlp._check_model_and_input(model, x),
         "weight_matrices": lambda: probes.weight_matrices(model),
         "forward, no grad": forward_only,
         "autograd.grad wrt W and h": lambda: torch.autograd.grad(
             loss, weights + states, retain_graph=True
         ),
         "autograd.grad wrt W only": lambda: torch.autograd.grad(loss, weights, retain_graph=True),
-        "_mean_abs (abs.mean, stack, tolist)": lambda: probes._mean_abs(wg),
-        "_norms (as the library does it now)": lambda: probes._norms(wg),
-        "alt: mean|dW| as L1 norm / numel": lambda: mean_abs_by_l1(wg),
-        "alt: norms by _foreach_norm(float64)": lambda: torch.stack(
-            torch._foreach_norm(wg, 2, dtype=torch.float64)
-        ).tolist(),
-        "alt: weights read from model.layers": lambda: [layer[0].weight for layer in model.layers],
-        "variant: lean profile (all alts)": lambda: lean_profile(model, x, with_states=True),
-        "variant: lean profile without dL/dh": lambda: lean_profile(model, x, with_states=False),
+        "reduce_pass (the library's reduction)": lambda: reduce_pass(
+            F.mse_loss(model.hidden_states(x)[-1], torch.zeros(len(x), model.layer_sizes[-1])),
+            weights,
+            [],
+        ),
     }
-
-
-def mean_abs_by_l1(grads: list[torch.Tensor]) -> list[float]:
-    """mean |g| as one fused L1 norm per tensor divided by its size."""
-    l1 = torch.stack(torch._foreach_norm(grads, 1)).tolist()
-    return [total / g.numel() for total, g in zip(l1, grads, strict=True)]
-
-
-def lean_profile(model: sl.DeepNetwork, x: torch.Tensor, with_states: bool) -> list[list[float]]:
-    """What gradient_profile computes, with the candidate savings applied."""
-    x = probes._check_model_and_input(model, x)
-    states = model.hidden_states(x)
-    loss = F.mse_loss(states[-1], torch.zeros_like(states[-1]))
-    weights = [layer[0].weight for layer in model.layers]
-    inputs = weights + states if with_states else weights
-    grads = list(torch.autograd.grad(loss, inputs))
-    wg, sg = grads[: len(weights)], grads[len(weights) :]
-    # Both norms of every tensor in two fused calls and one conversion to Python floats;
-    # the 2-norms in float64 as the library takes them (float32 squares underflow).
-    l1 = [t.double() for t in torch._foreach_norm(wg, 1)]
-    l2 = torch._foreach_norm(wg + sg, 2, dtype=torch.float64)
-    table = torch.stack([*l1, *l2]).tolist()
-    means = [t / g.numel() for t, g in zip(table[: len(wg)], wg, strict=True)]
-    return [means, table[len(wg) : 2 * len(wg)], table[2 * len(wg) :], [loss.item()]]
 
 
 def main() -> None:

@@ -22,7 +22,14 @@ from .plotting import (
     plot_spread,
     plot_training,
 )
-from .probes import GradientProfile, gradient_profile, print_gradients, weight_gradient_means
+from .probes import (
+    GradientProfile,
+    TransformerProfile,
+    gradient_profile,
+    print_gradients,
+    transformer_profile,
+    weight_gradient_means,
+)
 from .training import History, TrainingRun, train, train_transformer
 from .transformer import (
     NORM_PLACEMENTS,
@@ -31,7 +38,6 @@ from .transformer import (
     MultiHeadAttention,
     TransformerBlock,
 )
-from .transformer_probes import TransformerProfile, transformer_profile
 from .transformer_task import TokenTask, make_token_task
 from .widgets import (
     ExplorerSettings,

@@ -17,9 +17,8 @@ import torch
 
 from ._checks import check_bool, check_choice
 from .families import BlockSettings, ComparisonSettings
-from .probes import GradientProfile
+from .probes import GradientProfile, TransformerProfile, check_batch, transformer_profile
 from .transformer import NORM_PLACEMENTS, GPTModel
-from .transformer_probes import TransformerProfile, check_batch, transformer_profile
 
 __all__ = ["Comparison", "compare_shortcut", "compare_transformer"]
 

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from ..families import BlockSettings, ComparisonSettings
 from ..families.mlp import MODELS
 from ..plotting.style import DIAGNOSTIC_LABELS
-from ..probes import DIAGNOSTICS, GradientProfile
+from ..probes import DIAGNOSTICS, GradientProfile, TransformerProfile
 from ..settings import setting
-from ..transformer_probes import TransformerProfile
 from ..words import HEALTHY, describe_backward, describe_forward
 
 __all__ = ["VIEWS", "ExplorerSettings", "View"]

@@ -1,9 +1,5 @@
-"""Per-block probes of the GPT model of :mod:`shortcut_lib.transformer`, returning plain data.
-
-A probe is one forward and one backward pass (``torch.autograd.grad``: ``.grad`` is never
-touched, so probing a model that is being trained disturbs nothing). All statistics are reduced
-in float64 and leave torch in a single ``.tolist()``.
-"""
+"""Per-block probes of the GPT model, returning plain data (:mod:`._pass` says how they are
+taken)."""
 
 from __future__ import annotations
 
@@ -13,9 +9,9 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from ._checks import check_bool
-from .probes import _measuring
-from .transformer import GPTModel, block_weights, check_model
+from .._checks import check_bool
+from ..transformer import GPTModel, block_weights, check_model
+from ._pass import measuring, reduce_pass
 
 __all__ = ["TransformerProfile", "transformer_profile"]
 
@@ -73,29 +69,19 @@ def transformer_profile(
     measured = block_weights(model) if weights else []  # 6 per block: 4 attention, 2 feed-forward
     # Works under no_grad, inference_mode and frozen weights, as the MLP probes do. The stream
     # needs the embeddings in the graph, or it would not be part of it.
-    with _measuring([model.tok_emb.weight, model.pos_emb.weight, *measured]):
+    with measuring([model.tok_emb.weight, model.pos_emb.weight, *measured]):
         states = model.hidden_states(x)  # n_blocks + 1 tensors (batch, tokens, emb_dim)
         logits = model.head(states[-1])  # (batch, tokens, vocab_size)
         loss = F.cross_entropy(logits.flatten(0, 1), y.flatten())
-        grads = torch.autograd.grad(loss, [*measured, *states])
-    with torch.no_grad():  # statistics, not part of any graph
-        # One fused float64 reduction over every tensor: float32 squares of tiny gradients
-        # underflow.
-        norms = torch._foreach_norm([*grads, *states], 2, dtype=torch.float64)
-        stream = torch.stack(norms[len(measured) :])  # ||dL/dx||, then ||x||, at each point
-        stream[model.n_blocks + 1 :] /= math.sqrt(states[0].numel())  # ||x|| -> RMS
-        parts = [stream]
-        if weights:  # per block: the four attention matrices taken together, the two others
-            squares = torch.stack(norms[: len(measured)]).view(-1, 6).square()  # (n_blocks, 6)
-            parts += [squares[:, :4].sum(1).sqrt(), squares[:, 4:].sum(1).sqrt()]
-        stats = torch.cat([*parts, loss.double().view(1)]).tolist()
-    k, b = model.n_blocks + 1, model.n_blocks if weights else 0
+        stats = reduce_pass(loss, measured, states)
+    # per block: the four attention matrices taken together, the two feed-forward ones
+    squares = [[g * g for g in stats.weight_l2[i : i + 6]] for i in range(0, len(measured), 6)]
     return TransformerProfile(
-        stream_grad_norm=stats[:k],
-        stream_rms=stats[k : 2 * k],
-        attention_grad_norm=stats[2 * k : 2 * k + b],
-        feedforward_grad_norm=stats[2 * k + b : 2 * k + 2 * b],
-        loss=stats[-1],
+        stream_grad_norm=stats.state_grad,
+        stream_rms=[n / math.sqrt(states[0].numel()) for n in stats.state_norm],
+        attention_grad_norm=[math.sqrt(sum(block[:4])) for block in squares],
+        feedforward_grad_norm=[math.sqrt(sum(block[4:])) for block in squares],
+        loss=stats.loss,
     )
 
 

@@ -1,23 +1,17 @@
-"""Gradient probes: one forward and one backward pass, per-layer gradient magnitudes as data.
-
-The book's ``print_gradients`` calls ``loss.backward()``, which *adds* into every ``.grad``: call it
-twice on one model and it prints doubled numbers. The probes here take the gradients with
-``torch.autograd.grad``, which returns them and leaves ``.grad`` untouched, so a probe can be
-repeated and never disturbs a model that is being trained.
-"""
+"""Probes of the MLP (any model of linear layers, in the book's format): per-layer gradient
+magnitudes and the forward signal of one pass, as data (:mod:`._pass` says how they are taken)."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import as_batch
-from .networks import DeepNetwork
+from .._checks import as_batch
+from ..networks import DeepNetwork
+from ._pass import measuring, reduce_pass
 
 __all__ = ["GradientProfile", "gradient_profile", "print_gradients", "weight_gradient_means"]
 
@@ -106,10 +100,11 @@ def weight_gradient_means(
     """
     x = _check_model_and_input(model, x)
     names, weights = weight_matrices(model)
-    with _measuring(weights):
+    with measuring(weights):
         x = x.clone() if x.is_inference() else x  # made under inference_mode: not usable as is
-        grads = _gradients(_mse(model(x), target), weights)
-    return dict(zip(names, _mean_abs(grads), strict=True))
+        stats = reduce_pass(_mse(model(x), target), weights, [])
+    means = [s / w.numel() for s, w in zip(stats.weight_l1, weights, strict=True)]
+    return dict(zip(names, means, strict=True))
 
 
 def print_gradients(
@@ -153,75 +148,26 @@ def gradient_profile(
             f"layer's output); got {type(model).__name__}. weight_gradient_means takes any model."
         )
     names, weights = weight_matrices(model)
-    with _measuring(weights):
+    with measuring(weights):
         x = x.clone() if x.is_inference() else x  # made under inference_mode: not usable as is
         states, output = model.forward_states(x)  # depth tensors of shape (batch, width_l)
-        loss = _mse(output, target)
         # One backward pass yields the weight gradients and the gradients at every layer's output.
-        grads = _gradients(loss, weights + states)
-    n = len(weights)
-    with torch.no_grad():
-        # Every statistic in one tensor and one .tolist(): a single sync for the whole profile.
-        # In float64: float32 sums of large entries overflow, squares of tiny ones underflow.
-        sums = _layer_norms(grads[:n], 1)  # sum |dW| per layer
-        norms = [*_layer_norms(grads[:n], 2), *_layer_norms(grads[n:], 2)]  # ||dW||, ||dL/dh||
-        size, spread = _forward_norms(states)  # ||h_l||, ||h_l - batch mean of h_l||
-        stats = torch.stack([*sums, *norms, *size, *spread, x.double().norm(), loss.double()])
-        stats = stats.tolist()
-    sizes, spreads = stats[3 * n : 4 * n], stats[4 * n : 5 * n]
+        stats = reduce_pass(_mse(output, target), weights, states, spread=True, extra=(x,))
     counts = [s.numel() for s in states]
     return GradientProfile(
         names=names,
-        weight_grad_mean=[s / w.numel() for s, w in zip(stats[:n], weights, strict=True)],
-        weight_grad_norm=stats[n : 2 * n],
-        output_grad_norm=stats[2 * n : 3 * n],
-        activation_rms=[size / c**0.5 for size, c in zip(sizes, counts, strict=True)],
+        weight_grad_mean=[s / w.numel() for s, w in zip(stats.weight_l1, weights, strict=True)],
+        weight_grad_norm=stats.weight_l2,
+        output_grad_norm=stats.state_grad,
+        activation_rms=[size / c**0.5 for size, c in zip(stats.state_norm, counts, strict=True)],
         # The ratio of the two norms: the element count cancels. 0/0 (all zeros) reads as 0.
         activation_spread=[
-            d / size if size != 0 else 0.0 for d, size in zip(spreads, sizes, strict=True)
+            d / size if size != 0 else 0.0
+            for d, size in zip(stats.state_spread, stats.state_norm, strict=True)
         ],
-        input_rms=stats[-2] / x.numel() ** 0.5,
-        loss=stats[-1],
+        input_rms=stats.extra[0] / x.numel() ** 0.5,
+        loss=stats.loss,
     )
-
-
-def _layer_norms(tensors: list[torch.Tensor], ord: int) -> list[torch.Tensor]:
-    # One float64 norm per tensor. Tensors of one shape (every layer of a DeepNetwork of one
-    # width) are stacked and reduced in one call, about twice as fast as a list reduction.
-    if len({t.shape for t in tensors}) == 1:
-        stacked = torch.stack(tensors)  # (layers, *shape)
-        dims = tuple(range(1, stacked.ndim))
-        return list(torch.linalg.vector_norm(stacked, ord, dim=dims, dtype=torch.float64))
-    return list(torch._foreach_norm(tensors, ord, dtype=torch.float64))
-
-
-def _forward_norms(states: list[torch.Tensor]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-    # ||h_l|| and ||h_l - mean over the batch||, both in float64 (a grown stream squares to inf
-    # in float32). Layers of one width are stacked: three ops for the whole network, not 3 each.
-    if len({s.shape for s in states}) == 1:
-        stacked = torch.stack(states).double()  # (depth, batch, width)
-        centred = stacked - stacked.mean(dim=1, keepdim=True)
-        return list(torch.linalg.vector_norm(stacked, dim=(1, 2))), list(
-            torch.linalg.vector_norm(centred, dim=(1, 2))
-        )
-    wide = [s.double() for s in states]
-    centred = [s - s.mean(dim=0, keepdim=True) for s in wide]
-    return torch._foreach_norm(wide), torch._foreach_norm(centred)
-
-
-@contextlib.contextmanager
-def _measuring(weights: list[torch.Tensor]) -> Iterator[None]:
-    # A probe must work where the caller switched gradients off (no_grad, inference_mode, frozen
-    # weights) and leave every switch as it found it.
-    frozen = [w for w in weights if not w.requires_grad]
-    try:
-        with torch.inference_mode(False), torch.enable_grad():
-            for w in frozen:
-                w.requires_grad_(True)
-            yield
-    finally:
-        for w in frozen:
-            w.requires_grad_(False)
 
 
 def _check_model_and_input(model: object, x: object) -> torch.Tensor:
@@ -271,15 +217,3 @@ def weight_matrices(model: nn.Module) -> tuple[list[str], list[torch.Tensor]]:
     if not pairs:
         raise ValueError(f"model has no weight matrices to probe ({type(model).__name__})")
     return [n for n, _ in pairs], [p for _, p in pairs]
-
-
-def _gradients(loss: torch.Tensor, inputs: list[torch.Tensor]) -> list[torch.Tensor]:
-    # materialize_grads: a weight the loss does not reach gets zeros, not None.
-    return list(torch.autograd.grad(loss, inputs, allow_unused=True, materialize_grads=True))
-
-
-def _mean_abs(grads: list[torch.Tensor]) -> list[float]:
-    # torch._foreach_norm reduces a whole list in one call (torch's own clip_grad_norm_ uses it),
-    # in float64 so that sums of large entries do not overflow.
-    sums = torch.stack(torch._foreach_norm(grads, 1, dtype=torch.float64)).tolist()
-    return [s / g.numel() for s, g in zip(sums, grads, strict=True)]
