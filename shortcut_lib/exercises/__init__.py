@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .._checks import short_repr
 from . import (
+    _kernel,
     factors,
     gradients,
     initialization,
@@ -27,6 +27,7 @@ from . import (
     transformer,
 )
 from ._core import CheckResult, Exercise, run_check
+from ._values import shown
 from .bank_deep import QUESTIONS_04, QUESTIONS_05
 from .bank_shortcuts import QUESTIONS_03
 from .bank_vanishing import QUESTIONS_01, QUESTIONS_02
@@ -92,10 +93,9 @@ def check_exercise(exercise: str, function: Callable) -> CheckResult:
     """
     entry = _lookup(exercise, EXERCISES, "exercise", "'02.2'")
     if not callable(function):
-        name = entry.name.split("(")[0]
         raise TypeError(
             f"function must be the function you wrote, passed without calling it: "
-            f"check_exercise({exercise!r}, {name}); got {short_repr(function)} of type "
+            f"check_exercise({exercise!r}, {entry.function_name}); got {shown(function)} of type "
             f"{type(function).__name__}"
         )
     return run_check(entry, function)
@@ -131,9 +131,14 @@ def answer_question(question: str, response: object) -> Feedback:
 def _lookup(key: object, table: dict, what: str, example: str):
     if not isinstance(key, str):
         raise TypeError(
-            f"{what} must be an id string such as {example}; got {short_repr(key)} of type "
+            f"{what} must be an id string such as {example}; got {shown(key)} of type "
             f"{type(key).__name__}"
         )
     if key not in table:
-        raise ValueError(f"{what} must be one of {', '.join(table)}; got {short_repr(key)}")
+        raise ValueError(f"{what} must be one of {', '.join(table)}; got {shown(key)}")
     return table[key]
+
+
+# Last, once every exercise module is loaded: the checker keeps torch's and the library's
+# functions as they are now, and puts them back around the learner's code in every check.
+_kernel.remember_originals()

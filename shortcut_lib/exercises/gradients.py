@@ -17,11 +17,9 @@ from torch import nn
 import shortcut_lib as sl  # the notebooks' name: starters and solutions read as they do there
 
 from ..networks import DeepNetwork
-from ._core import (
-    Case,
-    Exercise,
+from ._core import Case, Exercise, Mistake
+from ._values import (
     Failure,
-    Mistake,
     as_number,
     as_numbers,
     compare_numbers,

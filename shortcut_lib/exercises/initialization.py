@@ -11,7 +11,8 @@ import torch
 from torch import nn
 
 from ..transformer import GPTModel
-from ._core import Case, Exercise, Mistake, fmt
+from ._core import Case, Exercise, Mistake
+from ._values import fmt
 
 # --- 05.3 GPT-2's init ----------------------------------------------------------------------------
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import torch
 
 from ..networks import DeepNetwork
-from ._core import Case, Exercise, Failure, Mistake, describe, fmt, sizes_text
+from ._core import Case, Exercise, Mistake
 from ._support import make_cases, number_close, seeded
+from ._values import Failure, describe, fmt, sizes_text
 
 COLLAPSED = 1e-3  # the spread below which the examples count as one (notebook 03)
 

@@ -13,8 +13,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..networks import DeepNetwork
-from ._core import Case, Exercise, Failure, Mistake, as_number, as_numbers, describe, fmt
+from ._core import Case, Exercise, Mistake
 from ._support import number_close, seeded
+from ._values import Failure, as_number, as_numbers, describe, fmt
 
 # --- 04.1 the update-to-weight ratio --------------------------------------------------------------
 
