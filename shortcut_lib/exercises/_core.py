@@ -3,9 +3,10 @@
 The learner's function runs on seeded random inputs and edge cases; its output is compared with an
 independent reference (autograd, a float64 formula, torch's own layer), and what differs is said in
 plain words: which input, what came back, what was expected, and, when the output matches a known
-mistake, why that mistake is one. Nothing here prints: a check returns a :class:`CheckResult`, which
-a notebook shows as its text. The learner's code runs guarded (:mod:`._guard`): whatever it does
-ends as a verdict, and the kernel is left as it was.
+mistake, why that mistake is one. A function that returns the right value but changes what it was
+given fails too. Nothing here prints: a check returns a :class:`CheckResult`, which a notebook
+shows as its text. The learner's code runs guarded (:mod:`._guard`): whatever it does ends as a
+verdict, and the kernel is left as it was.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ._guard import TIME_LIMIT, Guard, TimeLimit, learners
+from ._inputs import ADVICE, changed, keep
 from ._values import Failure, describe
 
 WIDTH = 100  # the width a message is wrapped to: a notebook output, read without scrolling
@@ -63,6 +65,10 @@ class Exercise:
         mistakes: known wrong versions, with why each is wrong.
         run: how a function is exercised on a case (``call`` by default; some call it twice,
             train with it, or measure what it did to a model).
+        arguments: the names of a case's arguments, for messages (by default the parameters
+            in ``name``).
+        changes: the indices of the arguments the function is asked to change; every other
+            tensor and model it is given must be left as it was.
 
     Introduced in notebook 01.
     """
@@ -79,10 +85,17 @@ class Exercise:
     solution: Callable
     mistakes: tuple[Mistake, ...] = ()
     run: Callable[[Callable, tuple], object] = call
+    arguments: tuple[str, ...] = ()
+    changes: tuple[int, ...] = ()
 
     @property
     def function_name(self) -> str:
         return self.name.split("(")[0]
+
+    @property
+    def argument_names(self) -> tuple[str, ...]:
+        inside = self.name.partition("(")[2].rstrip(")")
+        return self.arguments or tuple(a.split("=")[0].strip() for a in inside.split(","))
 
 
 @dataclass(frozen=True)
@@ -148,6 +161,7 @@ def _attempt(
     exercise: Exercise, function: Callable, case: Case, expected: object, args: tuple, guard: Guard
 ) -> str | None:
     given = case.make()
+    kept = keep(given, exercise.argument_names, exercise.changes)
     outcome = guard.call(lambda: exercise.run(lambda *a: learners(function, *a), given))
     if outcome.raised is not None:
         return _failed(exercise, case, *_raised_words(outcome.raised, function, guard, exercise))
@@ -155,6 +169,10 @@ def _attempt(
     if problem is not None:
         why = _diagnose(exercise, outcome.value, case, args)
         return _failed(exercise, case, problem, why or f"Hint: {exercise.hint}")
+    moved = guard.call(lambda: changed(kept))
+    if moved.raised is not None or moved.value is not None:
+        words = moved.value or "it changed what it was given (reading it again raised an error)"
+        return _failed(exercise, case, f"the value is right, but {words}", ADVICE)
     return None
 
 

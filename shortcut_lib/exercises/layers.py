@@ -102,6 +102,7 @@ MAKE_LAYER = Exercise(
     starter=_layer_starter,
     solution=_layer_solution,
     run=_run_layer,
+    arguments=("n_in", "n_out", "x"),
 )
 
 
