@@ -216,7 +216,7 @@ def _verdict(
 ) -> CheckResult:
     message = problem
     if problem is None:
-        label, subject = "", exercise.name
+        label, subject = _subject(exercise, function)
         words = (
             f"✓ {exercise.id} correct{label}: {subject} matches the reference {exercise.tested}."
         )
@@ -224,6 +224,15 @@ def _verdict(
     if printed is not None:
         message += "\n" + printed
     return CheckResult(exercise.id, problem is None, message)
+
+
+def _subject(exercise: Exercise, function: Callable) -> tuple[str, str]:
+    """Whose verdict it is: the worked solution is named ``<name>_solution`` in the notebook,
+    so that its cell never replaces the learner's function."""
+    name = function.__name__ if type(function) is types.FunctionType else None
+    if name == exercise.function_name + "_solution":
+        return " (worked solution)", name
+    return "", exercise.name
 
 
 # --- when the learner's code raised, or was stopped -----------------------------------------------
