@@ -96,6 +96,29 @@ def test_a_setting_changed_by_the_learners_code_is_put_back(setting):
     assert check_exercise("02.1", SOLUTION["02.1"]).passed  # the next check is not affected
 
 
+def test_pythons_own_functions_streams_and_handlers_are_put_back():
+    import builtins
+    import gc
+
+    kept = (builtins.isinstance, builtins.len, builtins.abs, sys.excepthook, sys.displayhook)
+    interrupt = signal.getsignal(signal.SIGINT)
+
+    def update_ratio(before, after):
+        builtins.isinstance = lambda *args: True
+        builtins.len = lambda value: 3
+        del builtins.abs
+        sys.excepthook = sys.displayhook = None
+        gc.disable()
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Kernel > Interrupt would do nothing
+        return 0.5
+
+    result = check_exercise("04.1", update_ratio)
+    assert not result.passed and "expected 0.00945" in result.message
+    assert (builtins.isinstance, builtins.len, builtins.abs) == kept[:3]
+    assert (sys.excepthook, sys.displayhook) == kept[3:]
+    assert gc.isenabled() and signal.getsignal(signal.SIGINT) is interrupt
+
+
 def test_the_learners_random_draws_leave_every_generator_as_it_was():
     legacy = np.random.get_state()[1].copy()  # noqa: NPY002 - the global state is the point
     states = torch.get_rng_state(), random.getstate(), legacy
@@ -352,6 +375,20 @@ def test_code_that_never_returns_is_stopped_with_a_verdict(function):
     assert "Kernel > Interrupt" in result.message
     assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, signal.SIG_IGN, None)
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_the_time_limit_holds_even_after_the_learner_replaced_its_alarm():
+    calls = []
+
+    def sigmoid_derivative(x):  # right on the first input, then never returns
+        calls.append(x)
+        if len(calls) == 1:
+            signal.signal(signal.SIGALRM, signal.SIG_IGN)
+            return SOLUTION["02.1"](x)
+        return _forever()
+
+    result = run_check(EXERCISES["02.1"], sigmoid_derivative, time_limit=0.3)
+    assert "still running after 0.3 s" in result.message
 
 
 def _interrupt_after(seconds: float) -> threading.Thread:

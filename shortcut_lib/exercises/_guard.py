@@ -11,6 +11,7 @@ Closing the guard gives the kernel back as it was when the check began.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import random
 import signal
@@ -92,13 +93,16 @@ class Guard:
         self._depth = 0
         self._stack = contextlib.ExitStack()
         self._opened = False
+        self._ring: Callable | None = None  # the SIGALRM handler, while the check is open
 
     def open(self) -> None:
+        # Read before interrupts are deferred: the handler that Kernel > Interrupt relies on.
+        self.entry_interrupt = signal.getsignal(signal.SIGINT) if _on_main_thread() else None
         with _interrupts_deferred():
             self.entry = Settings.read()
             self.known = self.entry.known()
             self.entry_names = Names(places())  # the learner's own patches, given back at close
-            self.entry_random = _python_random_state()
+            self.entry_python = _python_state()
             self._opened = True
             self._stack.enter_context(torch.random.fork_rng(devices=[]))
             self._stack.enter_context(warnings.catch_warnings())
@@ -110,7 +114,7 @@ class Guard:
             self.clean()
 
     def close(self) -> None:
-        with _interrupts_deferred():
+        with _interrupts_deferred(then=getattr(self, "entry_interrupt", None)):
             if self in _ACTIVE:
                 _ACTIVE.remove(self)
             if not self._opened:
@@ -119,7 +123,7 @@ class Guard:
             self._stack.close()
             self.entry.apply()
             self.entry_names.restore()  # last: the learner's own patches, if any, are theirs
-            _set_python_random_state(self.entry_random)
+            _set_python_state(self.entry_python)
 
     def clean(self) -> None:
         """torch's original functions and the known settings, as the checker's code needs."""
@@ -143,7 +147,7 @@ class Guard:
         self._depth += 1
         try:
             if outermost:
-                _arm(self.time_limit)
+                _arm(self.time_limit, self._ring)
             with (
                 contextlib.redirect_stdout(self.printed),
                 contextlib.redirect_stderr(self.printed),
@@ -193,6 +197,7 @@ def _alarm(guard: Guard) -> Iterator[None]:
         if guard.running_learners_code:
             raise TimeLimit
 
+    guard._ring = ring
     previous = signal.signal(signal.SIGALRM, ring)
     try:
         yield
@@ -201,8 +206,9 @@ def _alarm(guard: Guard) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _arm(seconds: float) -> None:
-    if _on_main_thread() and hasattr(signal, "setitimer"):
+def _arm(seconds: float, ring: Callable | None) -> None:
+    if ring is not None and _on_main_thread() and hasattr(signal, "setitimer"):
+        signal.signal(signal.SIGALRM, ring)  # again: the learner's last call may have replaced it
         # Then every second: code that catches the first one is stopped by the next.
         signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
 
@@ -213,8 +219,9 @@ def _disarm() -> None:
 
 
 @contextlib.contextmanager
-def _interrupts_deferred() -> Iterator[None]:
-    """Kernel > Interrupt waits until the kernel's state is read or put back whole."""
+def _interrupts_deferred(then: object = None) -> Iterator[None]:
+    """Kernel > Interrupt waits until the kernel's state is read or put back whole; then the
+    handler is the one before (or ``then``)."""
     if not _on_main_thread():
         yield
         return
@@ -222,20 +229,32 @@ def _interrupts_deferred() -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGINT, previous if then is None else then)
 
 
-# --- Python's and NumPy's generators --------------------------------------------------------------
+# --- Python's own state ---------------------------------------------------------------------------
+
+_STREAMS = ("stdout", "stderr", "stdin", "displayhook", "excepthook")
 
 
-def _python_random_state() -> tuple:
+def _python_state() -> tuple:
+    """Python's and NumPy's generators, sys's streams and hooks and the garbage collector: what
+    code in a kernel can change for the code after it (the interrupt handler: Guard.open)."""
     numpy = sys.modules.get("numpy")  # only if something imported it: the check never does
-    return random.getstate(), numpy.random.get_state() if numpy is not None else None
+    return (
+        random.getstate(),
+        numpy.random.get_state() if numpy is not None else None,
+        {name: getattr(sys, name) for name in _STREAMS},
+        gc.isenabled(),
+    )
 
 
-def _set_python_random_state(state: tuple) -> None:
-    python, numpy_state = state
+def _set_python_state(state: tuple) -> None:
+    python, numpy_state, streams, collecting = state
     random.setstate(python)
     numpy = sys.modules.get("numpy")
     if numpy is not None and numpy_state is not None:
         numpy.random.set_state(numpy_state)
+    for name, value in streams.items():
+        setattr(sys, name, value)
+    (gc.enable if collecting else gc.disable)()

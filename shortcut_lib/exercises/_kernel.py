@@ -4,18 +4,20 @@ A check runs the learner's code in the learner's own kernel. That code may chang
 process-wide settings (default dtype and device, threads, flush-denormal, deterministic
 algorithms, anomaly mode, grad and inference mode, print options, matmul precision, torch
 function and dispatch modes, saved-tensor hooks) or replace torch's functions
-(``torch.isclose = ...``). :class:`Settings` reads and writes the first kind. :class:`Names`
-remembers where functions live: :func:`remember_originals` takes torch's and the library's
-functions as they were when the library was imported, and a check puts them back before every
-reference and comparison, so that both always run on the real ones.
+(``torch.isclose = ...``, or Python's own ``isinstance``). :class:`Settings` reads and writes the
+first kind. :class:`Names` remembers where functions live: :func:`remember_originals` takes
+torch's, Python's and the library's functions as they were when the library was imported, and a
+check puts them back before every reference and comparison, so that both run on the real ones.
 """
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import math
 import sys
 from dataclasses import dataclass, replace
+from types import BuiltinFunctionType
 
 import torch
 import torch.nn.functional as F
@@ -146,7 +148,7 @@ class Names:
     """The attributes of torch's modules and classes (and the library's) at one moment."""
 
     def __init__(self, places: list[object]) -> None:
-        self.saved = [(place, dict(vars(place))) for place in places]
+        self.saved = [(place, _watched(place)) for place in places]
 
     def restore(self) -> None:
         """Put back every attribute that was replaced or deleted since; in a class, also remove
@@ -160,6 +162,12 @@ class Names:
             if isinstance(place, type) and len(now) != len(saved):
                 for key in [k for k in now if k not in saved]:
                     _delete(place, key)
+
+
+def _watched(place: object) -> dict:
+    if place is builtins:  # its functions and types; IPython adds and hides the rest per cell
+        return {k: v for k, v in vars(place).items() if isinstance(v, (type, BuiltinFunctionType))}
+    return dict(vars(place))
 
 
 def _set(place: object, key: str, value: object) -> None:
@@ -182,7 +190,7 @@ def places() -> list[object]:
 
     modules = [torch, nn, F, torch.nn.init, torch.linalg, torch.special, torch.autograd]
     modules += [torch.autograd.functional, torch.random, torch.optim, torch._C._nn, math]
-    modules += [torch._C._linalg, torch._C._special]
+    modules += [torch._C._linalg, torch._C._special, builtins]
     classes = [torch.Tensor, torch.optim.Optimizer, torch.optim.SGD, torch.optim.Adam]
     classes += [c for c in vars(nn).values() if isinstance(c, type) and issubclass(c, nn.Module)]
     classes += [nn.Parameter]
