@@ -215,6 +215,20 @@ def test_a_function_replaced_before_the_check_is_the_learners_again_after_it(mon
     assert torch.isclose is fake
 
 
+def test_the_exercises_themselves_cannot_be_changed_by_the_learners_code():
+    registered, compare = dict(EXERCISES), EXERCISES["02.1"].compare
+
+    def sigmoid_derivative(x):
+        object.__setattr__(EXERCISES["02.1"], "compare", lambda got, expected, args: None)
+        EXERCISES["02.2"] = EXERCISES["02.1"]
+        EXERCISES["99.9"] = EXERCISES["02.1"]
+        return x
+
+    assert not check_exercise("02.1", sigmoid_derivative)
+    assert dict(EXERCISES) == registered and EXERCISES["02.1"].compare is compare
+    assert not check_exercise("02.1", lambda x: x)
+
+
 def test_a_tensor_type_that_lies_about_its_values_is_not_read():
     class Liar(torch.Tensor):
         @classmethod

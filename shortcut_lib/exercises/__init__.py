@@ -140,5 +140,5 @@ def _lookup(key: object, table: dict, what: str, example: str):
 
 
 # Last, once every exercise module is loaded: the checker keeps torch's and the library's
-# functions as they are now, and puts them back around the learner's code in every check.
-_kernel.remember_originals()
+# functions and the exercises as they are now, and puts them back around the learner's code.
+_kernel.remember_originals(EXERCISES)

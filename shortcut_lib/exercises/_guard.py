@@ -135,7 +135,9 @@ class Guard:
         data while still guarded. Torch is clean again when this returns."""
         try:
             with self._learners():
-                return Outcome(value=plain(thunk()))
+                value = thunk()
+            with self._learners():  # read on the real builtins, and still guarded
+                return Outcome(value=plain(value))
         except LearnerRaised as inner:  # raised by a call nested in this one
             return Outcome(raised=inner.raised)
         except BaseException as exc:  # noqa: BLE001 - SystemExit and interrupts are outcomes too

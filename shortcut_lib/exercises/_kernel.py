@@ -13,11 +13,10 @@ check puts them back before every reference and comparison, so that both run on 
 from __future__ import annotations
 
 import builtins
-import contextlib
 import math
 import sys
 from dataclasses import dataclass, replace
-from types import BuiltinFunctionType
+from types import BuiltinFunctionType, ModuleType
 
 import torch
 import torch.nn.functional as F
@@ -151,46 +150,67 @@ class Names:
         self.saved = [(place, _watched(place)) for place in places]
 
     def restore(self) -> None:
-        """Put back every attribute that was replaced or deleted since; in a class, also remove
-        what was added (it would hide a base class's method). A module keeps what was added:
-        importing a submodule adds it there."""
+        """Put back every attribute (or, in a dict, item) replaced or deleted since; in a class
+        or a dict, also remove what was added (in a class it would hide a base class's method).
+        A module keeps what was added: importing a submodule adds it there. Python's builtins
+        come first in the places, and until they are back this uses only its own references."""
         for place, saved in self.saved:
-            now = vars(place)
-            for key, value in saved.items():
-                if now.get(key, _MISSING) is not value:
-                    _set(place, key, value)
-            if isinstance(place, type) and len(now) != len(saved):
-                for key in [k for k in now if k not in saved]:
-                    _delete(place, key)
+            _restore(place, saved)
+
+
+def _restore(place, saved, kind=type, of=isinstance, get=vars, size=len, missing=_MISSING):
+    # Builtins bound here, at import, as defaults: replaced ones cannot reach this.
+    now = place if kind(place) is dict else get(place)
+    for key, value in saved.items():
+        if now.get(key, missing) is not value:
+            _set(place, key, value)
+    if of(place, _GROWING) and size(now) != size(saved):
+        for key in [k for k in now if k not in saved]:
+            _delete(place, key)
+
+
+_GROWING = (type, dict)  # places whose added keys are removed again
+_HOLDERS = (type, ModuleType)  # places whose attributes setattr can write
 
 
 def _watched(place: object) -> dict:
     if place is builtins:  # its functions and types; IPython adds and hides the rest per cell
         return {k: v for k, v in vars(place).items() if isinstance(v, (type, BuiltinFunctionType))}
-    return dict(vars(place))
+    return dict(place) if isinstance(place, dict) else dict(vars(place))
 
 
-def _set(place: object, key: str, value: object) -> None:
-    # A read-only attribute cannot have been replaced either.
-    with contextlib.suppress(AttributeError, TypeError):
-        setattr(place, key, value)
+def _set(place, key, value, kind=type, of=isinstance, put=setattr, force=object.__setattr__):
+    try:
+        if kind(place) is dict:
+            place[key] = value
+        elif of(place, _HOLDERS):
+            put(place, key, value)
+        else:  # an instance of a frozen dataclass: an exercise
+            force(place, key, value)
+    except (AttributeError, TypeError):  # a read-only attribute cannot have been replaced
+        pass
 
 
-def _delete(place: object, key: str) -> None:
-    with contextlib.suppress(AttributeError, TypeError):
-        delattr(place, key)
+def _delete(place, key, kind=type, remove=delattr) -> None:
+    try:
+        if kind(place) is dict:
+            del place[key]
+        else:
+            remove(place, key)
+    except (AttributeError, TypeError, KeyError):
+        pass
 
 
 def places() -> list[object]:
     """torch's modules and classes that the exercises, their references and the checker use,
-    and every module and class of the library loaded now."""
+    every module and class of the library loaded now, and the exercises themselves."""
     import torch.autograd.functional
     import torch.nn.init
     import torch.optim
 
-    modules = [torch, nn, F, torch.nn.init, torch.linalg, torch.special, torch.autograd]
+    modules = [builtins, torch, nn, F, torch.nn.init, torch.linalg, torch.special, torch.autograd]
     modules += [torch.autograd.functional, torch.random, torch.optim, torch._C._nn, math]
-    modules += [torch._C._linalg, torch._C._special, builtins]
+    modules += [torch._C._linalg, torch._C._special]
     classes = [torch.Tensor, torch.optim.Optimizer, torch.optim.SGD, torch.optim.Adam]
     classes += [c for c in vars(nn).values() if isinstance(c, type) and issubclass(c, nn.Module)]
     classes += [nn.Parameter]
@@ -202,14 +222,17 @@ def places() -> list[object]:
                 for c in vars(module).values()
                 if isinstance(c, type) and c.__module__ == name and not issubclass(c, BaseException)
             ]
-    return modules + list(dict.fromkeys(classes))
+    return modules + list(dict.fromkeys(classes)) + REGISTRY
 
 
 ORIGINALS: list[Names] = []  # set once, by remember_originals()
+REGISTRY: list[object] = []  # the exercises and the dict that holds them, set with them
 
 
-def remember_originals() -> None:
-    """Remember torch's and the library's functions as they are now, at import."""
+def remember_originals(registry: dict) -> None:
+    """Remember torch's and the library's functions, and the exercises in ``registry``, as they
+    are now, at import."""
+    REGISTRY[:] = [registry, *registry.values()]
     # An optimizer class wraps its own step() the first time one is built: build one of each
     # first, so that the step remembered is the wrapped one torch keeps.
     weight = nn.Parameter(torch.zeros(1))
@@ -219,6 +242,4 @@ def remember_originals() -> None:
 
 
 def originals() -> Names:
-    if not ORIGINALS:
-        remember_originals()
     return ORIGINALS[0]
