@@ -11,6 +11,7 @@ which must pass. Tolerances are the exercises' own (the docstrings of the exerci
 from __future__ import annotations
 
 import math
+from collections import OrderedDict, namedtuple
 
 import numpy as np
 import pytest
@@ -22,6 +23,7 @@ import shortcut_lib as sl
 from shortcut_lib.exercises import EXERCISES, check_exercise
 
 SOLUTION = {k: e.solution for k, e in EXERCISES.items()}
+Step = namedtuple("Step", "loss ratios")  # as a learner might return a step
 
 # --- a right value, inputs overwritten ------------------------------------------------------------
 
@@ -325,6 +327,8 @@ RIGHT = [
         None)),
     ("03.2", "in NumPy", _spread_in_numpy),
     ("03.2", "a NumPy float32", lambda h: np.float32(SOLUTION["03.2"](h))),
+    ("04.3", "a named tuple", lambda *a: Step(*SOLUTION["04.3"](*a))),
+    ("01.2", "an OrderedDict", lambda seed: OrderedDict(SOLUTION["01.2"](seed))),
     ("01.3", ".grad put back", _probe_restoring_grad),
     ("01.1", "a float64 output", lambda a, b: nn.Sequential(nn.Linear(a, b), sl.GELU(),
                                                             nn.Identity()).double().float()),

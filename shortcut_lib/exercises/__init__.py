@@ -74,8 +74,15 @@ def check_exercise(exercise: str, function: Callable) -> CheckResult:
     The function runs on seeded random inputs and edge cases and is compared with an
     independent reference (autograd, a float64 formula, torch's own layer). On the first input
     where it differs, the result says which input, what came back, what was expected, and why
-    (when the output matches a known mistake) or a hint. A notebook shows the result's text;
+    (when the output matches a known mistake) or a hint. A right value computed by changing a
+    tensor or a model the function was given fails too. A notebook shows the result's text;
     ``bool(result)`` is whether it passed.
+
+    Whatever the function does, the result is a verdict: what it raises, prints (shown cut) or
+    returns is said in words; code still running after 10 s on one input is stopped, and
+    Kernel > Interrupt gives a verdict too. Torch's settings and functions (and Python's) are
+    left as they were before the check. The worked solution in a notebook is named
+    ``<name>_solution``, and its verdict says "(worked solution)".
 
     Args:
         exercise: the exercise's id, e.g. ``"02.2"``; see ``sl.EXERCISES``.

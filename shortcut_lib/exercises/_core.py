@@ -90,10 +90,12 @@ class Exercise:
 
     @property
     def function_name(self) -> str:
+        """The learner's function's name, e.g. ``"gelu_derivative"``."""
         return self.name.split("(")[0]
 
     @property
     def argument_names(self) -> tuple[str, ...]:
+        """The names of a case's arguments, for messages."""
         inside = self.name.partition("(")[2].rstrip(")")
         return self.arguments or tuple(a.split("=")[0].strip() for a in inside.split(","))
 

@@ -40,11 +40,12 @@ def plain(value: object, depth: int = 0) -> object:
         return value
     if kind in _TENSORS:
         return value
-    if kind in (list, tuple):
+    if isinstance(value, (list, tuple)):  # a named tuple or torch.Size too, read as its items
+        base = list if isinstance(value, list) else tuple
         if len(value) > MAX_ITEMS or depth > 4:
-            return Opaque(f"a {kind.__name__} of {len(value):,} items")
-        return kind(plain(item, depth + 1) for item in value)
-    if kind is dict:
+            return Opaque(f"a {base.__name__} of {len(value):,} items")
+        return base(plain(item, depth + 1) for item in value)
+    if isinstance(value, dict):
         if len(value) > MAX_ITEMS or depth > 4 or any(type(k) is not str for k in value):
             return Opaque(f"a dict of {len(value):,} items (expected string keys)")
         return {k: plain(v, depth + 1) for k, v in value.items()}
