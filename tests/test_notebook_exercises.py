@@ -2,7 +2,9 @@
 them: every question once, in order; every exercise as a heading, a starter, a check and a
 collapsed worked solution whose code is the library's own (``tests/test_check.py`` proves that
 the solution passes and the starter fails); the committed verdicts are "not yet" under the
-starter and "correct" under the solution. And each notebook still ends with its Summary,
+starter and "correct (worked solution)" under the solution. The worked solution has a name of its
+own, and no cell after a starter defines the learner's name again, so that Run All leaves the
+learner's function as the learner wrote it. And each notebook still ends with its Summary,
 Exercises and References.
 """
 
@@ -79,11 +81,16 @@ def test_every_exercise_is_the_librarys_with_its_verdicts(number):
         heading, starter, check, solution = cells[i - 2 : i + 2]
         assert heading.cell_type == "markdown"
         assert heading.source.startswith(f"### Exercise {exercise} · ")
+        worked = f"{name}_solution"
         assert starter.source == _as_written(entry.starter, name), exercise
-        assert solution.source == _as_written(entry.solution, name) + "\n\n\n" + check.source
+        assert solution.source == (
+            _as_written(entry.solution, worked) + f'\n\n\nsl.check_exercise("{exercise}", {worked})'
+        )
         assert not _hidden(starter) and not _hidden(check) and _hidden(solution), exercise
-        assert _text(check).startswith(f"✗ {exercise} not yet: "), _text(check)
-        assert _text(solution).startswith(f"✓ {exercise} correct: "), _text(solution)
+        assert _text(check).startswith(f"✗ {exercise} not yet: {entry.name} "), _text(check)
+        assert _text(solution).startswith(f"✓ {exercise} correct (worked solution): {worked} ")
+        later = [c.source for c in cells[i:] if c.cell_type == "code"]
+        assert not [c for c in later if re.search(rf"^(def {name}\(|{name} *=)", c, re.M)], exercise
 
 
 @pytest.mark.parametrize("number", sorted(WITH_EXERCISES))

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .._checks import short_repr
 from . import (
+    _kernel,
     factors,
     gradients,
     initialization,
@@ -27,6 +27,7 @@ from . import (
     transformer,
 )
 from ._core import CheckResult, Exercise, run_check
+from ._values import shown
 from .bank_deep import QUESTIONS_04, QUESTIONS_05
 from .bank_shortcuts import QUESTIONS_03
 from .bank_vanishing import QUESTIONS_01, QUESTIONS_02
@@ -73,8 +74,15 @@ def check_exercise(exercise: str, function: Callable) -> CheckResult:
     The function runs on seeded random inputs and edge cases and is compared with an
     independent reference (autograd, a float64 formula, torch's own layer). On the first input
     where it differs, the result says which input, what came back, what was expected, and why
-    (when the output matches a known mistake) or a hint. A notebook shows the result's text;
+    (when the output matches a known mistake) or a hint. A right value computed by changing a
+    tensor or a model the function was given fails too. A notebook shows the result's text;
     ``bool(result)`` is whether it passed.
+
+    Whatever the function does, the result is a verdict: what it raises, prints (shown cut) or
+    returns is said in words; code still running after 10 s on one input is stopped, and
+    Kernel > Interrupt gives a verdict too. Torch's settings and functions (and Python's) are
+    left as they were before the check. The worked solution in a notebook is named
+    ``<name>_solution``, and its verdict says "(worked solution)".
 
     Args:
         exercise: the exercise's id, e.g. ``"02.2"``; see ``sl.EXERCISES``.
@@ -92,10 +100,9 @@ def check_exercise(exercise: str, function: Callable) -> CheckResult:
     """
     entry = _lookup(exercise, EXERCISES, "exercise", "'02.2'")
     if not callable(function):
-        name = entry.name.split("(")[0]
         raise TypeError(
             f"function must be the function you wrote, passed without calling it: "
-            f"check_exercise({exercise!r}, {name}); got {short_repr(function)} of type "
+            f"check_exercise({exercise!r}, {entry.function_name}); got {shown(function)} of type "
             f"{type(function).__name__}"
         )
     return run_check(entry, function)
@@ -131,9 +138,14 @@ def answer_question(question: str, response: object) -> Feedback:
 def _lookup(key: object, table: dict, what: str, example: str):
     if not isinstance(key, str):
         raise TypeError(
-            f"{what} must be an id string such as {example}; got {short_repr(key)} of type "
+            f"{what} must be an id string such as {example}; got {shown(key)} of type "
             f"{type(key).__name__}"
         )
     if key not in table:
-        raise ValueError(f"{what} must be one of {', '.join(table)}; got {short_repr(key)}")
+        raise ValueError(f"{what} must be one of {', '.join(table)}; got {shown(key)}")
     return table[key]
+
+
+# Last, once every exercise module is loaded: the checker keeps torch's and the library's
+# functions and the exercises as they are now, and puts them back around the learner's code.
+_kernel.remember_originals(EXERCISES)

@@ -3,28 +3,25 @@
 The learner's function runs on seeded random inputs and edge cases; its output is compared with an
 independent reference (autograd, a float64 formula, torch's own layer), and what differs is said in
 plain words: which input, what came back, what was expected, and, when the output matches a known
-mistake, why that mistake is one. Nothing here prints: a check returns a :class:`CheckResult`,
-which a notebook shows as its text.
+mistake, why that mistake is one. A function that returns the right value but changes what it was
+given fails too. Nothing here prints: a check returns a :class:`CheckResult`, which a notebook
+shows as its text. The learner's code runs guarded (:mod:`._guard`): whatever it does ends as a
+verdict, and the kernel is left as it was.
 """
 
 from __future__ import annotations
 
-import contextlib
-import math
 import textwrap
 import traceback
-from collections.abc import Callable, Iterator
+import types
+from collections.abc import Callable
 from dataclasses import dataclass
 
-import torch
-
-from .._checks import short_repr
+from ._guard import TIME_LIMIT, Guard, TimeLimit, learners
+from ._inputs import ADVICE, changed, keep
+from ._values import Failure, describe
 
 WIDTH = 100  # the width a message is wrapped to: a notebook output, read without scrolling
-
-
-class Failure(Exception):
-    """Raised inside a check to say, in words, what is wrong with what the learner's code did."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +65,10 @@ class Exercise:
         mistakes: known wrong versions, with why each is wrong.
         run: how a function is exercised on a case (``call`` by default; some call it twice,
             train with it, or measure what it did to a model).
+        arguments: the names of a case's arguments, for messages (by default the parameters
+            in ``name``).
+        changes: the indices of the arguments the function is asked to change; every other
+            tensor and model it is given must be left as it was.
 
     Introduced in notebook 01.
     """
@@ -84,6 +85,19 @@ class Exercise:
     solution: Callable
     mistakes: tuple[Mistake, ...] = ()
     run: Callable[[Callable, tuple], object] = call
+    arguments: tuple[str, ...] = ()
+    changes: tuple[int, ...] = ()
+
+    @property
+    def function_name(self) -> str:
+        """The learner's function's name, e.g. ``"gelu_derivative"``."""
+        return self.name.split("(")[0]
+
+    @property
+    def argument_names(self) -> tuple[str, ...]:
+        """The names of a case's arguments, for messages."""
+        inside = self.name.partition("(")[2].rstrip(")")
+        return self.arguments or tuple(a.split("=")[0].strip() for a in inside.split(","))
 
 
 @dataclass(frozen=True)
@@ -116,33 +130,52 @@ class CheckResult:
         printer.text(self.message)
 
 
-def run_check(exercise: Exercise, function: Callable) -> CheckResult:
-    """Run ``function`` on every case of ``exercise``; stop at the first that fails."""
-    with _isolated():
-        for case in exercise.cases():
-            args = case.make()
-            expected = exercise.run(exercise.reference, args)
-            problem = _attempt(exercise, function, case, expected, args)
-            if problem is not None:
-                return CheckResult(exercise.id, False, problem)
-    words = f"✓ {exercise.id} correct: {exercise.name} matches the reference {exercise.tested}."
-    return CheckResult(exercise.id, True, _wrap(words))
+def run_check(
+    exercise: Exercise, function: Callable, *, time_limit: float = TIME_LIMIT
+) -> CheckResult:
+    """Run ``function`` on every case of ``exercise``; stop at the first that fails. Whatever
+    the learner's code does (raise, print, loop, change torch's settings or functions), the
+    result is a verdict, and the kernel is left as it was."""
+    guard = Guard(time_limit)
+    try:
+        guard.open()
+        problem = _first_problem(exercise, function, guard)
+    except (KeyboardInterrupt, TimeLimit) as stop:  # Kernel > Interrupt, outside the learner's code
+        problem = _stopped_outside(exercise, stop)
+    except Exception as exc:  # noqa: BLE001 - a verdict even if the check itself breaks
+        problem = _broken(exercise, exc)
+    finally:
+        guard.close()
+    return _verdict(exercise, function, problem, guard.printed.summary())
+
+
+def _first_problem(exercise: Exercise, function: Callable, guard: Guard) -> str | None:
+    for case in exercise.cases():
+        args = case.make()
+        expected = exercise.run(exercise.reference, args)
+        problem = _attempt(exercise, function, case, expected, args, guard)
+        if problem is not None:
+            return problem
+    return None
 
 
 def _attempt(
-    exercise: Exercise, function: Callable, case: Case, expected: object, args: tuple
+    exercise: Exercise, function: Callable, case: Case, expected: object, args: tuple, guard: Guard
 ) -> str | None:
-    try:
-        got = exercise.run(function, case.make())
-    except Failure as failure:
-        return _failed(exercise, case, str(failure), f"Hint: {exercise.hint}")
-    except Exception as exc:  # the learner's code failed: say how, and where in their code
-        return _failed(exercise, case, _raised(exc, function), f"Hint: {exercise.hint}")
-    problem = _compare(exercise.compare, got, expected, args)
-    if problem is None:
-        return None
-    why = _diagnose(exercise, got, case, args)
-    return _failed(exercise, case, problem, why or f"Hint: {exercise.hint}")
+    given = case.make()
+    kept = keep(given, exercise.argument_names, exercise.changes)
+    outcome = guard.call(lambda: exercise.run(lambda *a: learners(function, *a), given))
+    if outcome.raised is not None:
+        return _failed(exercise, case, *_raised_words(outcome.raised, function, guard, exercise))
+    problem = _compare(exercise.compare, outcome.value, expected, args)
+    if problem is not None:
+        why = _diagnose(exercise, outcome.value, case, args)
+        return _failed(exercise, case, problem, why or f"Hint: {exercise.hint}")
+    moved = guard.call(lambda: changed(kept))
+    if moved.raised is not None or moved.value is not None:
+        words = moved.value or "it changed what it was given (reading it again raised an error)"
+        return _failed(exercise, case, f"the value is right, but {words}", ADVICE)
+    return None
 
 
 def _compare(compare: Callable, got: object, expected: object, args: tuple) -> str | None:
@@ -150,6 +183,8 @@ def _compare(compare: Callable, got: object, expected: object, args: tuple) -> s
         return compare(got, expected, args)
     except Failure as failure:
         return str(failure)
+    except Exception as exc:  # noqa: BLE001 - plain data the comparison did not foresee
+        return f"the check could not read what it returned, {describe(got)} ({type(exc).__name__})"
 
 
 def _diagnose(exercise: Exercise, got: object, case: Case, args: tuple) -> str | None:
@@ -178,128 +213,96 @@ def _wrap(text: str) -> str:
     return textwrap.fill(text, WIDTH, subsequent_indent="    ", break_on_hyphens=False)
 
 
-def _raised(exc: Exception, function: Callable) -> str:
+def _verdict(
+    exercise: Exercise, function: Callable, problem: str | None, printed: str | None
+) -> CheckResult:
+    message = problem
+    if problem is None:
+        label, subject = _subject(exercise, function)
+        words = (
+            f"✓ {exercise.id} correct{label}: {subject} matches the reference {exercise.tested}."
+        )
+        message = _wrap(words)
+    if printed is not None:
+        message += "\n" + printed
+    return CheckResult(exercise.id, problem is None, message)
+
+
+def _subject(exercise: Exercise, function: Callable) -> tuple[str, str]:
+    """Whose verdict it is: the worked solution is named ``<name>_solution`` in the notebook,
+    so that its cell never replaces the learner's function."""
+    name = function.__name__ if type(function) is types.FunctionType else None
+    if name == exercise.function_name + "_solution":
+        return " (worked solution)", name
+    return "", exercise.name
+
+
+# --- when the learner's code raised, or was stopped -----------------------------------------------
+
+
+def _raised_words(
+    raised: BaseException, function: Callable, guard: Guard, exercise: Exercise
+) -> tuple[str, str]:
+    """(problem, advice) for what the learner's code raised; reading its message is guarded."""
+    if isinstance(raised, TimeLimit):
+        return (
+            f"it was still running after {guard.time_limit:g} s on this input (the worked "
+            "solution takes a fraction of a second), so the check stopped it. Is there a loop "
+            "that never ends?",
+            "Hint: if a cell ever runs on and on, Kernel > Interrupt (the ■ button) stops it.",
+        )
+    if isinstance(raised, KeyboardInterrupt):
+        return (
+            "it was interrupted (Kernel > Interrupt) while it ran on this input",
+            "Hint: run the check again when your function is ready.",
+        )
+    hint = f"Hint: {exercise.hint}"
+    if isinstance(raised, Failure):
+        said = guard.call(lambda: str(raised)[:500])
+        return (said.value if type(said.value) is str else "it returned something unreadable"), hint
+    words = guard.call(lambda: _raised(raised, function))
+    if type(words.value) is str:
+        return words.value, hint
+    return f"it raised {type(raised).__name__} (whose message could not be read)", hint
+
+
+def _raised(exc: BaseException, function: Callable) -> str:
     if isinstance(exc, NotImplementedError):
         return "it raised NotImplementedError: the body is not written yet."
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else "(no message)"
+    if isinstance(exc, SystemExit):
+        return "it raised SystemExit (sys.exit() or exit() ends a script; a function returns)"
+    message = str(exc)
+    text = message.strip().splitlines()[0] if message.strip() else "(no message)"
     words = f"it raised {type(exc).__name__}: {text[:160]}"
     # Point at the learner's own line, not at torch's internals.
-    code = getattr(function, "__code__", None)
+    code = function.__code__ if type(function) is types.FunctionType else None
     frames = traceback.extract_tb(exc.__traceback__)
     mine = [f for f in frames if code is not None and f.filename == code.co_filename]
     if mine and mine[-1].line:
-        words += f" (in the line `{mine[-1].line.strip()}`)"
+        words += f" (in the line `{mine[-1].line.strip()[:100]}`)"
     return words
 
 
-@contextlib.contextmanager
-def _isolated() -> Iterator[None]:
-    # The learner's code may draw random numbers, seed the generator or run under no_grad: inside
-    # a check it draws the same numbers every time, and the caller's state is left as it was.
-    with torch.random.fork_rng(devices=[]), torch.inference_mode(False), torch.enable_grad():
-        torch.manual_seed(0)
-        yield
+def _stopped_outside(exercise: Exercise, stop: BaseException) -> str:
+    what = (
+        "took too long" if isinstance(stop, TimeLimit) else "was interrupted (Kernel > Interrupt)"
+    )
+    return "\n".join(
+        _wrap(line)
+        for line in (
+            f"✗ {exercise.id} not yet: the check {what} before it finished, so nothing was judged.",
+            "Hint: run the check again.",
+        )
+    )
 
 
-# --- what came back, in words ---------------------------------------------------------------------
-
-
-def describe(value: object) -> str:
-    """What a function returned, in words: ``None``, the starter's ``...``, a tensor's shape."""
-    if value is None:
-        return "None (is a `return` missing?)"
-    if value is Ellipsis:
-        return "... (the starter's placeholder: replace it with your code)"
-    if isinstance(value, torch.Tensor):
-        return f"a tensor of shape {tuple(value.shape)}"
-    return f"{short_repr(value, 50)} of type {type(value).__name__}"
-
-
-def sizes_text(sizes: list[int]) -> str:
-    """Layer sizes as a reader would type them: ``[16] * 31`` rather than 31 sixteens."""
-    if len(sizes) > 4 and len(set(sizes)) == 1:
-        return f"[{sizes[0]}] * {len(sizes)}"
-    return str(sizes)
-
-
-def fmt(value: float) -> str:
-    """A number to 3 significant digits: what the learner needs to compare, and no more digits
-    than every CPU agrees on."""
-    if math.isnan(value) or math.isinf(value):
-        return str(value)
-    return f"{value:.3g}"
-
-
-def as_tensor(value: object, shape: tuple[int, ...], what: str = "it returned") -> torch.Tensor:
-    """``value`` as a float64 tensor of ``shape``, or a :class:`Failure` saying what it is."""
-    if not isinstance(value, torch.Tensor):
-        hint = " (torch.tensor(...) makes one from a list)" if isinstance(value, list) else ""
-        raise Failure(f"{what} {describe(value)}; expected a torch.Tensor of shape {shape}{hint}")
-    if tuple(value.shape) != tuple(shape):
-        raise Failure(f"{what} a tensor of shape {tuple(value.shape)}; expected shape {shape}")
-    return value.detach().to(torch.float64)
-
-
-def as_number(value: object, what: str = "it returned") -> float:
-    """``value`` as a float: a Python number or a one-element tensor."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, torch.Tensor) and value.numel() == 1:
-        return float(value.detach().double().item())
-    raise Failure(f"{what} {describe(value)}; expected one number (a float)")
-
-
-def as_numbers(value: object, count: int, what: str = "it returned") -> list[float]:
-    """``value`` as ``count`` floats: a list, a tuple or a 1-D tensor of numbers."""
-    if isinstance(value, torch.Tensor) and value.ndim == 1:
-        value = value.detach().double().tolist()
-    if not isinstance(value, (list, tuple)):
-        raise Failure(f"{what} {describe(value)}; expected a list of {count} numbers")
-    if len(value) != count:
-        many = "number" if len(value) == 1 else "numbers"
-        raise Failure(f"{what} {len(value)} {many}; expected {count}, one per layer")
-    return [as_number(v, f"{what} a list holding") for v in value]
-
-
-def compare_tensors(
-    got: object,
-    expected: torch.Tensor,
-    where: Callable[[tuple[int, ...]], str] | None = None,
-    *,
-    rtol: float = 1e-4,
-    atol: float = 1e-5,
-    what: str = "it returned",
-) -> str | None:
-    """``None`` when ``got`` matches ``expected`` entry by entry, else the worst entry in words:
-    where it is (``where(index)``), what came back and what was expected."""
-    g = as_tensor(got, tuple(expected.shape), what)
-    e = expected.detach().to(torch.float64)
-    bad = ~torch.isclose(g, e, rtol=rtol, atol=atol, equal_nan=True)
-    if not bad.any():
-        return None
-    # The worst entry, NaN and inf first: the one that says most about what went wrong.
-    error = ((g - e).abs() / (atol + rtol * e.abs())).nan_to_num(nan=math.inf)
-    error[~bad] = -1.0
-    index = _unravel(int(error.argmax()), tuple(error.shape))
-    place = where(index) if where is not None else f"at index {list(index)}"
-    return f"{place}, it returned {fmt(g[index].item())}; expected {fmt(e[index].item())}."
-
-
-def _unravel(flat: int, shape: tuple[int, ...]) -> tuple[int, ...]:
-    """The index of entry ``flat`` of a tensor of ``shape``, in row-major order. (Not
-    ``torch.unravel_index``: its first call imports sympy, a second or more in a notebook.)"""
-    index = []
-    for size in reversed(shape):
-        flat, i = divmod(flat, size)
-        index.append(i)
-    return tuple(reversed(index))
-
-
-def compare_numbers(
-    got: list[float], expected: list[float], labels: list[str], *, rtol: float = 1e-4
-) -> str | None:
-    """``None`` when two lists of numbers agree to ``rtol``, else the first that differs."""
-    for label, g, e in zip(labels, got, expected, strict=True):
-        if not math.isclose(g, e, rel_tol=rtol, abs_tol=1e-12):
-            return f"for {label} it returned {fmt(g)}; expected {fmt(e)}."
-    return None
+def _broken(exercise: Exercise, exc: Exception) -> str:
+    return "\n".join(
+        _wrap(line)
+        for line in (
+            f"✗ {exercise.id} not yet: the check could not run ({type(exc).__name__} in the "
+            "checker), so nothing was judged. Something earlier in the notebook may have changed "
+            "torch in a way the check cannot undo.",
+            "Hint: Kernel > Restart Kernel and Run All Cells, then run the check again.",
+        )
+    )

@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 import torch
 
-from ._core import Case, Failure, as_number, compare_tensors, describe, fmt
+from ._core import Case
+from ._values import Failure, as_number, compare_tensors, describe, fmt
 
 
 def slope(f: Callable, x: torch.Tensor) -> torch.Tensor:

@@ -13,8 +13,9 @@ from torch import nn
 import shortcut_lib as sl  # the notebooks' name: starters and solutions read as they do there
 
 from ..networks import DeepNetwork
-from ._core import Case, Exercise, Mistake, compare_tensors, sizes_text
+from ._core import Case, Exercise, Mistake
 from ._support import number_close, slope
+from ._values import compare_tensors, sizes_text
 
 # --- 01.4 one layer's Jacobian: J or I + J --------------------------------------------------------
 

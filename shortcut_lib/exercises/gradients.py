@@ -17,11 +17,9 @@ from torch import nn
 import shortcut_lib as sl  # the notebooks' name: starters and solutions read as they do there
 
 from ..networks import DeepNetwork
-from ._core import (
-    Case,
-    Exercise,
+from ._core import Case, Exercise, Mistake
+from ._values import (
     Failure,
-    Mistake,
     as_number,
     as_numbers,
     compare_numbers,
@@ -134,16 +132,21 @@ FAIR_COMPARISON = Exercise(
 
 
 def _probe_cases() -> list[Case]:
-    def case(sizes, activation, seed, batch, use_shortcut=False):
+    def case(sizes, activation, seed, batch, use_shortcut=False, stale=False):
         def make():
             net = DeepNetwork(sizes, activation, use_shortcut, seed=seed)
-            x = torch.randn(batch, sizes[0], generator=torch.Generator().manual_seed(seed))
+            gen = torch.Generator().manual_seed(seed)
+            x = torch.randn(batch, sizes[0], generator=gen)
+            for p in net.parameters() if stale else ():  # as if an optimizer's step were next
+                p.grad = 1e-3 * torch.randn(p.shape, generator=gen)
             return net, (sample_input if sizes == layer_sizes else x)
 
         wiring = ", use_shortcut=True" if use_shortcut else ""
         data = "the input [1, 0, -1]" if sizes == layer_sizes else f"x, {batch} rows of noise"
+        grads = ", its .grad holding an earlier step's gradients" if stale else ""
         return Case(
-            f"sl.DeepNetwork({sizes_text(sizes)}, {activation!r}{wiring}, seed={seed}) and {data}",
+            f"sl.DeepNetwork({sizes_text(sizes)}, {activation!r}{wiring}, seed={seed}){grads} "
+            f"and {data}",
             make,
         )
 
@@ -151,6 +154,7 @@ def _probe_cases() -> list[Case]:
         case(layer_sizes, "gelu", 123, 1),
         case([8] * 6, "tanh", 1, 4, use_shortcut=True),
         case([5, 4, 3, 2], "sigmoid", 2, 3),
+        case([6] * 5, "gelu", 3, 4, stale=True),
     ]
 
 
@@ -163,9 +167,15 @@ def _gradient_means(model: nn.Module, x: torch.Tensor) -> list[float]:
 
 def _call_twice(function, args):
     model, x = args
+    parameters = list(model.named_parameters())  # the model's own tensors, read after the calls
+    before = [p.grad if p.grad is None else p.grad.clone() for _, p in parameters]
     first, second = function(model, x), function(model, x)
-    touched = [name for name, p in model.named_parameters() if p.grad is not None]
+    touched = [name for (name, p), g in zip(parameters, before, strict=True) if _moved(p.grad, g)]
     return first, second, touched
+
+
+def _moved(grad: torch.Tensor | None, before: torch.Tensor | None) -> bool:
+    return (grad is not before) if grad is None or before is None else not grad.equal(before)
 
 
 def _compare_twice(got, expected, args) -> str | None:
@@ -178,16 +188,19 @@ def _compare_twice(got, expected, args) -> str | None:
     second = as_numbers(_values(second), len(labels), "the second call returned")
     if compare_numbers(second, expected[1], labels) is not None:
         ratio = second[0] / first[0] if first[0] else math.nan
-        return (
-            f"the first call was right, but the second returned {fmt(ratio)} times as much "
-            "(layer 1). loss.backward() adds into .grad, so the second call counted the first "
-            "call's gradients again."
-        )
+        words = f"the first call was right, but the second returned {fmt(ratio)} times as much "
+        if math.isclose(ratio, 2.0, rel_tol=1e-3):
+            return words + (
+                "(layer 1). loss.backward() adds into .grad, so the second call counted the "
+                "first call's gradients again."
+            )
+        return words + "(layer 1): the first call changed the model the second one measured."
     if touched:
         return (
             f"the numbers are right, but the function left gradients in .grad ({touched[0]}): "
-            "a probe must leave the model it measures as it was, or an optimizer would later "
-            "use them. torch.autograd.grad(loss, weights) returns them and touches nothing."
+            "a probe must leave the model it measures as it was, .grad included, or an "
+            "optimizer would later use what it left. torch.autograd.grad(loss, weights) "
+            "returns the gradients and touches nothing."
         )
     return None
 
@@ -222,7 +235,7 @@ GRADIENT_PROBE = Exercise(
     compare=_compare_twice,
     hint="grads = torch.autograd.grad(loss, weights) gives the gradients without storing them.",
     tested="(autograd on the model's weight matrices), called twice on the same model, for "
-    "GELU, tanh with shortcuts and sigmoid networks",
+    "GELU, tanh with shortcuts and sigmoid networks, and one whose .grad holds earlier gradients",
     starter=_probe_starter,
     solution=_probe_solution,
     run=_call_twice,

@@ -8,12 +8,15 @@ run none of the library's forward passes.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..activations import GELU
 from ..networks import DeepNetwork
-from ._core import Case, Exercise, Failure, Mistake, describe, fmt, sizes_text
+from ._core import Case, Exercise, Mistake
+from ._guard import learners
 from ._support import compare_states
+from ._values import Failure, as_tensor, describe, fmt, sizes_text
 
 # --- 01.1 the book's layer, with GELU where it belongs --------------------------------------------
 
@@ -30,7 +33,8 @@ def _layer_cases() -> list[Case]:
 
 
 def _run_layer(function, args):
-    """Build the learner's layer and run it; return its output and its Linear's output."""
+    """Build the learner's layer and run it; return its output and its Linear's output. The
+    layer is the learner's code too: everything that reads or runs it is guarded."""
     n_in, n_out, x = args
     layer = function(n_in, n_out)
     if not isinstance(layer, nn.Module):
@@ -38,24 +42,28 @@ def _run_layer(function, args):
             f"it returned {describe(layer)}; expected the layer, an nn.Module "
             "such as nn.Sequential(...)"
         )
-    linears = [m for m in layer.modules() if isinstance(m, nn.Linear)]
+    linears = learners(lambda: [_linear(m) for m in layer.modules() if isinstance(m, nn.Linear)])
     if len(linears) != 1:
         raise Failure(f"the layer holds {len(linears)} nn.Linear modules; one layer has one")
-    linear = linears[0]
-    if (linear.in_features, linear.out_features) != (n_in, n_out):
+    features, weight, bias = linears[0]
+    if features != (n_in, n_out):
         raise Failure(
-            f"its Linear maps {linear.in_features} -> {linear.out_features} features; "
+            f"its Linear maps {features[0]} -> {features[1]} features; "
             f"make_layer({n_in}, {n_out}) must map {n_in} -> {n_out}"
         )
+    out = learners(layer, x)
     with torch.no_grad():
-        return layer(x), linear(x), linear(GELU()(x))
+        return out, F.linear(x, weight, bias), F.linear(GELU()(x), weight, bias)
+
+
+def _linear(linear: nn.Linear) -> tuple:
+    return (linear.in_features, linear.out_features), linear.weight, linear.bias
 
 
 def _compare_layer(got, expected, args) -> str | None:
     out, lin, lin_after_gelu = got
-    out = out if isinstance(out, torch.Tensor) else None
-    if out is None or out.shape != lin.shape:
-        return f"the layer's output is {describe(got[0])}; expected shape {tuple(lin.shape)}."
+    lin, lin_after_gelu = lin.double(), lin_after_gelu.double()
+    out = as_tensor(out, tuple(lin.shape), "the layer's output is")
     for activation in (GELU(), nn.GELU()):  # the book's tanh GELU, or the exact one
         if torch.allclose(out, activation(lin), rtol=1e-4, atol=1e-5):
             return None
@@ -94,6 +102,7 @@ MAKE_LAYER = Exercise(
     starter=_layer_starter,
     solution=_layer_solution,
     run=_run_layer,
+    arguments=("n_in", "n_out", "x"),
 )
 
 

@@ -6,11 +6,14 @@ The references compute the spread in float64 from its definition, ||h - batch me
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from ..networks import DeepNetwork
-from ._core import Case, Exercise, Failure, Mistake, describe, fmt, sizes_text
+from ._core import Case, Exercise, Mistake
 from ._support import make_cases, number_close, seeded
+from ._values import Failure, describe, fmt, sizes_text
 
 COLLAPSED = 1e-3  # the spread below which the examples count as one (notebook 03)
 
@@ -117,12 +120,43 @@ def _collapse_cases() -> list[Case]:
         )
 
     # Chosen so that no layer's spread lies within 25% of 1e-3: the answer is never a close call.
+    # The last case is a close call on purpose, built so that its spreads are known exactly.
     return [
         case([16] * 31, "sigmoid", 1),
         case([3] * 21, "relu", 0),  # its layer 3 is dead: every output exactly 0
         case([16] * 31, "sigmoid", 1, use_shortcut=True),
         case([16] * 25, "gelu", 4),
+        Case(
+            "sl.DeepNetwork([4] * 5, 'relu') with weights I and biases set so that the spreads of "
+            "x's 4 rows at layers 1 to 4 are 0.02, 0.00105, 0.00096 and 0.0003",
+            lambda: _designed(CLOSE_CALL),
+        ),
     ]
+
+
+# A batch of 4 whose units differ in scale: the neighbours of the spread's definition land on
+# the other side of 1e-3 (an unbiased std is sqrt(4/3) = 1.155 times larger; a mean absolute
+# deviation and a mean of the units' stds are 0.866 times the RMS of the stds here), while the
+# spread itself is at least 4% from 1e-3, far beyond float32's error.
+CLOSE_CALL = (0.02, 1.05e-3, 0.96e-3, 0.3e-3)
+_ROWS = torch.tensor([3.0, -1.0, -1.0, -1.0])  # mean 0 over the batch
+_UNITS = torch.tensor([1.0, 1.0, 1.0, 3.0])
+
+
+def _designed(spreads: tuple[float, ...]) -> tuple[DeepNetwork, torch.Tensor]:
+    """A ReLU network whose layer k adds a constant c_k - c_(k-1) to every unit (weights I, all
+    values positive, so ReLU passes them): the examples' differences d stay, the offset grows,
+    and the spread at layer k is ||d|| / sqrt(N c_k^2 + ||d||^2), N entries. Solved for c_k."""
+    d = _ROWS[:, None] * _UNITS  # (batch, width)
+    offsets = [10.0] + [
+        d.norm().item() * math.sqrt(1 / s**2 - 1) / math.sqrt(d.numel()) for s in spreads
+    ]
+    model = DeepNetwork([d.shape[1]] * (len(spreads) + 1), "relu", seed=0)  # weights replaced
+    with torch.no_grad():
+        for layer, before, after in zip(model.layers, offsets, offsets[1:], strict=False):
+            layer[0].weight.copy_(torch.eye(d.shape[1]))
+            layer[0].bias.fill_(after - before)
+    return model, offsets[0] + d
 
 
 def _spreads(model, x) -> list[float]:
@@ -184,7 +218,7 @@ FIRST_COLLAPSED = Exercise(
     hint="the spread of notebook 03 is ||h - h.mean(dim=0)|| / ||h||; a layer whose outputs are "
     "all 0 counts as collapsed (every example gives the same h).",
     tested="(spreads in float64) for plain sigmoid, ReLU of width 3 with a dead layer, sigmoid "
-    "with shortcuts (no collapse) and GELU",
+    "with shortcuts (no collapse), GELU, and spreads just above and below 1e-3",
     starter=_collapse_starter,
     solution=_collapse_solution,
     mistakes=(

@@ -10,8 +10,9 @@ import math
 
 import torch
 
-from ._core import Case, Exercise, Mistake, compare_tensors, fmt
+from ._core import Case, Exercise, Mistake
 from ._support import seeded, slope
+from ._values import compare_tensors, fmt
 
 C, A = math.sqrt(2.0 / math.pi), 0.044715  # the tanh GELU's constants
 

@@ -11,8 +11,9 @@ import torch
 from torch import nn
 
 from ..transformer import FeedForward, GPTModel
-from ._core import Case, Exercise, Mistake, compare_tensors
+from ._core import Case, Exercise, Mistake
 from ._support import compare_states
+from ._values import compare_tensors
 
 # --- 05.1 a transformer sub-layer: pre-norm, post-norm or no norm ---------------------------------
 

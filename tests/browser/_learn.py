@@ -228,3 +228,36 @@ def solve_exercise(nb: Notebook, exercise: str) -> str:
     return (
         f"{exercise}: 'not yet' on the starter, 'correct' on the solution typed in; solution opened"
     )
+
+
+def wrong_edit_stays_wrong(nb: Notebook, exercise: str, wrong: str) -> str:
+    """After a Run All: the check says "not yet" and the worked solution's check says "correct
+    (worked solution)". Type a wrong function over the starter, Run All again, then run the check
+    once more by itself: still "not yet". The worked solution, run by Run All after the check,
+    has a name of its own and cannot make the learner's function right."""
+    ex = sl.EXERCISES[exercise]
+    name = ex.function_name
+    check = _Cell.with_source(nb, f'sl.check_exercise("{exercise}", {name})')
+    starter, solution = _Cell(nb, check.index - 1), _Cell(nb, check.index + 1)
+    not_yet, worked = f"✗ {exercise} not yet", f"✓ {exercise} correct (worked solution)"
+    assert check.state()["output"].startswith(not_yet), check.state()["output"]
+    assert solution.state()["output"].startswith(worked), solution.state()["output"]
+
+    starter.node.locator(".jp-InputArea-editor .cm-content").click()
+    nb.page.keyboard.press("Control+A")
+    nb.page.keyboard.insert_text(wrong)
+    assert starter.state()["source"] == wrong, f"the editor holds {starter.state()['source']!r}"
+    nb.run_all(again=True)
+    nb.assert_no_errors()
+    assert check.state()["output"].startswith(not_yet), check.state()["output"]
+    assert solution.state()["output"].startswith(worked), solution.state()["output"]
+
+    before = check.state()["count"]
+    check.node.locator(".jp-InputArea-editor .cm-content").click()
+    nb.page.keyboard.press("Shift+Enter")
+    state = check.wait(
+        lambda s: s["count"] != before and s["status"] == "idle" and s["output"].strip(),
+        "the check's verdict, run again after Run All",
+    )
+    assert state["output"].startswith(not_yet), state["output"]
+    return f"{exercise}: a wrong starter, Run All, the check run again: {not_yet!r}"
