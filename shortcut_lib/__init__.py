@@ -7,11 +7,21 @@ training, transformer) returns plain data <- plotting draws it <- widgets wire c
 
 from .activations import ACTIVATIONS, GELU, activation_derivative, make_activation
 from .compare import Comparison, compare_shortcut, compare_transformer
-from .data import TASKS, Task, make_regression, make_spirals, make_task
+from .data import TASKS, Task, TokenTask, make_regression, make_spirals, make_task, make_token_task
 from .exercises import EXERCISES, QUESTIONS, CheckResult, check_exercise
 from .families import BlockSettings, BlockTrainingSettings, ComparisonSettings, TrainingSettings
 from .families.mlp import OPTIMIZERS
-from .networks import BRANCH_SCALES, INITS, NORMS, DeepNetwork
+from .models import (
+    BRANCH_SCALES,
+    INITS,
+    NORM_PLACEMENTS,
+    NORMS,
+    DeepNetwork,
+    FeedForward,
+    GPTModel,
+    MultiHeadAttention,
+    TransformerBlock,
+)
 from .plotting import (
     GradientPlot,
     TrainingPlot,
@@ -31,14 +41,6 @@ from .probes import (
     weight_gradient_means,
 )
 from .training import History, TrainingRun, train, train_transformer
-from .transformer import (
-    NORM_PLACEMENTS,
-    FeedForward,
-    GPTModel,
-    MultiHeadAttention,
-    TransformerBlock,
-)
-from .transformer_task import TokenTask, make_token_task
 from .widgets import (
     ExplorerSettings,
     GradientExplorer,

@@ -17,8 +17,8 @@ import torch
 
 from ._checks import check_bool, check_choice
 from .families import BlockSettings, ComparisonSettings
+from .models.gpt import NORM_PLACEMENTS, GPTModel
 from .probes import GradientProfile, TransformerProfile, check_batch, transformer_profile
-from .transformer import NORM_PLACEMENTS, GPTModel
 
 __all__ = ["Comparison", "compare_shortcut", "compare_transformer"]
 

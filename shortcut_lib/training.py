@@ -18,11 +18,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._checks import check_float, check_int
+from .data import TokenTask
 from .families import training_settings
 from .families.gpt import BlockTrainingSettings
 from .families.mlp import MODELS, TrainingSettings
-from .transformer import GPTModel, check_model
-from .transformer_task import TokenTask
+from .models.gpt import GPTModel, check_model
 
 __all__ = ["History", "TrainingRun", "train", "train_transformer"]
 

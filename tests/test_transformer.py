@@ -11,12 +11,12 @@ import torch.nn.functional as F
 
 from shortcut_lib import compare as compare_module
 from shortcut_lib.compare import Comparison, compare_transformer
+from shortcut_lib.data import make_token_task
 from shortcut_lib.families import BlockSettings
 from shortcut_lib.families import gpt as gpt_family
+from shortcut_lib.models.gpt import NORM_PLACEMENTS, GPTModel, TransformerBlock
 from shortcut_lib.probes import transformer_profile
 from shortcut_lib.training import train_transformer
-from shortcut_lib.transformer import NORM_PLACEMENTS, GPTModel, TransformerBlock
-from shortcut_lib.transformer_task import make_token_task
 
 WIRINGS = [(norm, shortcut) for norm in NORM_PLACEMENTS for shortcut in (True, False)]
 SEEDS = [0, 1, 2]

@@ -9,10 +9,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from shortcut_lib.data import make_token_task
 from shortcut_lib.families import BlockTrainingSettings
+from shortcut_lib.models.gpt import GPTModel
 from shortcut_lib.training import TrainingRun, train_transformer
-from shortcut_lib.transformer import GPTModel
-from shortcut_lib.transformer_task import make_token_task
 
 SEEDS = [0, 1, 2]
 SMALL = dict(emb_dim=16, n_heads=2, context_length=6, vocab_size=7)

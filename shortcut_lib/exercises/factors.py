@@ -12,7 +12,7 @@ from torch import nn
 
 import shortcut_lib as sl  # the notebooks' name: starters and solutions read as they do there
 
-from ..networks import DeepNetwork
+from ..models.mlp import DeepNetwork
 from ._core import Case, Exercise, Mistake
 from ._support import number_close, slope
 from ._values import compare_tensors, sizes_text

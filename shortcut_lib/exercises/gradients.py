@@ -16,7 +16,7 @@ from torch import nn
 
 import shortcut_lib as sl  # the notebooks' name: starters and solutions read as they do there
 
-from ..networks import DeepNetwork
+from ..models.mlp import DeepNetwork
 from ._core import Case, Exercise, Mistake
 from ._values import (
     Failure,

@@ -17,7 +17,7 @@ import math
 import torch
 from torch import nn
 
-from ..transformer import GPTModel
+from ..models.gpt import GPTModel
 from ._core import Case, Exercise, Mistake
 from ._values import fmt, fmt_pair
 

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..activations import GELU
-from ..networks import DeepNetwork
+from ..models.mlp import DeepNetwork
 from ._core import Case, Exercise, Mistake
 from ._guard import learners
 from ._support import compare_states

@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from ..networks import DeepNetwork
+from ..models.mlp import DeepNetwork
 from ._core import Case, Exercise, Mistake
 from ._support import make_cases, number_close, seeded
 from ._values import Failure, describe, fmt, sizes_text

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..networks import DeepNetwork
+from ..models.mlp import DeepNetwork
 from ._core import Case, Exercise, Mistake
 from ._support import number_close, seeded
 from ._values import Failure, as_number, as_numbers, describe, fmt, fmt_pair

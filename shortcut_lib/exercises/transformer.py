@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..transformer import FeedForward, GPTModel
+from ..models.gpt import FeedForward, GPTModel
 from ._core import Case, Exercise, Mistake
 from ._support import compare_states
 from ._values import compare_tensors

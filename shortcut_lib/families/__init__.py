@@ -7,8 +7,7 @@ A family's settings class says, for the one pipeline (:mod:`~shortcut_lib.compar
 
 from __future__ import annotations
 
-from ..data import Task
-from ..transformer_task import TokenTask
+from ..data import Task, TokenTask
 from .gpt import BlockSettings, BlockTrainingSettings
 from .mlp import ComparisonSettings, TrainingSettings
 

@@ -14,11 +14,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from .._checks import check_int
+from ..data import TokenTask, make_token_task
+from ..models.attention import check_heads
+from ..models.gpt import NORM_PLACEMENTS, GPTModel, block_weights
 from ..probes import TransformerProfile, transformer_profile
 from ..settings import Settings, setting
-from ..transformer import NORM_PLACEMENTS, GPTModel, block_weights
-from ..transformer_layers import check_heads
-from ..transformer_task import TokenTask, make_token_task
 from .mlp import MEMORY_LIMIT, MODELS, twin
 
 __all__ = ["HEADS", "BlockSettings", "BlockTrainingSettings"]

@@ -17,7 +17,7 @@ from torch import nn
 from .._checks import check_int
 from ..activations import ACTIVATIONS
 from ..data import TASKS, Task, make_task
-from ..networks import BRANCH_SCALES, INITS, NORMS, DeepNetwork
+from ..models.mlp import BRANCH_SCALES, INITS, NORMS, DeepNetwork
 from ..probes import GradientProfile, gradient_profile
 from ..settings import Settings, setting
 

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from .._checks import check_bool
-from ..transformer import GPTModel, block_weights, check_model
+from ..models.gpt import GPTModel, block_weights, check_model
 from ._pass import measuring, reduce_pass
 
 __all__ = ["TransformerProfile", "transformer_profile"]
@@ -51,7 +51,7 @@ def transformer_profile(
     """Per-block gradient norms and residual-stream sizes from one forward and backward pass.
 
     Args:
-        model: a :class:`~shortcut_lib.transformer.GPTModel`, probed in its current wiring.
+        model: a :class:`~shortcut_lib.GPTModel`, probed in its current wiring.
         x: token ids, shape (batch, tokens), e.g. ``task.x[:8]``.
         y: the next-token targets, shaped like ``x``.
         weights: also the attention and feed-forward weight gradients. ``False`` measures the

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .._checks import as_batch
-from ..networks import DeepNetwork
+from ..models.mlp import DeepNetwork
 from ._pass import measuring, reduce_pass
 
 __all__ = ["GradientProfile", "gradient_profile", "print_gradients", "weight_gradient_means"]

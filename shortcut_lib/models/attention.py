@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_float, check_int
+from .._checks import check_float, check_int
 
 __all__ = ["FeedForward", "MultiHeadAttention"]
 

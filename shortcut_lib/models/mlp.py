@@ -10,8 +10,8 @@ from collections.abc import Iterator, Sequence
 import torch
 from torch import nn
 
-from ._checks import as_batch, check_bool, check_choice, check_float, check_int, check_layer_sizes
-from .activations import make_activation
+from .._checks import as_batch, check_bool, check_choice, check_float, check_int, check_layer_sizes
+from ..activations import make_activation
 
 __all__ = ["BRANCH_SCALES", "INITS", "NORMS", "DeepNetwork"]
 

@@ -14,10 +14,10 @@ import math
 import torch
 from torch import nn
 
-from ._checks import check_bool, check_choice, check_float, check_int
-from .transformer_layers import FeedForward, MultiHeadAttention, check_heads
+from .._checks import check_bool, check_choice, check_float, check_int
+from .attention import FeedForward, MultiHeadAttention, check_heads
 
-__all__ = ["NORM_PLACEMENTS", "FeedForward", "GPTModel", "MultiHeadAttention", "TransformerBlock"]
+__all__ = ["NORM_PLACEMENTS", "GPTModel", "TransformerBlock"]
 
 NORM_PLACEMENTS = ("pre", "post", "none")
 INIT_STD = 0.02  # GPT-2's weight std (Radford et al. 2019; nanoGPT's _init_weights)

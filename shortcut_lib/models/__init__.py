@@ -1,0 +1,19 @@
+"""The two model families: notebooks 01-04's deep MLP (:mod:`.mlp`) and chapter 4's GPT model
+(:mod:`.gpt`, with the book's attention and feed-forward layers in :mod:`.attention`), each with a
+shortcut that can be switched without touching a weight."""
+
+from .attention import FeedForward, MultiHeadAttention
+from .gpt import NORM_PLACEMENTS, GPTModel, TransformerBlock
+from .mlp import BRANCH_SCALES, INITS, NORMS, DeepNetwork
+
+__all__ = [
+    "BRANCH_SCALES",
+    "INITS",
+    "NORMS",
+    "NORM_PLACEMENTS",
+    "DeepNetwork",
+    "FeedForward",
+    "GPTModel",
+    "MultiHeadAttention",
+    "TransformerBlock",
+]
