@@ -198,7 +198,8 @@ def train_transformer(
         final_norm=model.use_final_norm, scaled_init=model.scaled_init, lr=lr, warmup=warmup,
         steps=steps, batch_size=batch_size, seed=seed,
     )  # fmt: skip
-    return trainer.history("shortcut" if model.use_shortcut else "plain", _described(settings))
+    described = _described(settings, init=model.init)
+    return trainer.history("shortcut" if model.use_shortcut else "plain", described)
 
 
 class BlockTrainingRun:
@@ -258,15 +259,18 @@ class BlockTrainingRun:
         return {name: t.history(name, settings) for name, t in self._trainers.items()}
 
 
-def _described(settings: dict[str, object]) -> dict[str, object]:
+def _described(settings: dict[str, object], init: str = "gpt2") -> dict[str, object]:
     # The words the training plot's title reads (task, activation, init, optimizer), added to
     # the settings themselves.
     warmup = settings.get("warmup", 0)
-    scaled = settings.get("scaled_init", True)
+    if init == "default":
+        init = "pytorch default"  # the book's GPTModel
+    else:
+        init = "gpt2, scaled" if settings.get("scaled_init", True) else "gpt2"
     return {
         "task": "tokens",
         "activation": "gelu",
-        "init": "gpt2, scaled" if scaled else "gpt2",
+        "init": init,
         "optimizer": f"adam, warmup {warmup}," if warmup else "adam",
         **settings,
     }

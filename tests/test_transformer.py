@@ -8,6 +8,7 @@ import threading
 import pytest
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from shortcut_lib import transformer_compare
 from shortcut_lib.transformer import NORM_PLACEMENTS, GPTModel, TransformerBlock
@@ -354,6 +355,59 @@ def test_init_has_gpt2_statistics(scaled_init):
     assert torch.equal(b.norm1.weight, torch.ones(256)) and b.norm1.bias.abs().max() == 0
 
 
+def book_order_weights(seed, n_blocks, d, context_length, vocab_size):
+    """The weights the book's GPTModel(cfg) draws after torch.manual_seed(seed), built here from
+    plain torch layers in the order its __init__ builds them (LayerNorms and dropout draw
+    nothing): tok_emb, pos_emb, per block the attention's four Linears and the feed-forward's two,
+    then out_head."""
+    torch.manual_seed(seed)
+    weights = [nn.Embedding(vocab_size, d).weight, nn.Embedding(context_length, d).weight]
+    for _ in range(n_blocks):
+        qkv = [nn.Linear(d, d, bias=False).weight for _ in range(3)]
+        out_proj, up, down = nn.Linear(d, d), nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
+        weights += [*qkv, out_proj.weight, out_proj.bias, up.weight, up.bias, down.weight]
+        weights.append(down.bias)
+    return [*weights, nn.Linear(d, vocab_size, bias=False).weight]
+
+
+def test_default_init_draws_the_books_weights():
+    state = torch.get_rng_state()
+    model = GPTModel(3, 16, 4, 8, 11, init="default", seed=7)
+    expected = book_order_weights(7, 3, 16, 8, 11)
+    torch.set_rng_state(state)
+    mine = [model.tok_emb.weight, model.pos_emb.weight]
+    for b in model.trf_blocks:
+        att, ff = b.att, b.ff.layers
+        mine += [att.W_query.weight, att.W_key.weight, att.W_value.weight]
+        mine += [att.out_proj.weight, att.out_proj.bias, ff[0].weight, ff[0].bias]
+        mine += [ff[2].weight, ff[2].bias]
+    mine.append(model.out_head.weight)
+    assert len(mine) == len(expected) == len(list(model.parameters())) - 2 * 3 * 2 - 2
+    assert all(torch.equal(a, b) for a, b in zip(mine, expected, strict=True))
+    assert "init='default'" in repr(model) and "scaled_init" not in repr(model)
+    # init_weights switches between the two inits on the same modules
+    model.init_weights(7)
+    pairs = zip(model.parameters(), GPTModel(3, 16, 4, 8, 11, seed=7).parameters(), strict=True)
+    assert all(torch.equal(a, b) for a, b in pairs)
+    model.init_weights(7, init="default")
+    assert torch.equal(model.tok_emb.weight, expected[0])
+
+
+def test_default_init_has_pytorchs_statistics():
+    # nn.Embedding: N(0, 1); nn.Linear: weights and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
+    # a std of 1/sqrt(3 fan_in) for the weights, whatever the width.
+    model = GPTModel(2, 256, 4, 16, 512, init="default", seed=0)
+    b = model.trf_blocks[1]
+    assert model.tok_emb.weight.double().std().item() == pytest.approx(1.0, rel=0.02)
+    for linear in (b.att.W_query, b.att.out_proj, b.ff.layers[0], b.ff.layers[2]):
+        bound = 1 / math.sqrt(linear.in_features)
+        assert linear.weight.abs().max() <= bound
+        assert linear.weight.double().std().item() == pytest.approx(bound / math.sqrt(3), rel=0.02)
+    assert 0 < b.ff.layers[2].bias.abs().max() <= 1 / math.sqrt(1024)
+    history = train_transformer(model, make_token_task(8, 16, 512, seed=0), steps=1, batch_size=4)
+    assert history.settings["init"] == "pytorch default"
+
+
 # --- the token task -----------------------------------------------------------------------------
 
 
@@ -403,6 +457,7 @@ def test_token_task_with_a_longer_period(period):
         (dict(use_shortcut=1), TypeError, ["use_shortcut"]),
         (dict(final_norm="yes"), TypeError, ["final_norm"]),
         (dict(scaled_init=None), TypeError, ["scaled_init"]),
+        (dict(init="kaiming"), ValueError, ["init", "'gpt2'", "'default'", "kaiming"]),
         (dict(drop_rate=1.0), ValueError, ["drop_rate"]),
         (dict(seed="0"), TypeError, ["seed"]),
     ],
