@@ -234,6 +234,11 @@ def test_comparison_equals_separate_probes():
     for norm in NORM_PLACEMENTS:
         expected = transformer_profile(small_model(norm), task.x, task.y)
         assert by_norm[norm].attention_grad_norm == pytest.approx(expected.attention_grad_norm)
+    stream_only = compare_transformer(model, task.x, task.y, weights=False)
+    for label, profile in stream_only.items():
+        assert profile.attention_grad_norm == profile.feedforward_grad_norm == []
+        assert profile.stream_grad_norm == pytest.approx(by_shortcut[label].stream_grad_norm)
+        assert profile.stream_rms == pytest.approx(by_shortcut[label].stream_rms)
 
 
 @pytest.mark.parametrize("frozen", [False, True], ids=["trainable", "frozen"])
