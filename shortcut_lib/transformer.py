@@ -145,16 +145,26 @@ class GPTModel(nn.Module):
             check_int("seed", seed, low=-(2**63), high=2**64 - 1)  # what torch.manual_seed takes
         block = dict(norm=norm, use_shortcut=use_shortcut, drop_rate=drop_rate)
         with torch.random.fork_rng(devices=[], enabled=seed is not None):
-            blocks = [TransformerBlock(emb_dim, n_heads, context_length, **block)
-                      for _ in range(n_blocks)]  # fmt: skip
+            if seed is not None:
+                torch.manual_seed(seed)
+            # Built in the book's order, so each layer's own init is the book's weights: with
+            # init="default" there is nothing left to draw (at width 768, a fifth of a second).
             self.tok_emb = nn.Embedding(vocab_size, emb_dim)
             self.pos_emb = nn.Embedding(context_length, emb_dim)
             self.drop_emb = nn.Dropout(drop_rate)
-            self.trf_blocks = nn.Sequential(*blocks)
+            self.trf_blocks = nn.Sequential(
+                *[
+                    TransformerBlock(emb_dim, n_heads, context_length, **block)
+                    for _ in range(n_blocks)
+                ]
+            )
             self.final_norm = nn.LayerNorm(emb_dim)
             self.out_head = nn.Linear(emb_dim, vocab_size, bias=False)
         self.context_length, self.vocab_size = context_length, vocab_size
-        self.init_weights(seed, init=init, scaled_init=scaled_init)
+        if init == "default":
+            self.init, self.scaled_init = init, scaled_init
+        else:
+            self.init_weights(seed, init=init, scaled_init=scaled_init)
         self.use_final_norm = check_bool("final_norm", final_norm)
 
     def init_weights(
