@@ -1,5 +1,5 @@
 """The GPT model, its probe and its training: oracles (plain torch, autograd by hand), the init's
-statistics, errors a learner can read, and the teaching claims of notebook 05 over several seeds."""
+statistics and errors a learner can read. Notebook 05's claims: tests/test_claims_05.py."""
 
 import copy
 import math
@@ -18,7 +18,6 @@ from shortcut_lib.transformer_task import make_token_task
 from shortcut_lib.transformer_training import train_transformer
 
 WIRINGS = [(norm, shortcut) for norm in NORM_PLACEMENTS for shortcut in (True, False)]
-SEEDS = [0, 1, 2]
 
 
 def small_model(norm="pre", use_shortcut=True, *, final_norm=True, seed=0, **kw):
@@ -535,90 +534,3 @@ def test_bad_probe_and_training_arguments_are_named():
         with pytest.raises(error) as info:
             call()
         assert word in str(info.value), str(info.value)
-
-
-# --- claims at init, on the same weights (the explorer's size: width 64, context 16, batch 8) ----
-
-EXPLORER = dict(emb_dim=64, n_heads=4, context_length=16, vocab_size=16)
-
-
-@pytest.fixture(scope="module")
-def at_init():
-    """``{(n_blocks, seed): {label: TransformerProfile}}``, every label on one seed's weights."""
-    result = {}
-    for n_blocks in (12, 48):
-        for seed in SEEDS:
-            task = make_token_task(8, 16, 16, seed=seed)
-            model = GPTModel(n_blocks, **EXPLORER, seed=seed)
-            profiles = compare_transformer(model, task.x, task.y)  # "plain", "shortcut" (pre)
-            profiles.update(compare_transformer(model, task.x, task.y, vary="norm"))
-            model.use_final_norm = False
-            profiles["no final norm"] = transformer_profile(model, task.x, task.y)
-            unscaled = GPTModel(n_blocks, **EXPLORER, scaled_init=False, seed=seed)
-            profiles["unscaled"] = transformer_profile(unscaled, task.x, task.y)
-            result[n_blocks, seed] = profiles
-    return result
-
-
-def first_over_last(values):
-    return values[0] / values[-1]
-
-
-def last_over_first(values):
-    return values[-1] / values[0]
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_without_shortcuts_the_stream_and_the_gradient_vanish(at_init, seed):
-    # Measured (seeds 0-5): first / last ||dL/dx|| plain 0.32-0.67 at 12 blocks and 2e-10-4e-9
-    # at 48; shortcut 1.33-1.46 at both. The plain stream's RMS after the last block over the
-    # start: 0.14-0.16 at 12 blocks, 4e-11-1e-9 at 48. Each plain block's output has RMS ~0.004,
-    # a variance near LayerNorm's eps (1e-5): the next LayerNorm cannot scale it back up, so
-    # every block shrinks the stream, and its gradient, by a factor.
-    plain12, plain48 = at_init[12, seed]["plain"], at_init[48, seed]["plain"]
-    assert first_over_last(plain12.stream_grad_norm) < 0.8
-    assert last_over_first(plain12.stream_rms) < 0.25
-    assert 0.001 < plain12.stream_rms[1] < 0.01  # the first block's output alone
-    assert first_over_last(plain48.stream_grad_norm) < 1e-6
-    assert last_over_first(plain48.stream_rms) < 1e-6
-    for n_blocks in (12, 48):
-        shortcut = at_init[n_blocks, seed]["shortcut"]
-        assert 0.7 < first_over_last(shortcut.stream_grad_norm) < 1.6
-        assert max(shortcut.stream_grad_norm) < 1.6 * min(shortcut.stream_grad_norm)
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_post_norm_is_flat_at_init_except_for_the_embedding(at_init, seed):
-    # GPT-2's init at width 64 makes each branch ~2% of a post-norm stream of RMS 1, so every
-    # LayerNorm is close to the identity: no decay across blocks at init. The embedding (RMS
-    # ~0.03) gets ~35x the gradient, since a LayerNorm's gradient scales as 1 / RMS of its input.
-    post = at_init[12, seed]["post"]
-    blocks = post.stream_grad_norm[1:]
-    assert max(blocks) < 1.1 * min(blocks)
-    assert post.stream_grad_norm[0] > 10 * post.stream_grad_norm[1]
-    assert post.stream_rms[1:] == pytest.approx([1.0] * 12, rel=1e-3)
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_scaled_init_keeps_the_stream_from_growing_with_depth(at_init, seed):
-    # Measured (seeds 0-5): RMS growth over the stack 1.23-1.32 scaled at 12 and 48 blocks;
-    # unscaled 3.9-4.3 at 12 and 7.5-8.7 at 48 (each block adds ~0.02-std branches, variance
-    # grows ~ depth).
-    for n_blocks in (12, 48):
-        assert 1.0 < last_over_first(at_init[n_blocks, seed]["shortcut"].stream_rms) < 1.5
-    unscaled = {n: last_over_first(at_init[n, seed]["unscaled"].stream_rms) for n in (12, 48)}
-    assert unscaled[12] > 2.5
-    assert unscaled[48] > 1.5 * unscaled[12]
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_final_norm_scales_the_gradient_by_one_over_the_stream_rms(at_init, seed):
-    # The final LayerNorm sits after the last block: the stream is the same with or without it,
-    # but it multiplies every gradient below it by ~1 / RMS of the last block's output (~30x).
-    with_norm, without = at_init[12, seed]["shortcut"], at_init[12, seed]["no final norm"]
-    assert with_norm.stream_rms == without.stream_rms
-    gain = with_norm.stream_grad_norm[-1] / without.stream_grad_norm[-1]
-    assert 0.6 < gain * with_norm.stream_rms[-1] < 1.4
-    assert first_over_last(with_norm.stream_grad_norm) == pytest.approx(
-        first_over_last(without.stream_grad_norm), rel=0.1
-    )
