@@ -119,7 +119,12 @@ def compare_shortcut(
 
 
 def compare_transformer(
-    model: GPTModel, x: torch.Tensor, y: torch.Tensor, *, vary: str = "shortcut"
+    model: GPTModel,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    vary: str = "shortcut",
+    weights: bool = True,
 ) -> dict[str, TransformerProfile]:
     """Profile several wirings of the same weights: shortcuts off and on, or the norm placements.
 
@@ -132,6 +137,8 @@ def compare_transformer(
         vary: ``"shortcut"`` for ``{"plain": ..., "shortcut": ...}`` at the model's norm
             placement, or ``"norm"`` for ``{"pre": ..., "post": ..., "none": ...}`` at its
             ``use_shortcut``.
+        weights: also the weight gradients, as in :func:`transformer_profile`; ``False``
+            measures the stream only.
 
     Returns:
         ``{label: TransformerProfile}``.
@@ -139,6 +146,7 @@ def compare_transformer(
     Introduced in notebook 05.
     """
     check_choice("vary", vary, ("shortcut", "norm"))
+    check_bool("weights", weights)
     x, y = check_batch(model, x, y)
     if vary == "shortcut":
         wirings = {"plain": ("use_shortcut", False), "shortcut": ("use_shortcut", True)}
@@ -149,7 +157,7 @@ def compare_transformer(
     try:
         for label, (attribute, value) in wirings.items():
             setattr(model, attribute, value)
-            result[label] = transformer_profile(model, x, y)
+            result[label] = transformer_profile(model, x, y, weights=weights)
     finally:
         model.use_shortcut, model.norm = saved
     return result

@@ -275,7 +275,7 @@ def train_transformer(
         final_norm=model.use_final_norm, scaled_init=model.scaled_init, lr=lr, warmup=warmup,
         steps=steps, batch_size=batch_size, seed=seed,
     )  # fmt: skip
-    words = BlockTrainingSettings.words(warmup, model.scaled_init)
+    words = BlockTrainingSettings.words(warmup, model.scaled_init, model.init)
     layer_names = ["in", *map(str, range(1, model.n_blocks + 1)), "out"]
     name = "shortcut" if model.use_shortcut else "plain"
     return learner.history(name, layer_names, {**words, **settings})

@@ -306,18 +306,19 @@ def _claim_04d():
 
 
 def _probe(n_blocks, seed, vary="shortcut", **options):
-    task = sl.make_token_task(8, 32, 16, seed=seed)
+    # Notebook 05's probe; tests/test_claims_05.py checks the same claims on ten seeds.
+    task = sl.make_token_task(8, 16, 16, seed=seed)
     model = sl.GPTModel(
-        n_blocks, emb_dim=64, n_heads=4, context_length=32, vocab_size=16, seed=seed, **options
+        n_blocks, emb_dim=64, n_heads=4, context_length=16, vocab_size=16, seed=seed, **options
     )
-    return sl.compare_transformer(model, task.x, task.y, vary=vary)
+    return sl.compare_transformer(model, task.x, task.y, vary=vary, weights=False)
 
 
 def _claim_05():
     for seed in range(3):
         assert _first_over_last(_probe(48, seed)["plain"].stream_grad_norm) < 1e-6  # 05.a
         post = _probe(12, seed, vary="norm")["post"].stream_grad_norm[1:]  # 05.b
-        assert max(post) < 1.01 * min(post)
+        assert max(post) < 1.005 * min(post)
         unscaled = _probe(48, seed, scaled_init=False)["shortcut"].stream_rms  # 05.c
         assert 6 < unscaled[-1] / unscaled[0] < 11
         scaled = _probe(48, seed)["shortcut"].stream_rms

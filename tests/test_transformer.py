@@ -1,5 +1,5 @@
 """The GPT model, its probe and its training: oracles (plain torch, autograd by hand), the init's
-statistics, errors a learner can read, and the teaching claims of notebook 05 over several seeds."""
+statistics and errors a learner can read. Notebook 05's claims: tests/test_claims_05.py."""
 
 import copy
 import math
@@ -8,6 +8,7 @@ import threading
 import pytest
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from shortcut_lib import compare as compare_module
 from shortcut_lib.compare import Comparison, compare_transformer
@@ -19,7 +20,6 @@ from shortcut_lib.probes import transformer_profile
 from shortcut_lib.training import train_transformer
 
 WIRINGS = [(norm, shortcut) for norm in NORM_PLACEMENTS for shortcut in (True, False)]
-SEEDS = [0, 1, 2]
 
 
 def small_model(norm="pre", use_shortcut=True, *, final_norm=True, seed=0, **kw):
@@ -235,6 +235,11 @@ def test_comparison_equals_separate_probes():
     for norm in NORM_PLACEMENTS:
         expected = transformer_profile(small_model(norm), task.x, task.y)
         assert by_norm[norm].attention_grad_norm == pytest.approx(expected.attention_grad_norm)
+    stream_only = compare_transformer(model, task.x, task.y, weights=False)
+    for label, profile in stream_only.items():
+        assert profile.attention_grad_norm == profile.feedforward_grad_norm == []
+        assert profile.stream_grad_norm == pytest.approx(by_shortcut[label].stream_grad_norm)
+        assert profile.stream_rms == pytest.approx(by_shortcut[label].stream_rms)
 
 
 @pytest.mark.parametrize("frozen", [False, True], ids=["trainable", "frozen"])
@@ -356,6 +361,60 @@ def test_init_has_gpt2_statistics(scaled_init):
     assert torch.equal(b.norm1.weight, torch.ones(256)) and b.norm1.bias.abs().max() == 0
 
 
+def book_order_weights(seed, n_blocks, d, context_length, vocab_size):
+    """The weights the book's GPTModel(cfg) draws after torch.manual_seed(seed), built here from
+    plain torch layers in the order its __init__ builds them (LayerNorms and dropout draw
+    nothing): tok_emb, pos_emb, per block the attention's four Linears and the feed-forward's two,
+    then out_head."""
+    torch.manual_seed(seed)
+    weights = [nn.Embedding(vocab_size, d).weight, nn.Embedding(context_length, d).weight]
+    for _ in range(n_blocks):
+        qkv = [nn.Linear(d, d, bias=False).weight for _ in range(3)]
+        out_proj, up, down = nn.Linear(d, d), nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
+        weights += [*qkv, out_proj.weight, out_proj.bias, up.weight, up.bias, down.weight]
+        weights.append(down.bias)
+    return [*weights, nn.Linear(d, vocab_size, bias=False).weight]
+
+
+def test_default_init_draws_the_books_weights():
+    state = torch.get_rng_state()
+    model = GPTModel(3, 16, 4, 8, 11, init="default", seed=7)
+    expected = book_order_weights(7, 3, 16, 8, 11)
+    torch.set_rng_state(state)
+    mine = [model.tok_emb.weight, model.pos_emb.weight]
+    for b in model.trf_blocks:
+        att, ff = b.att, b.ff.layers
+        mine += [att.W_query.weight, att.W_key.weight, att.W_value.weight]
+        mine += [att.out_proj.weight, att.out_proj.bias, ff[0].weight, ff[0].bias]
+        mine += [ff[2].weight, ff[2].bias]
+    mine.append(model.out_head.weight)
+    assert len(mine) == len(expected) == len(list(model.parameters())) - 2 * 3 * 2 - 2
+    assert all(torch.equal(a, b) for a, b in zip(mine, expected, strict=True))
+    assert "init='default'" in repr(model) and "scaled_init" not in repr(model)
+    # init_weights switches between the two inits on the same modules
+    model.init_weights(7)
+    pairs = zip(model.parameters(), GPTModel(3, 16, 4, 8, 11, seed=7).parameters(), strict=True)
+    assert all(torch.equal(a, b) for a, b in pairs)
+    model.init_weights(7, init="default")  # drawn afresh: the weights the constructor built
+    fresh = GPTModel(3, 16, 4, 8, 11, init="default", seed=7).parameters()
+    assert all(torch.equal(a, b) for a, b in zip(model.parameters(), fresh, strict=True))
+
+
+def test_default_init_has_pytorchs_statistics():
+    # nn.Embedding: N(0, 1); nn.Linear: weights and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
+    # a std of 1/sqrt(3 fan_in) for the weights, whatever the width.
+    model = GPTModel(2, 256, 4, 16, 512, init="default", seed=0)
+    b = model.trf_blocks[1]
+    assert model.tok_emb.weight.double().std().item() == pytest.approx(1.0, rel=0.02)
+    for linear in (b.att.W_query, b.att.out_proj, b.ff.layers[0], b.ff.layers[2]):
+        bound = 1 / math.sqrt(linear.in_features)
+        assert linear.weight.abs().max() <= bound
+        assert linear.weight.double().std().item() == pytest.approx(bound / math.sqrt(3), rel=0.02)
+    assert 0 < b.ff.layers[2].bias.abs().max() <= 1 / math.sqrt(1024)
+    history = train_transformer(model, make_token_task(8, 16, 512, seed=0), steps=1, batch_size=4)
+    assert history.settings["init"] == "pytorch default"
+
+
 # --- the token task -----------------------------------------------------------------------------
 
 
@@ -405,6 +464,7 @@ def test_token_task_with_a_longer_period(period):
         (dict(use_shortcut=1), TypeError, ["use_shortcut"]),
         (dict(final_norm="yes"), TypeError, ["final_norm"]),
         (dict(scaled_init=None), TypeError, ["scaled_init"]),
+        (dict(init="kaiming"), ValueError, ["init", "'gpt2'", "'default'", "kaiming"]),
         (dict(drop_rate=1.0), ValueError, ["drop_rate"]),
         (dict(seed="0"), TypeError, ["seed"]),
     ],
@@ -476,90 +536,3 @@ def test_bad_probe_and_training_arguments_are_named():
         with pytest.raises(error) as info:
             call()
         assert word in str(info.value), str(info.value)
-
-
-# --- claims at init, on the same weights (the explorer's size: width 64, context 16, batch 8) ----
-
-EXPLORER = dict(emb_dim=64, n_heads=4, context_length=16, vocab_size=16)
-
-
-@pytest.fixture(scope="module")
-def at_init():
-    """``{(n_blocks, seed): {label: TransformerProfile}}``, every label on one seed's weights."""
-    result = {}
-    for n_blocks in (12, 48):
-        for seed in SEEDS:
-            task = make_token_task(8, 16, 16, seed=seed)
-            model = GPTModel(n_blocks, **EXPLORER, seed=seed)
-            profiles = compare_transformer(model, task.x, task.y)  # "plain", "shortcut" (pre)
-            profiles.update(compare_transformer(model, task.x, task.y, vary="norm"))
-            model.use_final_norm = False
-            profiles["no final norm"] = transformer_profile(model, task.x, task.y)
-            unscaled = GPTModel(n_blocks, **EXPLORER, scaled_init=False, seed=seed)
-            profiles["unscaled"] = transformer_profile(unscaled, task.x, task.y)
-            result[n_blocks, seed] = profiles
-    return result
-
-
-def first_over_last(values):
-    return values[0] / values[-1]
-
-
-def last_over_first(values):
-    return values[-1] / values[0]
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_without_shortcuts_the_stream_and_the_gradient_vanish(at_init, seed):
-    # Measured (seeds 0-5): first / last ||dL/dx|| plain 0.32-0.67 at 12 blocks and 2e-10-4e-9
-    # at 48; shortcut 1.33-1.46 at both. The plain stream's RMS after the last block over the
-    # start: 0.14-0.16 at 12 blocks, 4e-11-1e-9 at 48. Each plain block's output has RMS ~0.004,
-    # a variance near LayerNorm's eps (1e-5): the next LayerNorm cannot scale it back up, so
-    # every block shrinks the stream, and its gradient, by a factor.
-    plain12, plain48 = at_init[12, seed]["plain"], at_init[48, seed]["plain"]
-    assert first_over_last(plain12.stream_grad_norm) < 0.8
-    assert last_over_first(plain12.stream_rms) < 0.25
-    assert 0.001 < plain12.stream_rms[1] < 0.01  # the first block's output alone
-    assert first_over_last(plain48.stream_grad_norm) < 1e-6
-    assert last_over_first(plain48.stream_rms) < 1e-6
-    for n_blocks in (12, 48):
-        shortcut = at_init[n_blocks, seed]["shortcut"]
-        assert 0.7 < first_over_last(shortcut.stream_grad_norm) < 1.6
-        assert max(shortcut.stream_grad_norm) < 1.6 * min(shortcut.stream_grad_norm)
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_post_norm_is_flat_at_init_except_for_the_embedding(at_init, seed):
-    # GPT-2's init at width 64 makes each branch ~2% of a post-norm stream of RMS 1, so every
-    # LayerNorm is close to the identity: no decay across blocks at init. The embedding (RMS
-    # ~0.03) gets ~35x the gradient, since a LayerNorm's gradient scales as 1 / RMS of its input.
-    post = at_init[12, seed]["post"]
-    blocks = post.stream_grad_norm[1:]
-    assert max(blocks) < 1.1 * min(blocks)
-    assert post.stream_grad_norm[0] > 10 * post.stream_grad_norm[1]
-    assert post.stream_rms[1:] == pytest.approx([1.0] * 12, rel=1e-3)
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_scaled_init_keeps_the_stream_from_growing_with_depth(at_init, seed):
-    # Measured (seeds 0-5): RMS growth over the stack 1.23-1.32 scaled at 12 and 48 blocks;
-    # unscaled 3.9-4.3 at 12 and 7.5-8.7 at 48 (each block adds ~0.02-std branches, variance
-    # grows ~ depth).
-    for n_blocks in (12, 48):
-        assert 1.0 < last_over_first(at_init[n_blocks, seed]["shortcut"].stream_rms) < 1.5
-    unscaled = {n: last_over_first(at_init[n, seed]["unscaled"].stream_rms) for n in (12, 48)}
-    assert unscaled[12] > 2.5
-    assert unscaled[48] > 1.5 * unscaled[12]
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_final_norm_scales_the_gradient_by_one_over_the_stream_rms(at_init, seed):
-    # The final LayerNorm sits after the last block: the stream is the same with or without it,
-    # but it multiplies every gradient below it by ~1 / RMS of the last block's output (~30x).
-    with_norm, without = at_init[12, seed]["shortcut"], at_init[12, seed]["no final norm"]
-    assert with_norm.stream_rms == without.stream_rms
-    gain = with_norm.stream_grad_norm[-1] / without.stream_grad_norm[-1]
-    assert 0.6 < gain * with_norm.stream_rms[-1] < 1.4
-    assert first_over_last(with_norm.stream_grad_norm) == pytest.approx(
-        first_over_last(without.stream_grad_norm), rel=0.1
-    )

@@ -193,10 +193,11 @@ class BlockTrainingSettings(Settings):
         return {**self.words(self.warmup, self.scaled_init), **self.values()}
 
     @staticmethod
-    def words(warmup: int, scaled_init: bool) -> dict[str, str]:
+    def words(warmup: int, scaled_init: bool, init: str = "gpt2") -> dict[str, str]:
         """What the training plot's title reads of a GPT run: task, activation, init, optimizer."""
         optimizer = f"adam, warmup {warmup}," if warmup else "adam"
-        init = "gpt2, scaled" if scaled_init else "gpt2"
+        words = {"default": "pytorch default"}  # the book's GPTModel keeps PyTorch's init
+        init = words.get(init, "gpt2, scaled" if scaled_init else "gpt2")
         return {"task": "tokens", "activation": "gelu", "init": init, "optimizer": optimizer}
 
     @staticmethod

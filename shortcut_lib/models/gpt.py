@@ -17,10 +17,13 @@ from torch import nn
 from .._checks import check_bool, check_choice, check_float, check_int
 from .attention import FeedForward, MultiHeadAttention, check_heads
 
-__all__ = ["NORM_PLACEMENTS", "GPTModel", "TransformerBlock"]
+__all__ = ["GPT_INITS", "NORM_PLACEMENTS", "GPTModel", "TransformerBlock"]
 
 NORM_PLACEMENTS = ("pre", "post", "none")
-INIT_STD = 0.02  # GPT-2's weight std (Radford et al. 2019; nanoGPT's _init_weights)
+# "gpt2": GPT-2's init (Radford et al. 2019; nanoGPT's _init_weights). "default": PyTorch's own
+# init of each layer, which the book's GPTModel keeps (it draws no weight itself).
+GPT_INITS = ("gpt2", "default")
+INIT_STD = 0.02  # GPT-2's weight std
 
 
 class TransformerBlock(nn.Module):
@@ -91,10 +94,15 @@ class GPTModel(nn.Module):
         use_shortcut: shortcuts around every attention and feed-forward sub-layer.
         norm: ``"pre"`` (GPT-2, the book), ``"post"`` (the original Transformer) or ``"none"``.
         final_norm: apply ``final_norm`` (a LayerNorm) before ``out_head``.
-        scaled_init: GPT-2's init: every weight N(0, 0.02) and the residual projections
-            (``att.out_proj``, the second feed-forward layer) N(0, 0.02 / sqrt(2 * n_blocks)).
-            ``False`` draws N(0, 0.02) everywhere, so the scaling is the only difference.
-            Biases start at 0 either way.
+        init: ``"gpt2"``: GPT-2's init, every weight N(0, 0.02), biases 0 (see
+            ``scaled_init``). ``"default"``: PyTorch's default init of each layer, as the book's
+            ``GPTModel`` keeps it: embeddings N(0, 1), each ``Linear`` weight and bias
+            U(-1/sqrt(fan_in), 1/sqrt(fan_in)); drawn in the book's order, so
+            ``torch.manual_seed(seed)`` before the book's ``GPTModel(cfg)`` gives the same weights.
+        scaled_init: with ``init="gpt2"``, the residual projections (``att.out_proj``, the
+            second feed-forward layer) start with N(0, 0.02 / sqrt(2 * n_blocks)), as in GPT-2.
+            ``False`` draws N(0, 0.02) there too, so the scaling is the only difference.
+            ``init="default"`` has no such scaling and ignores it.
         drop_rate: dropout probability (0: off, the default here).
         seed: weights are drawn from a forked RNG seeded with it; the global RNG is untouched.
             ``None`` draws from the global RNG.
@@ -116,6 +124,7 @@ class GPTModel(nn.Module):
         use_shortcut: bool = True,
         norm: str = "pre",
         final_norm: bool = True,
+        init: str = "gpt2",
         scaled_init: bool = True,
         drop_rate: float = 0.0,
         seed: int | None = 0,
@@ -124,35 +133,66 @@ class GPTModel(nn.Module):
         check_int("n_blocks", n_blocks, low=1, high=96)
         check_int("vocab_size", vocab_size, low=2, high=100_000)
         check_bool("scaled_init", scaled_init)
+        check_choice("init", init, GPT_INITS)
         if seed is not None:
             check_int("seed", seed, low=-(2**63), high=2**64 - 1)  # what torch.manual_seed takes
         block = dict(norm=norm, use_shortcut=use_shortcut, drop_rate=drop_rate)
         with torch.random.fork_rng(devices=[], enabled=seed is not None):
-            blocks = [TransformerBlock(emb_dim, n_heads, context_length, **block)
-                      for _ in range(n_blocks)]  # fmt: skip
+            if seed is not None:
+                torch.manual_seed(seed)
+            # Built in the book's order, so each layer's own init is the book's weights: with
+            # init="default" there is nothing left to draw (at width 768, a fifth of a second).
             self.tok_emb = nn.Embedding(vocab_size, emb_dim)
             self.pos_emb = nn.Embedding(context_length, emb_dim)
             self.drop_emb = nn.Dropout(drop_rate)
-            self.trf_blocks = nn.Sequential(*blocks)
+            self.trf_blocks = nn.Sequential(
+                *[
+                    TransformerBlock(emb_dim, n_heads, context_length, **block)
+                    for _ in range(n_blocks)
+                ]
+            )
             self.final_norm = nn.LayerNorm(emb_dim)
             self.out_head = nn.Linear(emb_dim, vocab_size, bias=False)
         self.context_length, self.vocab_size = context_length, vocab_size
-        self.init_weights(seed, scaled_init=scaled_init)
+        if init == "default":
+            self.init, self.scaled_init = init, scaled_init
+        else:
+            self.init_weights(seed, init=init, scaled_init=scaled_init)
         self.use_final_norm = check_bool("final_norm", final_norm)
 
-    def init_weights(self, seed: int | None, *, scaled_init: bool = True) -> None:
+    def init_weights(
+        self, seed: int | None, *, init: str = "gpt2", scaled_init: bool = True
+    ) -> None:
         """Draw every weight afresh, exactly as ``GPTModel(..., seed=seed)`` does.
 
-        Embeddings and head first, then block by block, so block i's weights do not depend on
-        ``n_blocks`` (up to the scaled init's factor). ``None`` draws from the global RNG.
+        ``init="gpt2"``: embeddings and head first, then block by block, so block i's weights do
+        not depend on ``n_blocks`` (up to the scaled init's factor). ``init="default"``: every
+        layer's own ``reset_parameters()``, in the order the book's ``GPTModel`` builds them.
+        ``None`` draws from the global RNG.
         """
         if seed is not None:
             check_int("seed", seed, low=-(2**63), high=2**64 - 1)  # what torch.manual_seed takes
+        self.init = check_choice("init", init, GPT_INITS)
         self.scaled_init = check_bool("scaled_init", scaled_init)
         with torch.random.fork_rng(devices=[], enabled=seed is not None):
             if seed is not None:
                 torch.manual_seed(seed)
-            self._draw_weights(scaled_init)
+            if init == "gpt2":
+                self._draw_weights(scaled_init)
+            else:
+                self._reset_as_the_book()
+
+    def _reset_as_the_book(self) -> None:
+        # The book's GPTModel.__init__ builds tok_emb, pos_emb, the blocks (att's four Linears,
+        # ff's two, two LayerNorms), final_norm, out_head: the same draws in the same order.
+        blocks = [
+            [blk.att.W_query, blk.att.W_key, blk.att.W_value, blk.att.out_proj, blk.ff.layers[0],
+             blk.ff.layers[2], blk.norm1, blk.norm2]
+            for blk in self.trf_blocks
+        ]  # fmt: skip
+        layers = [self.tok_emb, self.pos_emb, *sum(blocks, []), self.final_norm, self.out_head]
+        for layer in layers:
+            layer.reset_parameters()
 
     def _draw_weights(self, scaled_init: bool) -> None:
         residual_std = INIT_STD / math.sqrt(2 * len(self.trf_blocks)) if scaled_init else INIT_STD
@@ -242,9 +282,10 @@ class GPTModel(nn.Module):
         return self.head(self.hidden_states(self.check_tokens("in_idx", in_idx))[-1])
 
     def extra_repr(self) -> str:
+        init = f"scaled_init={self.scaled_init}" if self.init == "gpt2" else "init='default'"
         return (
             f"norm={self.norm!r}, use_shortcut={self.use_shortcut}, "
-            f"final_norm={self.use_final_norm}, scaled_init={self.scaled_init}"
+            f"final_norm={self.use_final_norm}, {init}"
         )
 
 
