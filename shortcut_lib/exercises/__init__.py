@@ -6,31 +6,20 @@ inputs and edge cases, compares it with an independent reference and answers in 
 :data:`QUESTIONS` before the cell that shows the answer. This package is computation only: it
 imports torch, returns results and strings, and never prints.
 
-Each exercise keeps its starter and its worked solution, written as the notebook shows them, so
-the tests prove that every solution passes its check and every starter fails it.
+Split by notebook, one folder each (``vanishing`` 01, ``activations`` 02, ``shortcuts`` 03,
+``training`` 04, ``transformer`` 05): its exercises, one module per exercise or pair, and its
+questions. The checker itself is the private modules here. Each exercise keeps its starter and its
+worked solution, written as the notebook shows them, so the tests prove that every solution passes
+its check and every starter fails it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import (
-    _kernel,
-    factors,
-    gradients,
-    initialization,
-    layers,
-    normalization,
-    signals,
-    slopes,
-    training,
-    transformer,
-)
+from . import _kernel, activations, shortcuts, training, transformer, vanishing
 from ._core import CheckResult, Exercise, run_check
 from ._values import shown
-from .bank_deep import QUESTIONS_04, QUESTIONS_05
-from .bank_shortcuts import QUESTIONS_03
-from .bank_vanishing import QUESTIONS_01, QUESTIONS_02
 from .questions import Band, Choice, Feedback, Question, judge, question_markdown
 
 __all__ = [
@@ -48,23 +37,11 @@ __all__ = [
     "question_markdown",
 ]
 
-_ALL = (
-    *layers.EXERCISES,
-    *gradients.EXERCISES,
-    *factors.EXERCISES,
-    *slopes.EXERCISES,
-    *signals.EXERCISES,
-    *training.EXERCISES,
-    *transformer.EXERCISES,
-    *normalization.EXERCISES,
-    *initialization.EXERCISES,
-)
-EXERCISES: dict[str, Exercise] = {e.id: e for e in sorted(_ALL, key=lambda e: e.id)}
+TOPICS = (vanishing, activations, shortcuts, training, transformer)  # notebooks 01 to 05
+EXERCISES: dict[str, Exercise] = {e.id: e for topic in TOPICS for e in topic.EXERCISES}
 """Every exercise by id, ``"01.1"`` to ``"05.3"``, in notebook order."""
 
-QUESTIONS: dict[str, Question] = {
-    q.id: q for q in (*QUESTIONS_01, *QUESTIONS_02, *QUESTIONS_03, *QUESTIONS_04, *QUESTIONS_05)
-}
+QUESTIONS: dict[str, Question] = {q.id: q for topic in TOPICS for q in topic.QUESTIONS}
 """Every predict-then-check question by id, ``"01.a"`` to ``"05.c"``, in notebook order."""
 
 

@@ -1,12 +1,8 @@
-"""How an exercise is checked.
-
-The learner's function runs on seeded random inputs and edge cases; its output is compared with an
-independent reference (autograd, a float64 formula, torch's own layer), and what differs is said in
-plain words: which input, what came back, what was expected, and, when the output matches a known
-mistake, why that mistake is one. A function that returns the right value but changes what it was
-given fails too. Nothing here prints: a check returns a :class:`CheckResult`, which a notebook
-shows as its text. The learner's code runs guarded (:mod:`._guard`): whatever it does ends as a
-verdict, and the kernel is left as it was.
+"""How an exercise is checked: the learner's function on seeded inputs and edge cases against an
+independent reference (autograd, a float64 formula, torch's own layer), and what differs said in
+plain words, a known mistake named. A right value computed by changing what it was given fails
+too. Nothing prints: a check returns a :class:`CheckResult`. The learner's code runs guarded
+(:mod:`._guard`): whatever it does ends as a verdict, and the kernel is left as it was.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Predict-then-check questions: what a question holds, how an answer is judged, and the text a
 reader without a kernel sees in place of the quiz.
 
-The questions themselves are data, in :mod:`shortcut_lib.exercises.bank`; each correct answer is
+The questions themselves are data, in each notebook's folder (``vanishing/questions.py`` for 01,
+... ``transformer/questions.py`` for 05); each correct answer is
 what the library measures (``tests/test_quiz.py`` measures it again, over several seeds). Nothing
 here imports ipywidgets: :func:`shortcut_lib.quiz` draws a question, this module judges it.
 """

@@ -1,18 +1,13 @@
-"""Exercise on normalization: LayerNorm by hand, with the edge cases that trip it up.
-
-The reference is torch's own ``layer_norm``, in float64.
-"""
+"""Exercise 03.4: LayerNorm written out."""
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 
-from ._core import Exercise, Mistake
-from ._support import make_cases, seeded
-from ._values import compare_tensors
-
-# --- 03.4 LayerNorm by hand -----------------------------------------------------------------------
+from .._core import Exercise, Mistake
+from .._support import make_cases, seeded
+from .._values import compare_tensors
 
 
 def _norm_variant(h, eps=1e-5, *, correction=0, dim=-1, centre=True, one_pass=False, inside=True):
@@ -117,6 +112,3 @@ def _with_constant_row() -> torch.Tensor:
     h = torch.randn(3, 16, generator=seeded(4))
     h[1] = 2.0
     return h
-
-
-EXERCISES = (LAYER_NORM,)

@@ -1,21 +1,14 @@
-"""Exercises on the GPT block: a sub-layer with its shortcut and LayerNorm (pre, post, none), and
-the residual stream.
-
-The references write each formula out, calling the learner's modules but none of the library's
-forward passes.
-"""
+"""Exercises 05.1 and 05.2: one sub-layer in three wirings, and the residual stream."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from ..models.gpt import FeedForward, GPTModel
-from ._core import Case, Exercise, Mistake
-from ._support import compare_states
-from ._values import compare_tensors
-
-# --- 05.1 a transformer sub-layer: pre-norm, post-norm or no norm ---------------------------------
+from ...models.gpt import FeedForward, GPTModel
+from .._core import Case, Exercise, Mistake
+from .._support import compare_states
+from .._values import compare_tensors
 
 PLACEMENTS = ("pre", "post", "none")
 
@@ -106,9 +99,6 @@ SUBLAYER = Exercise(
 )
 
 
-# --- 05.2 the residual stream ---------------------------------------------------------------------
-
-
 def _stream_cases() -> list[Case]:
     def case(n_blocks, seed, shape, **wiring):
         def make():
@@ -190,5 +180,3 @@ RESIDUAL_STREAM = Exercise(
         ),
     ),
 )
-
-EXERCISES = (SUBLAYER, RESIDUAL_STREAM)

@@ -1,8 +1,4 @@
-"""Exercises on an activation's slope: sigmoid's and the tanh GELU's derivative.
-
-The references take the derivative with autograd, in float64, so a hand-derived formula is
-checked against a computation that shares none of its algebra.
-"""
+"""Exercises 02.1 and 02.2: sigmoid and GELU, and their slopes."""
 
 from __future__ import annotations
 
@@ -10,9 +6,9 @@ import math
 
 import torch
 
-from ._core import Case, Exercise, Mistake
-from ._support import seeded, slope
-from ._values import compare_tensors, fmt
+from .._core import Case, Exercise, Mistake
+from .._support import seeded, slope
+from .._values import compare_tensors, fmt
 
 C, A = math.sqrt(2.0 / math.pi), 0.044715  # the tanh GELU's constants
 
@@ -35,9 +31,6 @@ def _points(seed: int) -> list[Case]:
 def _pointwise(got: object, expected: torch.Tensor, args: tuple) -> str | None:
     x = args[0]
     return compare_tensors(got, expected, lambda i: f"at x = {fmt(x[i].item())}")
-
-
-# --- 02.1 sigmoid's derivative --------------------------------------------------------------------
 
 
 def _sigmoid_starter(x):
@@ -75,9 +68,6 @@ SIGMOID = Exercise(
         ),
     ),
 )
-
-
-# --- 02.2 GELU's derivative -----------------------------------------------------------------------
 
 
 def _gelu(x: torch.Tensor) -> torch.Tensor:
@@ -147,6 +137,3 @@ GELU_SLOPE = Exercise(
         ),
     ),
 )
-
-
-EXERCISES = (SIGMOID, GELU_SLOPE)

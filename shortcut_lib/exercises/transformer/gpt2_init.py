@@ -1,14 +1,4 @@
-"""Exercise on initialization: GPT-2's scaled init of the residual projections.
-
-An init is checked by what it did to the model, tensor by tensor: every weight it draws must
-have its group's standard deviation, mean 0 and a normal's shape (its kurtosis), and be drawn
-afresh (no two alike); every Linear's bias must be 0; what it is not asked to touch (the
-LayerNorms, the attention mask) must be as it was; and it must draw in place, into the tensors
-the model (and any optimizer holding them) already has. Each tolerance follows from the number
-of weights n: a mean of n draws is off by about std / sqrt(n), a std by std / sqrt(2n), an
-excess kurtosis by sqrt(24 / n), a correlation by 1 / sqrt(n); the check allows 5 to 6 times
-that, so a right init passes on any draw and a wrong one fails on every draw.
-"""
+"""Exercise 05.3: GPT-2's init."""
 
 from __future__ import annotations
 
@@ -17,13 +7,13 @@ import math
 import torch
 from torch import nn
 
-from ..models.gpt import GPTModel
-from ._core import Case, Exercise, Mistake
-from ._values import fmt, fmt_pair
-
-# --- 05.3 GPT-2's init ----------------------------------------------------------------------------
+from ...models.gpt import GPTModel
+from .._core import Case, Exercise, Mistake
+from .._values import fmt, fmt_pair
 
 STD = 0.02
+
+
 GROUPS = (  # (words, parts of the parameters' names)
     ("the embeddings (tok_emb, pos_emb)", ("tok_emb.", "pos_emb.")),
     ("the output head", ("out_head.",)),
@@ -31,6 +21,8 @@ GROUPS = (  # (words, parts of the parameters' names)
     ("the first feed-forward layer (ff.layers[0])", ("ff.layers.0.",)),
     ("the residual projections (att.out_proj, ff.layers[2])", ("out_proj.", "ff.layers.2.")),
 )
+
+
 RESIDUAL = len(GROUPS) - 1
 
 
@@ -260,6 +252,3 @@ GPT2_INIT = Exercise(
         ),
     ),
 )
-
-
-EXERCISES = (GPT2_INIT,)

@@ -1,19 +1,18 @@
-"""The predict-then-check questions of notebook 03 (shortcuts and normalization).
+"""The predict-then-check questions of notebook 03, shortcut connections, as data.
 
-Every correct answer is a measurement of the library, made over several seeds; ``measured`` says
-which, and ``tests/test_quiz.py`` repeats it. A wrong option's ``why`` says what is wrong with the
-thought that leads to it, not only that it is wrong.
+Every correct answer is a measurement of the library over several seeds, and ``measured`` says
+which; the tests measure it again.
 """
 
 from __future__ import annotations
 
 import math
 
-from .questions import Band, Choice, Question
+from ..questions import Band, Choice, Question
 
 INF = math.inf
 
-QUESTIONS_03 = (
+QUESTIONS = (
     Question(
         id="03.a",
         prompt="Without shortcuts, a sigmoid network of depth 50 loses more than 40 orders of "

@@ -1,10 +1,5 @@
-"""Exercises on measuring gradients: the book's comparison made fair, a probe that can be run
-twice, and a weight gradient split into the backward and the forward signal.
-
-Starters and solutions are written as the notebooks show them (``sl.`` included), so the tests
-run the very code a learner reads. The references build their networks from plain ``nn.Linear``
-layers and take every gradient with ``torch.autograd.grad``.
-"""
+"""Exercises 01.2 and 01.3: a fair comparison of the book's two models, and a gradient probe
+that can be called twice."""
 
 from __future__ import annotations
 
@@ -14,16 +9,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-import shortcut_lib as sl  # the notebooks' name: starters and solutions read as they do there
-
-from ..models.mlp import DeepNetwork
-from ._core import Case, Exercise, Mistake
-from ._values import (
+from ...models.mlp import DeepNetwork
+from .. import _sl as sl  # the notebooks' name: starters and solutions read as they do there
+from .._core import Case, Exercise, Mistake
+from .._values import (
     Failure,
     as_number,
     as_numbers,
     compare_numbers,
-    compare_tensors,
     describe,
     fmt,
     sizes_text,
@@ -31,9 +24,9 @@ from ._values import (
 
 # The book's experiment, as notebook 01 names it.
 layer_sizes = [3, 3, 3, 3, 3, 1]
-sample_input = torch.tensor([[1.0, 0.0, -1.0]])
 
-# --- 01.2 a fair comparison -----------------------------------------------------------------------
+
+sample_input = torch.tensor([[1.0, 0.0, -1.0]])
 
 
 def _book_first_layer(seed: int, *, use_shortcut: bool, second_model: bool = False) -> float:
@@ -126,9 +119,6 @@ FAIR_COMPARISON = Exercise(
         ),
     ),
 )
-
-
-# --- 01.3 a probe that can be called twice --------------------------------------------------------
 
 
 def _probe_cases() -> list[Case]:
@@ -240,74 +230,3 @@ GRADIENT_PROBE = Exercise(
     solution=_probe_solution,
     run=_call_twice,
 )
-
-
-# --- 03.3 a weight gradient is the backward signal times the layer's input ------------------------
-
-
-def _split_cases() -> list[Case]:
-    def case(batch, n_in, n_out, seed):
-        def make():
-            gen = torch.Generator().manual_seed(seed)
-            return torch.randn(batch, n_out, generator=gen), torch.randn(batch, n_in, generator=gen)
-
-        return Case(
-            f"delta of shape ({batch}, {n_out}) and u of shape ({batch}, {n_in}), random "
-            f"(seed {seed})",
-            make,
-        )
-
-    return [case(1, 4, 3, 1), case(16, 4, 3, 2), case(7, 5, 5, 3)]
-
-
-def _weight_gradient(delta: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
-    # A layer z = u W^T whose loss has dL/dz = delta: L = sum(z * delta). Autograd gives dL/dW.
-    weight = torch.zeros(delta.shape[1], u.shape[1], dtype=torch.float64, requires_grad=True)
-    z = u.double() @ weight.T  # (batch, n_out)
-    (grad,) = torch.autograd.grad((z * delta.double()).sum(), weight)
-    return grad
-
-
-def _split_starter(delta, u):
-    return torch.outer(delta[0], u[0])  # one example's outer product: right for a batch of one
-
-
-def _split_solution(delta, u):
-    return delta.T @ u  # the sum over the batch of delta_b u_b^T, shape (n_out, n_in)
-
-
-WEIGHT_GRADIENT = Exercise(
-    id="03.3",
-    name="weight_gradient(delta, u)",
-    task="must return dL/dW of a layer z = W u + b from delta = dL/dz (batch, n_out) and its "
-    "input u (batch, n_in): a matrix of shape (n_out, n_in).",
-    cases=_split_cases,
-    reference=_weight_gradient,
-    compare=lambda got, expected, args: compare_tensors(
-        got, expected, lambda i: f"at row {i[0]}, column {i[1]}"
-    ),
-    hint="each example contributes its outer product delta_b u_b^T; dL/dW is their sum, which "
-    "one matrix product computes.",
-    tested="(autograd on a layer whose dL/dz is delta) for a batch of one and batches of 16 and 7",
-    starter=_split_starter,
-    solution=_split_solution,
-    mistakes=(
-        Mistake(
-            lambda d, u: u.T @ d,
-            "it is the transpose: W maps n_in inputs to n_out outputs, so dL/dW has shape "
-            "(n_out, n_in), rows for outputs: delta^T u.",
-        ),
-        Mistake(
-            lambda d, u: d.T @ u / d.shape[0],
-            "it divides by the batch size. The loss's average over the batch is already in "
-            "delta = dL/dz; dL/dW is the plain sum of the examples' outer products.",
-        ),
-        Mistake(
-            lambda d, u: torch.outer(d[0], u[0]),
-            "it uses only the first example. For a batch, dL/dW sums delta_b u_b^T over all "
-            "of them.",
-        ),
-    ),
-)
-
-EXERCISES = (FAIR_COMPARISON, GRADIENT_PROBE, WEIGHT_GRADIENT)

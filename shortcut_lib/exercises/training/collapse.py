@@ -1,8 +1,4 @@
-"""Exercises on the forward signal: how different the examples of a batch still are at a layer,
-and the first layer at which they collapse into one.
-
-The references compute the spread in float64 from its definition, ||h - batch mean|| / ||h||.
-"""
+"""Exercise 04.2: the first layer at which a batch's inputs collapse."""
 
 from __future__ import annotations
 
@@ -10,100 +6,11 @@ import math
 
 import torch
 
-from ..models.mlp import DeepNetwork
-from ._core import Case, Exercise, Mistake
-from ._support import make_cases, number_close, seeded
-from ._values import Failure, describe, fmt, sizes_text
-
-COLLAPSED = 1e-3  # the spread below which the examples count as one (notebook 03)
-
-# --- 03.2 the spread of a batch -------------------------------------------------------------------
-
-
-def _spread(h: torch.Tensor) -> float:
-    # RMS over units of the std across the batch, over the RMS of h: ||h - mean|| / ||h||.
-    h = h.detach().double()
-    size = h.norm()
-    return ((h - h.mean(dim=0)).norm() / size).item() if size > 0 else 0.0
-
-
-def _spread_variant(h, *, correction=0, dim=0, relative=True, rms=True):
-    per_unit = h.double().std(dim=dim, correction=correction)
-    value = per_unit.pow(2).mean().sqrt() if rms else per_unit.mean()
-    return (value / h.double().pow(2).mean().sqrt()).item() if relative else value.item()
-
-
-def _spread_starter(h):
-    # YOUR CODE: h is (batch, width), one row per example. Each unit's standard deviation across
-    # the batch, its root mean square over the units, divided by the RMS of h (0 if h is all 0)
-    return ...
-
-
-def _spread_solution(h):
-    per_unit = h.std(dim=0, correction=0)  # across the batch, dividing by batch: (width,)
-    rms = h.pow(2).mean().sqrt()
-    if rms == 0:
-        return 0.0  # every entry 0: every example gives the same h
-    return (per_unit.pow(2).mean().sqrt() / rms).item()
-
-
-SPREAD = Exercise(
-    id="03.2",
-    name="activation_spread(h)",
-    task="must return how different the examples of a batch h (batch, width) still are: the RMS "
-    "over units of the std across the batch, divided by the RMS of h (0 when h is all 0).",
-    cases=lambda: make_cases(
-        (
-            "h of shape (16, 8), random with an offset",
-            lambda: (torch.randn(16, 8, generator=seeded(1)) + 0.5,),
-        ),
-        (
-            "h of shape (4, 32), four nearly equal rows (one row times 10, plus noise of 0.01)",
-            lambda: (
-                10 * torch.randn(1, 32, generator=seeded(2))
-                + 0.01 * torch.randn(4, 32, generator=seeded(3)),
-            ),
-        ),
-        ("h of shape (1, 8), a batch of one", lambda: (torch.randn(1, 8, generator=seeded(4)),)),
-        (
-            "h of shape (5, 6), five equal rows",
-            lambda: (torch.randn(1, 6, generator=seeded(5)).expand(5, 6).clone(),),
-        ),
-        ("h of shape (5, 4), all zeros (a dead ReLU layer)", lambda: (torch.zeros(5, 4),)),
-    ),
-    reference=_spread,
-    compare=number_close(1e-4, 1e-6),
-    hint="h.std(dim=0, correction=0) is each unit's std across the batch; the RMS of a tensor t "
-    "is t.pow(2).mean().sqrt().",
-    tested="(||h - batch mean|| / ||h|| in float64) on random rows, nearly equal rows, a batch "
-    "of one, equal rows and all zeros",
-    starter=_spread_starter,
-    solution=_spread_solution,
-    mistakes=(
-        Mistake(
-            lambda h: _spread_variant(h, correction=1),
-            "torch.std divides by batch - 1 unless told otherwise: a batch of one gives 0/0 "
-            "= NaN. The spread describes the batch itself: std(dim=0, correction=0).",
-        ),
-        Mistake(
-            lambda h: _spread_variant(h, dim=1),
-            "it measures how different the units of one example are (dim=1); the spread is "
-            "across the batch, dim=0: how different the examples are.",
-        ),
-        Mistake(
-            lambda h: _spread_variant(h, relative=False),
-            "it is not divided by the RMS of h. Divided, the spread says what fraction of the "
-            "signal tells the examples apart, whatever the size of h.",
-        ),
-        Mistake(
-            lambda h: _spread_variant(h, rms=False),
-            "it takes the mean of the units' stds; the spread uses their root mean square.",
-        ),
-    ),
-)
-
-
-# --- 04.2 where the inputs collapse ---------------------------------------------------------------
+from ...models.mlp import DeepNetwork
+from .._core import Case, Exercise, Mistake
+from .._support import seeded
+from .._values import Failure, describe, fmt, sizes_text
+from ..shortcuts.spread import COLLAPSED, spread
 
 
 def _collapse_cases() -> list[Case]:
@@ -139,7 +46,11 @@ def _collapse_cases() -> list[Case]:
 # deviation and a mean of the units' stds are 0.866 times the RMS of the stds here), while the
 # spread itself is at least 4% from 1e-3, far beyond float32's error.
 CLOSE_CALL = (0.02, 1.05e-3, 0.96e-3, 0.3e-3)
+
+
 _ROWS = torch.tensor([3.0, -1.0, -1.0, -1.0])  # mean 0 over the batch
+
+
 _UNITS = torch.tensor([1.0, 1.0, 1.0, 3.0])
 
 
@@ -161,7 +72,7 @@ def _designed(spreads: tuple[float, ...]) -> tuple[DeepNetwork, torch.Tensor]:
 
 def _spreads(model, x) -> list[float]:
     with torch.no_grad():
-        return [_spread(h) for h in model.hidden_states(x)]
+        return [spread(h) for h in model.hidden_states(x)]
 
 
 def _first_collapsed(model, x, offset=0) -> int | None:
@@ -241,6 +152,3 @@ FIRST_COLLAPSED = Exercise(
         ),
     ),
 )
-
-
-EXERCISES = (SPREAD, FIRST_COLLAPSED)
