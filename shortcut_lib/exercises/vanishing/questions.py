@@ -1,8 +1,5 @@
-"""The predict-then-check questions of notebook 01, vanishing gradients, as data.
-
-Every correct answer is a measurement of the library over several seeds, and ``measured`` says
-which; the tests measure it again.
-"""
+"""Notebook 01, vanishing gradients: its predict-then-check questions, each correct answer a
+measurement (``measured`` says which; tests/test_quiz.py measures it again)."""
 
 from __future__ import annotations
 
