@@ -21,7 +21,7 @@ hold under ``ATEN_CPU_CAPABILITY=default``, ``avx2`` and ``avx512`` alike.
 from __future__ import annotations
 
 import pytest
-from torch import nn
+from measured import gpt_width_64, probe, with_eps
 
 import shortcut_lib as sl
 
@@ -36,48 +36,11 @@ def first_over_last(values: list[float]) -> float:
     return values[0] / values[-1]
 
 
-def with_eps(model: nn.Module, eps: float) -> nn.Module:
-    for module in model.modules():
-        if isinstance(module, nn.LayerNorm):
-            module.eps = eps
-    return model
-
-
-def probe(model: sl.GPTModel, task: sl.TokenTask, **wiring) -> sl.TransformerProfile:
-    """The stream's profile of ``model`` rewired as asked (``use_shortcut``, ``norm``,
-    ``use_final_norm``), then put back."""
-    saved = {name: getattr(model, name) for name in wiring}
-    for name, value in wiring.items():
-        setattr(model, name, value)
-    try:
-        return sl.transformer_profile(model, task.x, task.y, weights=False)
-    finally:
-        for name, value in saved.items():
-            setattr(model, name, value)
-
-
-# --- sections 2-4: width 64 at init ---------------------------------------------------------------
-
-
 @pytest.fixture(scope="module")
 def width_64():
-    """``{(n_blocks, seed): {label: TransformerProfile}}`` for the notebook's probe (~6 s)."""
-    result = {}
-    for seed in SEEDS:
-        task = sl.make_token_task(8, 16, 16, seed=seed)
-        for n_blocks in (12, 48):
-            model = sl.GPTModel(n_blocks, **WIDTH_64, seed=seed)
-            p = {"plain": probe(model, task, use_shortcut=False), "shortcut": probe(model, task)}
-            if n_blocks == 12:
-                p["post"] = probe(model, task, norm="post")
-                p["no final norm"] = probe(model, task, use_final_norm=False)
-            else:
-                p["plain, eps 1e-12"] = probe(with_eps(model, 1e-12), task, use_shortcut=False)
-                with_eps(model, 1e-5)
-            model.init_weights(seed, scaled_init=False)
-            p["unscaled"] = probe(model, task)
-            result[n_blocks, seed] = p
-    return result
+    """``{(n_blocks, seed): {label: TransformerProfile}}`` for the notebook's probe, shared with
+    the quiz's measured answers (:func:`measured.gpt_width_64`)."""
+    return gpt_width_64()
 
 
 @pytest.mark.parametrize("seed", SEEDS)

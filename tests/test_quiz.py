@@ -8,7 +8,7 @@ import math
 
 import pytest
 import torch
-from measured import seed_runs
+from measured import gpt_width_64, seed_runs
 from torch import nn
 
 import shortcut_lib as sl
@@ -305,24 +305,16 @@ def _claim_04d():
         assert distinct_logits("relu", seed) <= 20 and distinct_logits("tanh", seed) >= 25
 
 
-def _probe(n_blocks, seed, vary="shortcut", **options):
-    # Notebook 05's probe; tests/test_claims_05.py checks the same claims on ten seeds.
-    task = sl.make_token_task(8, 16, 16, seed=seed)
-    model = sl.GPTModel(
-        n_blocks, emb_dim=64, n_heads=4, context_length=16, vocab_size=16, seed=seed, **options
-    )
-    return sl.compare_transformer(model, task.x, task.y, vary=vary, weights=False)
-
-
 def _claim_05():
-    for seed in range(3):
-        assert _first_over_last(_probe(48, seed)["plain"].stream_grad_norm) < 1e-6  # 05.a
-        post = _probe(12, seed, vary="norm")["post"].stream_grad_norm[1:]  # 05.b
+    # Notebook 05's probe at width 64, seeds 0-9: the runs test_claims_05 asserts on, shared.
+    for seed in range(10):
+        short, deep = gpt_width_64()[12, seed], gpt_width_64()[48, seed]
+        assert _first_over_last(deep["plain"].stream_grad_norm) < 1e-6  # 05.a
+        post = short["post"].stream_grad_norm[1:]  # 05.b
         assert max(post) < 1.005 * min(post)
-        unscaled = _probe(48, seed, scaled_init=False)["shortcut"].stream_rms  # 05.c
+        unscaled = deep["unscaled"].stream_rms  # 05.c
         assert 6 < unscaled[-1] / unscaled[0] < 11
-        scaled = _probe(48, seed)["shortcut"].stream_rms
-        assert scaled[-1] / scaled[0] < 1.5
+        assert deep["shortcut"].stream_rms[-1] / deep["shortcut"].stream_rms[0] < 1.5
 
 
 CLAIMS = {
