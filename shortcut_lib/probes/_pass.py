@@ -14,23 +14,37 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
+from torch import nn
 
 _EMPTY = torch.zeros(0, dtype=torch.float64)
 
 
 @contextlib.contextmanager
-def measuring(weights: list[torch.Tensor]) -> Iterator[None]:
+def measuring(weights: list[torch.Tensor], *, random: bool = False) -> Iterator[None]:
     """Gradients on for a probe, where the caller switched them off (``no_grad``,
-    ``inference_mode``, frozen weights), and every switch left as it was found."""
+    ``inference_mode``, frozen weights), and every switch left as it was found. ``random``: the
+    model draws random numbers (dropout in train mode); they come from a forked RNG seeded with
+    0, so two probes agree and the global RNG is untouched."""
     frozen = [w for w in weights if not w.requires_grad]
     try:
-        with torch.inference_mode(False), torch.enable_grad():
+        with (
+            torch.inference_mode(False),
+            torch.enable_grad(),
+            torch.random.fork_rng(devices=[], enabled=random),
+        ):
+            if random:
+                torch.manual_seed(0)
             for w in frozen:
                 w.requires_grad_(True)
             yield
     finally:
         for w in frozen:
             w.requires_grad_(False)
+
+
+def draws_random(model: nn.Module) -> bool:
+    """Whether a forward pass of ``model`` draws random numbers: a dropout in train mode."""
+    return any(isinstance(m, nn.Dropout) and m.p > 0 and m.training for m in model.modules())
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .._checks import check_bool
+from .._checks import check_bool, check_memory
 from ..models.gpt import GPTModel, block_weights, check_model
-from ._pass import measuring, reduce_pass
+from ..models.sizes import pass_memory
+from ._pass import draws_random, measuring, reduce_pass
 
 __all__ = ["TransformerProfile", "transformer_profile"]
 
@@ -69,7 +70,8 @@ def transformer_profile(
     measured = block_weights(model) if weights else []  # 6 per block: 4 attention, 2 feed-forward
     # Works under no_grad, inference_mode and frozen weights, as the MLP probes do. The stream
     # needs the embeddings in the graph, or it would not be part of it.
-    with measuring([model.tok_emb.weight, model.pos_emb.weight, *measured]):
+    leaves = [model.tok_emb.weight, model.pos_emb.weight, *measured]
+    with measuring(leaves, random=draws_random(model)):
         states = model.hidden_states(x)  # n_blocks + 1 tensors (batch, tokens, emb_dim)
         logits = model.head(states[-1])  # (batch, tokens, vocab_size)
         loss = F.cross_entropy(logits.flatten(0, 1), y.flatten())
@@ -94,4 +96,9 @@ def check_batch(model: object, x: object, y: object) -> tuple[torch.Tensor, torc
             f"y must have the shape of x, one target per token; got x {tuple(x.shape)} and "
             f"y {tuple(y.shape)}"
         )
+    check_memory(
+        f"a probe of {x.shape[0]:,} sequences of {x.shape[1]} tokens",
+        pass_memory(model, *x.shape),
+        "the number of sequences in x",
+    )
     return x, y
