@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .scales import as_values, check_figure
+from .scales import as_values, check_figure, check_labels
 from .style import OKABE_ITO, series_color
 
 __all__ = ["plot_activations"]
@@ -102,6 +102,7 @@ def _check_curves(name: str, curves: object, length: int) -> dict[str, np.ndarra
             f"{name} must be a non-empty dict of {{activation name: values at x}}, e.g. "
             f"{{'sigmoid': [...]}}; got {type(curves).__name__}"
         )
+    check_labels(f"{name}' names", curves)
     result = {}
     for label, y in curves.items():
         array = as_values(f"{name}[{label!r}]", y)
