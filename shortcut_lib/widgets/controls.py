@@ -71,10 +71,12 @@ def make_control(name: str, spec: Spec, value: object, shown: tuple | None = Non
         return W.IntText(value=value, description=name, **_wide())
     low, high = shown or spec.shown or (spec.low, spec.high)
     step = spec.step or 1
-    if not low <= value <= high or (isinstance(value, int) and (value - low) % step):
+    nearest = low + round((value - low) / step) * step  # a slider would snap 1.01 to 1
+    if not low <= value <= high or abs(value - nearest) > 1e-9 * step:
         raise ValueError(
-            f"{name}={value} is not a position of its slider ({low} to {high}, step {step:g}); "
-            f"choose one, or widen the slider with limits={{{name!r}: (low, high)}}"
+            f"{name}={value} is not a position of its slider ({low} to {high}, step {step:g}, "
+            f"such as {nearest:g}); choose one, or widen the slider with "
+            f"limits={{{name!r}: (low, high)}}"
         )
     if isinstance(spec.low, int):
         return W.IntSlider(
@@ -167,6 +169,19 @@ def check_limits(
             raise ValueError(f"{name}={value} lies outside limits[{name!r}] = {tuple(pair)}")
         result[name] = (low, high)
     return result
+
+
+def check_explorer(
+    settings: object, classes: tuple[type, ...], shown: object, limits: object
+) -> tuple[tuple[str, ...], dict[str, tuple[float, float]]]:
+    """An explorer's arguments, for code that builds one directly: settings of one of
+    ``classes``, the names of the controls shown and their limits, checked."""
+    if not isinstance(settings, classes):
+        names = " or ".join(c.__name__ for c in classes)
+        raise TypeError(f"settings must be a {names}; got {type(settings).__name__}")
+    names = tuple(type(settings).specs())
+    shown = check_controls(shown, names, names)
+    return shown, check_limits(limits, settings, shown)
 
 
 class Explorer(W.VBox):
