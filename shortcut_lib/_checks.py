@@ -88,12 +88,13 @@ def check_layer_sizes(layer_sizes: object) -> list[int]:
     allowed = "a list or tuple of at least two ints >= 1, such as [3, 3, 3, 1]"
     if not isinstance(layer_sizes, (list, tuple)):
         raise TypeError(
-            f"layer_sizes must be {allowed}; got {layer_sizes!r} of type {_kind(layer_sizes)}"
+            f"layer_sizes must be {allowed}; got {short_repr(layer_sizes)} of type "
+            f"{_kind(layer_sizes)}"
         )
     if len(layer_sizes) < 2:
         raise ValueError(
             f"layer_sizes must be {allowed} (the input size, then each layer's output size); "
-            f"got {list(layer_sizes)!r} with {len(layer_sizes)} element(s)"
+            f"got {short_repr(list(layer_sizes))} with {len(layer_sizes)} element(s)"
         )
     if len(layer_sizes) > MAX_LAYERS + 1:
         raise ValueError(
@@ -102,7 +103,8 @@ def check_layer_sizes(layer_sizes: object) -> list[int]:
     for i, size in enumerate(layer_sizes):
         if isinstance(size, bool) or not isinstance(size, int):
             raise TypeError(
-                f"layer_sizes must be {allowed}; element {i} is {size!r} of type {_kind(size)}"
+                f"layer_sizes must be {allowed}; element {i} is {short_repr(size)} of type "
+                f"{_kind(size)}"
             )
         if size < 1:
             raise ValueError(f"layer_sizes must be {allowed}; element {i} is {size}")

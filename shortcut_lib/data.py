@@ -50,6 +50,9 @@ class Task:
         x: inputs, shape (n, in_features).
         y: targets, shape (n, 1): class labels 0.0 / 1.0, or the values to fit.
 
+    Both are checked when the task is made (finite real numbers, on a real device, at most
+    1,000,000 rows and 4,096 features) and kept in torch's default dtype, float32.
+
     Introduced in notebook 04.
     """
 
@@ -183,8 +186,8 @@ class TokenTask:
     Attributes:
         x: inputs, int64 of shape (n_sequences, context_length).
         y: next-token targets, shaped like ``x``: ``y[:, i]`` is the token after ``x[:, i]``.
-        vocab_size: the number of token ids.
-        period: the length of the repeated pattern.
+        vocab_size: the number of token ids (x and y hold ids 0 to ``vocab_size - 1``).
+        period: the length of the repeated pattern (2 to ``context_length``).
 
     Introduced in notebook 05.
     """

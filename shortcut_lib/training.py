@@ -264,10 +264,11 @@ def _check_run(model: object, task: object, **options: object) -> None:
         raise TypeError(f"task must be a TokenTask (make_token_task); got {type(task).__name__}")
     model.check_tokens("task.x", task.x)  # the task fits the model's vocabulary and context
     model.check_tokens("task.y", task.y)
+    limits = BlockTrainingSettings.specs()  # the bounds a run of GPT stacks has everywhere
     check_float("lr", options["lr"], low=1e-8, high=1.0)
-    steps = check_int("steps", options["steps"], low=1, high=100_000)
+    steps = check_int("steps", options["steps"], low=1, high=limits["steps"].high)
     batch_size = check_int("batch_size", options["batch_size"], low=1, high=len(task))
-    check_int("warmup", options["warmup"], low=0, high=100_000)
+    check_int("warmup", options["warmup"], low=0, high=limits["warmup"].high)
     check_seed("seed", options["seed"])
     check_memory(
         f"training for {steps:,} steps of {batch_size:,} sequences",

@@ -117,6 +117,9 @@ class GPTModel(nn.Module):
         seed: weights are drawn from a forked RNG seeded with it; the global RNG is untouched.
             ``None`` draws from the global RNG.
 
+    A model whose weights, their gradients and its causal masks would take more than 500 MB is
+    refused before anything is allocated, except on the meta device, which allocates nothing.
+
     The attributes ``use_shortcut``, ``norm`` and ``use_final_norm`` can be set later: they
     rewire the forward pass and change no weight.
 

@@ -8,6 +8,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .._checks import short_repr
 from .scales import as_values, check_figure, check_labels
 from .style import OKABE_ITO, series_color
 
@@ -105,11 +106,11 @@ def _check_curves(name: str, curves: object, length: int) -> dict[str, np.ndarra
     check_labels(f"{name}' names", curves)
     result = {}
     for label, y in curves.items():
-        array = as_values(f"{name}[{label!r}]", y)
+        key = f"{name}[{short_repr(label, 40)}]"
+        array = as_values(key, y)
         if len(array) != length:
             raise ValueError(
-                f"{name}[{label!r}] has {len(array)} values but x has {length}; "
-                f"give one value per point of x"
+                f"{key} has {len(array)} values but x has {length}; give one value per point of x"
             )
         result[str(label)] = array
     return result

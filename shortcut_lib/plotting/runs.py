@@ -118,7 +118,7 @@ def check_runs(runs: object) -> Mapping[str, Mapping[str, History]]:
             f"runs must be a non-empty dict of {{label: histories}}; got {short_repr(runs)}"
         )
     for label in check_labels("runs' labels", runs, most=100):
-        check_histories(runs[label], name=f"runs[{label!r}]")
+        check_histories(runs[label], name=f"runs[{short_repr(label, 40)}]")
     return runs
 
 

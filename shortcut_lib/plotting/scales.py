@@ -219,11 +219,11 @@ def series_values(values: object, diagnostic: str, label: str = "series") -> np.
         values = values.diagnostic(diagnostic)
     elif isinstance(values, TransformerProfile):
         raise TypeError(
-            f"series[{label!r}] is a TransformerProfile: plot one of its lists, such as "
-            f"profile.stream_grad_norm"
+            f"series[{short_repr(label, 40)}] is a TransformerProfile: plot one of its lists, "
+            "such as profile.stream_grad_norm"
         )
     try:
-        return as_values(f"series[{label!r}]", values)
+        return as_values(f"series[{short_repr(label, 40)}]", values)
     except TypeError as exc:
         raise TypeError(
             f"{exc} (each series must be a sequence of numbers or a GradientProfile)"

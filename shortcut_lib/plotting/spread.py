@@ -9,6 +9,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
+from .._checks import short_repr
 from .scales import as_values, check_figure, check_labels, check_text
 from .style import series_color
 
@@ -48,7 +49,7 @@ def plot_spread(
     ax = figure.add_subplot()
     jitter = np.random.default_rng(0)  # fixed: the same data always gives the same picture
     for row, (label, values) in enumerate(samples.items()):
-        _draw_row(ax, row, label, as_values(f"samples[{label!r}]", values), jitter)
+        _draw_row(ax, row, label, as_values(f"samples[{short_repr(label, 40)}]", values), jitter)
     ax.set_xscale("log")
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_yticks(range(len(samples)), list(samples))

@@ -25,7 +25,7 @@ Histories = Mapping[str, History]
 
 HEALTHY_RATIO = 1e-3  # update / weight: the usual rule of thumb (CS231n)
 RATIO_WINDOW = 10  # the update ratio panel averages this many steps, batch noise is large
-MAX_STEPS = 100_000  # the longest run train_transformer makes
+MAX_STEPS = 100_000  # far beyond the longest run (5,000 steps), far below a heatmap's limit
 _CMAP = "viridis"
 
 

@@ -61,7 +61,10 @@ def transformer_profile(
             builds a smaller one, about 7% less time for the pass.
 
     Returns:
-        A :class:`TransformerProfile`; ``.grad`` is left untouched.
+        A :class:`TransformerProfile`; ``.grad`` is left untouched. Like the MLP's probes it
+        works under ``no_grad`` and ``inference_mode`` and on frozen weights; with dropout in
+        train mode it draws from a forked RNG seeded with 0, so two probes agree and the global
+        RNG is untouched. A batch whose pass would take more than 500 MB is refused.
 
     Introduced in notebook 05.
     """

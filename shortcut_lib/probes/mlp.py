@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import as_batch, check_memory, check_weights
+from .._checks import as_batch, check_memory, check_weights, short_repr
 from ..models.mlp import DeepNetwork
 from ._pass import draws_random, measuring, reduce_pass
 
@@ -76,7 +76,7 @@ class GradientProfile:
         ``"activation_spread"``."""
         if name not in DIAGNOSTICS:
             valid = ", ".join(repr(d) for d in DIAGNOSTICS)
-            raise ValueError(f"diagnostic must be one of {valid}; got {name!r}")
+            raise ValueError(f"diagnostic must be one of {valid}; got {short_repr(name)}")
         return getattr(self, name)
 
 
@@ -127,9 +127,11 @@ def gradient_profile(
 
     Backward: mean |dL/dW|, ||dL/dW|| and ||dL/dh|| per layer. Forward, from the same pass:
     the RMS of each layer's output and how much the examples of the batch still differ there.
-    It works under ``torch.no_grad()`` and for a model whose weights do not require grad: a probe
-    is a measurement, so it turns gradients on for itself and leaves grad mode, ``requires_grad``
-    and ``.grad`` as they were.
+    It works under ``torch.no_grad()`` and ``inference_mode`` and for a model whose weights do
+    not require grad: a probe is a measurement, so it turns gradients on for itself and leaves
+    grad mode, ``requires_grad`` and ``.grad`` as they were. A model built under
+    ``inference_mode`` (autograd cannot reach its weights) and a batch whose pass would take
+    more than 500 MB are refused.
 
     Args:
         model: a :class:`~shortcut_lib.DeepNetwork` (anything with ``forward_states(x)``).

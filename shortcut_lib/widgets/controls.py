@@ -16,6 +16,7 @@ from typing import TypeVar
 import ipywidgets as W
 from matplotlib.figure import Figure
 
+from .._checks import short_repr
 from ..settings import Settings, Spec, format_value
 from .layout import DESCRIPTION_WIDTH, STATIC_HINT, still_picture
 
@@ -62,7 +63,9 @@ def make_control(name: str, spec: Spec, value: object, shown: tuple | None = Non
     if spec.control == "steps":
         if value not in spec.marks:
             allowed = ", ".join(format_value(m) for m in spec.marks)
-            raise ValueError(f"{name} must be one of {allowed} for this control; got {value!r}")
+            raise ValueError(
+                f"{name} must be one of {allowed} for this control; got {short_repr(value)}"
+            )
         options = [(format_value(m), m) for m in spec.marks]
         return W.SelectionSlider(
             value=value, options=options, description=name, continuous_update=False, **_wide()
@@ -157,7 +160,9 @@ def check_limits(
             or not all(isinstance(v, kind) and not isinstance(v, bool) for v in pair)
         ):
             what = "ints" if kind is int else "numbers"
-            raise TypeError(f"limits[{name!r}] must be a pair (low, high) of {what}; got {pair!r}")
+            raise TypeError(
+                f"limits[{name!r}] must be a pair (low, high) of {what}; got {short_repr(pair)}"
+            )
         low, high = pair
         if not spec.low <= low < high <= spec.high:
             raise ValueError(
