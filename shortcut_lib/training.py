@@ -26,6 +26,7 @@ from .families.mlp import MODELS, TrainingSettings
 from .history import History
 from .models.gpt import GPTModel, check_model
 from .models.sizes import run_memory
+from .probes._pass import draws_random
 
 __all__ = ["History", "TrainingRun", "train", "train_transformer"]
 
@@ -58,10 +59,16 @@ class _Learner:
         """Run the next ``n`` steps (fewer at the end of the batches) and record them. Works
         under ``no_grad`` and ``inference_mode`` (training turns gradients on for itself), and
         leaves the model in ``train()`` or ``eval()`` mode as it found it."""
-        with _training(self.model), torch.random.fork_rng(devices=[]):
-            torch.set_rng_state(self._rng)
-            stats = [self._step(index) for index in self.batches[self.step : self.step + n]]
-            self._rng = torch.get_rng_state()
+        with _training(self.model):
+            # Forked only when dropout draws: a run on the explorer's thread never touches the
+            # global RNG the notebook's own cells use meanwhile.
+            random = draws_random(self.model)
+            with torch.random.fork_rng(devices=[], enabled=random):
+                if random:
+                    torch.set_rng_state(self._rng)
+                stats = [self._step(index) for index in self.batches[self.step : self.step + n]]
+                if random:
+                    self._rng = torch.get_rng_state()
         self.optimizer.zero_grad(set_to_none=True)  # leave no .grad for a probe to trip over
         if not stats:
             return

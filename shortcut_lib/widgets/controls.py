@@ -185,8 +185,7 @@ def check_explorer(
         names = " or ".join(c.__name__ for c in classes)
         raise TypeError(f"settings must be a {names}; got {type(settings).__name__}")
     names = tuple(type(settings).specs())
-    shown = check_controls(shown, names, names)
-    return shown, check_limits(limits, settings, shown)
+    return check_controls(shown, names, names), check_limits(limits, settings, names)
 
 
 class Explorer(W.VBox):
