@@ -164,6 +164,8 @@ CONTAINERS = [
     ("a History of None losses", "sl.History('plain', ['in', 'out'], [None], [[1.0] * 2], [[1e-3] * 2], [[1.0] * 2])", "TypeError", ["History.loss", "numbers"]),
     ("a History of str layer names", "sl.History('plain', 'abc', [1.0], [[1.0] * 3], [[1e-3] * 3], [[1.0] * 3])", "TypeError", ["History.layer_names"]),
     ("a History with settings None", "sl.History('plain', ['in'], [1.0], [[1.0]], [[1e-3]], [[1.0]], None)", "TypeError", ["History.settings"]),
+    ("a GradientProfile of junk", "sl.GradientProfile(7, 'gelu', 2, [], [], [], 1.0, 0.0)", "TypeError", ["GradientProfile.names", "7"]),
+    ("a TransformerProfile with a str loss", "sl.TransformerProfile([1.0], [1.0], [], [], 'x')", "TypeError", ["TransformerProfile.loss", "'x'"]),
     ("a History of str numbers, plotted", "sl.plot_training({'plain': sl.History('plain', ['in'], [1.0], [['a']], [[1e-3]], [[1.0]])})", "TypeError", ["plain's History.weight_grad_mean", "numbers"]),
 ]
 

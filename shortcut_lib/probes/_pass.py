@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .._checks import short_repr
+
 _EMPTY = torch.zeros(0, dtype=torch.float64)
 
 
@@ -113,3 +115,17 @@ def _spreads(states: list[torch.Tensor]) -> torch.Tensor:
         centred = stacked - stacked.mean(dim=1, keepdim=True)
         return torch.linalg.vector_norm(centred, dim=tuple(range(1, centred.ndim)))
     return _norms([s.double() - s.double().mean(dim=0, keepdim=True) for s in states], 2)
+
+
+def check_fields(record: object, lists: tuple[str, ...], numbers: tuple[str, ...]) -> None:
+    """A profile's fields, checked when it is made: ``lists`` are lists (or tuples), ``numbers``
+    numbers. The values in the lists are read, and checked, where they are used."""
+    kind = type(record).__name__
+    for name in lists:
+        value = getattr(record, name)
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"{kind}.{name} must be a list of numbers; got {short_repr(value)}")
+    for name in numbers:
+        value = getattr(record, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"{kind}.{name} must be a number; got {short_repr(value)}")

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from .._checks import check_bool, check_memory
 from ..models.gpt import GPTModel, block_weights, check_model
 from ..models.sizes import pass_memory
-from ._pass import draws_random, measuring, reduce_pass
+from ._pass import check_fields, draws_random, measuring, reduce_pass
 
 __all__ = ["TransformerProfile", "transformer_profile"]
 
@@ -39,6 +39,10 @@ class TransformerProfile:
     attention_grad_norm: list[float]
     feedforward_grad_norm: list[float]
     loss: float
+
+    def __post_init__(self) -> None:
+        lists = ("stream_grad_norm", "stream_rms", "attention_grad_norm", "feedforward_grad_norm")
+        check_fields(self, lists, ("loss",))
 
     @property
     def n_blocks(self) -> int:

@@ -11,7 +11,7 @@ from torch import nn
 
 from .._checks import as_batch, check_memory, check_weights, short_repr
 from ..models.mlp import DeepNetwork
-from ._pass import draws_random, measuring, reduce_pass
+from ._pass import check_fields, draws_random, measuring, reduce_pass
 
 __all__ = ["GradientProfile", "gradient_profile", "print_gradients", "weight_gradient_means"]
 
@@ -59,6 +59,9 @@ class GradientProfile:
     activation_spread: list[float]
     input_rms: float
     loss: float
+
+    def __post_init__(self) -> None:
+        check_fields(self, ("names", *DIAGNOSTICS), ("input_rms", "loss"))
 
     @property
     def depth(self) -> int:
