@@ -8,6 +8,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from ._checks import check_tensor, short_repr
+
 __all__ = ["ACTIVATIONS", "GELU", "activation_derivative", "make_activation"]
 
 
@@ -45,11 +47,11 @@ def _check_activation_name(activation: object) -> str:
     valid = ", ".join(repr(name) for name in ACTIVATIONS)
     if not isinstance(activation, str):
         raise TypeError(
-            f"activation must be a string, one of {valid}; got {activation!r} "
+            f"activation must be a string, one of {valid}; got {short_repr(activation)} "
             f"of type {type(activation).__name__}"
         )
     if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {valid}; got {activation!r}")
+        raise ValueError(f"activation must be one of {valid}; got {short_repr(activation)}")
     return activation
 
 
@@ -84,8 +86,11 @@ def activation_derivative(activation: str, x: torch.Tensor) -> torch.Tensor:
     """
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"x must be a torch.Tensor; got {type(x).__name__}")
+    check_tensor("x", x)  # values, real, of a size a notebook can hold
     f = make_activation(activation)
-    x = x.detach().to(torch.get_default_dtype()).requires_grad_(True)
-    # f acts elementwise, so the gradient of the sum is f'(x) at every point.
-    (grad,) = torch.autograd.grad(f(x).sum(), x)
+    # Works under no_grad and inference_mode, and on a tensor made there: a fresh leaf each time.
+    with torch.inference_mode(False), torch.enable_grad():
+        x = x.detach().to(torch.get_default_dtype(), copy=True).requires_grad_(True)
+        # f acts elementwise, so the gradient of the sum is f'(x) at every point.
+        (grad,) = torch.autograd.grad(f(x).sum(), x)
     return grad

@@ -63,9 +63,10 @@ class Comparison:
         computed = settings.computed()
         if self._last is not None and self._last[0] == computed:
             return dict(self._last[1])  # only what is shown changed
-        models = self._models_for(settings)
-        if settings.batch_key() != self._batch_key:
-            self._batch, self._batch_key = settings.make_batch(), settings.batch_key()
+        with torch.inference_mode(False):  # models and a batch autograd can use, wherever called
+            models = self._models_for(settings)
+            if settings.batch_key() != self._batch_key:
+                self._batch, self._batch_key = settings.make_batch(), settings.batch_key()
         probe = functools.partial(settings.probe, batch=self._batch)
         side_by_side = self._side_by_side and torch.get_num_threads() == 1 and _cores() > 1
         plain = _worker().submit(probe, models["plain"]) if side_by_side else None
@@ -147,7 +148,7 @@ def compare_transformer(
     """
     check_choice("vary", vary, ("shortcut", "norm"))
     check_bool("weights", weights)
-    x, y = check_batch(model, x, y)
+    x, y = check_batch(model, x, y, weights=weights)
     if vary == "shortcut":
         wirings = {"plain": ("use_shortcut", False), "shortcut": ("use_shortcut", True)}
     else:

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 
 import torch
 
-from ._checks import check_choice, check_float, check_int
+from ._checks import (
+    MAX_ELEMENTS,
+    check_choice,
+    check_float,
+    check_int,
+    check_seed,
+    check_tensor,
+)
+from .models.attention import MAX_WIDTH
 
 __all__ = [
     "TASKS",
@@ -28,7 +36,7 @@ __all__ = [
 TASKS = ("spirals", "regression")
 KINDS = ("classification", "regression")
 MAX_EXAMPLES = 10**6  # 8 MB of inputs: far more than a notebook needs, far less than a kernel has
-SEED_RANGE = (-(2**63), 2**64 - 1)  # what torch.Generator.manual_seed takes
+MAX_VOCABULARY = 100_000
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,9 @@ class Task:
         x: inputs, shape (n, in_features).
         y: targets, shape (n, 1): class labels 0.0 / 1.0, or the values to fit.
 
+    Both are checked when the task is made (finite real numbers, on a real device, at most
+    1,000,000 rows and 4,096 features) and kept in torch's default dtype, float32.
+
     Introduced in notebook 04.
     """
 
@@ -51,21 +62,31 @@ class Task:
     y: torch.Tensor
 
     def __post_init__(self) -> None:
+        check_choice("Task.name", self.name, TASKS)
         check_choice("kind", self.kind, KINDS)
-        for field, value in (("x", self.x), ("y", self.y)):
-            if (
-                not isinstance(value, torch.Tensor)
-                or value.ndim != 2
-                or not value.is_floating_point()
-            ):
+        for field in ("x", "y"):
+            value = check_tensor(f"Task.{field}", getattr(self, field), "a 2-D float tensor")
+            if value.ndim != 2 or not value.is_floating_point():
                 raise TypeError(
                     f"Task.{field} must be a 2-D float tensor (examples, features); got "
-                    f"{type(value).__name__}{tuple(getattr(value, 'shape', ()))}"
+                    f"{type(value).__name__}{tuple(value.shape)} of dtype {value.dtype}"
                 )
-        if len(self.x) != len(self.y) or len(self.x) == 0 or self.y.shape[1] != 1:
+            if not torch.isfinite(value).all():
+                raise ValueError(f"Task.{field} holds NaN or inf; every value must be finite")
+            # The models train in the default dtype (float32): meet them there.
+            object.__setattr__(self, field, value.detach().to(torch.get_default_dtype()))
+        x, y = self.x, self.y
+        if len(x) != len(y) or len(x) == 0 or y.shape[1] != 1:
             raise ValueError(
                 f"Task.x and Task.y must have the same number (>= 1) of rows and y one column; "
-                f"got x {tuple(self.x.shape)} and y {tuple(self.y.shape)}"
+                f"got x {tuple(x.shape)} and y {tuple(y.shape)}"
+            )
+        check_int("Task.x's number of features", x.shape[1], low=1, high=MAX_WIDTH)
+        check_int("Task.x's number of rows", x.shape[0], low=1, high=MAX_EXAMPLES)
+        if self.kind == "classification" and not ((y == 0) | (y == 1)).all():
+            raise ValueError(
+                "Task.y of a classification holds class labels, 0.0 or 1.0; got other values "
+                f"(from {y.min().item():g} to {y.max().item():g})"
             )
 
     @property
@@ -101,7 +122,7 @@ def make_spirals(n: int = 256, *, turns: float = 1.25, noise: float = 0.05, seed
         raise ValueError(f"n must be even (half the points in each class); got {n}")
     turns = check_float("turns", turns, low=0.1, high=10.0)
     noise = check_float("noise", noise, low=0.0, high=10.0)
-    check_int("seed", seed, low=SEED_RANGE[0], high=SEED_RANGE[1])
+    check_seed("seed", seed)
     gen = torch.Generator().manual_seed(seed)
     half = n // 2
     # sqrt spreads the points evenly along the arc instead of crowding the centre.
@@ -128,7 +149,7 @@ def make_regression(n: int = 256, *, noise: float = 0.05, seed: int = 0) -> Task
     """
     check_int("n", n, low=2, high=MAX_EXAMPLES)
     noise = check_float("noise", noise, low=0.0, high=10.0)
-    check_int("seed", seed, low=SEED_RANGE[0], high=SEED_RANGE[1])
+    check_seed("seed", seed)
     gen = torch.Generator().manual_seed(seed)
     x = (torch.rand(n, 1, generator=gen) * 2 - 1).sort(dim=0).values  # (n, 1), sorted for plotting
     y = torch.sin(1.5 * math.pi * x) + 0.5 * x + noise * torch.randn(n, 1, generator=gen)
@@ -165,8 +186,8 @@ class TokenTask:
     Attributes:
         x: inputs, int64 of shape (n_sequences, context_length).
         y: next-token targets, shaped like ``x``: ``y[:, i]`` is the token after ``x[:, i]``.
-        vocab_size: the number of token ids.
-        period: the length of the repeated pattern.
+        vocab_size: the number of token ids (x and y hold ids 0 to ``vocab_size - 1``).
+        period: the length of the repeated pattern (2 to ``context_length``).
 
     Introduced in notebook 05.
     """
@@ -175,6 +196,33 @@ class TokenTask:
     y: torch.Tensor
     vocab_size: int
     period: int
+
+    def __post_init__(self) -> None:
+        check_int("TokenTask.vocab_size", self.vocab_size, low=2, high=MAX_VOCABULARY)
+        for field in ("x", "y"):
+            ids = check_tensor(f"TokenTask.{field}", getattr(self, field), "a tensor of token ids")
+            if (
+                ids.dtype == torch.bool
+                or ids.is_floating_point()
+                or ids.ndim != 2
+                or not all(ids.shape)
+            ):
+                raise TypeError(
+                    f"TokenTask.{field} must be a 2-D tensor of integer token ids (sequences, "
+                    f"tokens), both >= 1; got shape {tuple(ids.shape)} of dtype {ids.dtype}"
+                )
+            low, high = torch.stack(torch.aminmax(ids)).tolist()
+            if low < 0 or high >= self.vocab_size:
+                raise ValueError(
+                    f"TokenTask.{field} holds token ids from {low} to {high}; the vocabulary has "
+                    f"ids 0 to {self.vocab_size - 1} (vocab_size={self.vocab_size})"
+                )
+        if self.x.shape != self.y.shape:
+            raise ValueError(
+                "TokenTask.y must have the shape of x, one target per token; got x "
+                f"{tuple(self.x.shape)} and y {tuple(self.y.shape)}"
+            )
+        check_int("TokenTask.period", self.period, low=2, high=self.context_length)
 
     @property
     def context_length(self) -> int:
@@ -227,8 +275,9 @@ def make_token_task(
             f"context_length ({context_length}) must be at least period ({period}): a shorter "
             "sequence never repeats its pattern, so no token could be predicted"
         )
-    check_int("vocab_size", vocab_size, low=2, high=100_000)
-    check_int("seed", seed)
+    check_int("vocab_size", vocab_size, low=2, high=MAX_VOCABULARY)
+    check_seed("seed", seed)
+    _check_task_size(n_sequences, context_length)
     gen = torch.Generator().manual_seed(seed)
     pattern = torch.randint(vocab_size, (n_sequences, period), generator=gen)
     repeats = -(-(context_length + 1) // period)  # ceil
@@ -236,3 +285,13 @@ def make_token_task(
     return TokenTask(
         x=seq[:, :-1].contiguous(), y=seq[:, 1:].contiguous(), vocab_size=vocab_size, period=period
     )
+
+
+def _check_task_size(n_sequences: int, context_length: int) -> None:
+    ids = n_sequences * (context_length + 1)
+    if ids > MAX_ELEMENTS:
+        raise ValueError(
+            f"make_token_task would draw {ids:,} token ids ({n_sequences:,} sequences of "
+            f"{context_length + 1}), about {24 * ids / 1e6:,.0f} MB to make, more than the "
+            f"{MAX_ELEMENTS:,} ids a task may hold; lower n_sequences or context_length"
+        )

@@ -10,63 +10,27 @@ layer. Everything comes from the one backward pass that drives the update.
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_float, check_int
+from ._checks import check_float, check_int, check_memory, check_seed
 from .data import TokenTask
 from .families import training_settings
 from .families.gpt import BlockTrainingSettings
 from .families.mlp import MODELS, TrainingSettings
+from .history import History
 from .models.gpt import GPTModel, check_model
+from .models.sizes import run_memory
+from .probes._pass import draws_random
 
 __all__ = ["History", "TrainingRun", "train", "train_transformer"]
 
 _SERIES = ("loss", "weight_grad_mean", "update_ratio", "weight_norm")
-
-
-@dataclass(frozen=True)
-class History:
-    """What one model did during training, step by step, as plain lists.
-
-    Attributes:
-        model: ``"plain"`` or ``"shortcut"``.
-        layer_names: one name per layer, in order: ``"in"`` (input layer, or a GPT's
-            embeddings), ``"1"`` .. ``str(depth)`` (hidden layers or blocks), ``"out"``.
-        loss: the training loss of each step's batch, before that step's update (steps,).
-        weight_grad_mean: mean |dL/dW| of each layer at each step (steps, layers).
-        update_ratio: ||W_after - W_before|| / ||W_before|| per step and layer (steps, layers).
-        weight_norm: ||W_before|| per step and layer (steps, layers).
-        settings: the arguments the run was made with (depth, width, lr, ...).
-
-    Introduced in notebook 04.
-    """
-
-    model: str
-    layer_names: list[str]
-    loss: list[float]
-    weight_grad_mean: list[list[float]]
-    update_ratio: list[list[float]]
-    weight_norm: list[list[float]]
-    settings: dict[str, object] = field(default_factory=dict)
-
-    @property
-    def steps(self) -> int:
-        """The number of steps recorded."""
-        return len(self.loss)
-
-    @property
-    def final_loss(self) -> float:
-        """The mean loss over the last tenth of the steps (at least one step): one number that
-        batch-to-batch noise barely moves. NaN before the first step."""
-        if not self.loss:
-            return float("nan")
-        tail = self.loss[-max(1, len(self.loss) // 10) :]
-        return sum(tail) / len(tail)
 
 
 Family = type[TrainingSettings] | type[BlockTrainingSettings]
@@ -77,9 +41,12 @@ class _Learner:
     advance. ``family`` knows the model's weight matrices, output and loss."""
 
     def __init__(self, model: nn.Module, family: Family, task: object, batches: torch.Tensor,
-                 optimizer: str, lr: float, warmup: int) -> None:  # fmt: skip
+                 optimizer: str, lr: float, warmup: int, seed: int) -> None:  # fmt: skip
         self.model, self.family, self.task, self.batches = model, family, task, batches
         self.lr, self.warmup, self.step = lr, warmup, 0
+        # Dropout, if the model has any, draws from the run's own RNG, seeded: the global RNG
+        # is untouched and the same settings give the same run.
+        self._rng = torch.Generator().manual_seed(seed).get_state()
         self.weights, groups = family.weights(model)
         # (matrices, layers) of 0/1: sums per matrix -> sums per layer in one product
         self.groups = F.one_hot(torch.tensor(groups)).double()
@@ -89,9 +56,19 @@ class _Learner:
         self.records: dict[str, list] = {key: [] for key in _SERIES}
 
     def advance(self, n: int) -> None:
-        """Run the next ``n`` steps (fewer at the end of the batches) and record them."""
-        self.model.train()  # dropout, if the model has any, is part of training
-        stats = [self._step(index) for index in self.batches[self.step : self.step + n]]
+        """Run the next ``n`` steps (fewer at the end of the batches) and record them. Works
+        under ``no_grad`` and ``inference_mode`` (training turns gradients on for itself), and
+        leaves the model in ``train()`` or ``eval()`` mode as it found it."""
+        with _training(self.model):
+            # Forked only when dropout draws: a run on the explorer's thread never touches the
+            # global RNG the notebook's own cells use meanwhile.
+            random = draws_random(self.model)
+            with torch.random.fork_rng(devices=[], enabled=random):
+                if random:
+                    torch.set_rng_state(self._rng)
+                stats = [self._step(index) for index in self.batches[self.step : self.step + n]]
+                if random:
+                    self._rng = torch.get_rng_state()
         self.optimizer.zero_grad(set_to_none=True)  # leave no .grad for a probe to trip over
         if not stats:
             return
@@ -167,6 +144,10 @@ class TrainingRun:
     """
 
     def __init__(self, task: object = "spirals", **settings: object) -> None:
+        with torch.inference_mode(False):  # models and data autograd can train, wherever built
+            self._build(task, settings)
+
+    def _build(self, task: object, settings: dict[str, object]) -> None:
         self.settings, self.task = s, task = training_settings(task, settings)
         self.steps, self.step = s.steps, 0
         self.layer_names = s.layer_names()
@@ -179,7 +160,7 @@ class TrainingRun:
             model.use_shortcut = name == "shortcut"
             self.models[name] = model
             self._learners[name] = _Learner(
-                model, type(s), task, self._batches, s.optimizer, s.lr, s.warmup
+                model, type(s), task, self._batches, s.optimizer, s.lr, s.warmup, s.seed
             )
 
     @property
@@ -240,6 +221,10 @@ def train_transformer(
 ) -> History:
     """Train ``model`` in place on ``task`` with Adam (a linear warmup if asked, no decay).
 
+    Works under ``no_grad`` and ``inference_mode``, leaves the model in ``train()`` or ``eval()``
+    as it came, and draws dropout (if any) from a generator seeded with ``seed``. A frozen model,
+    one built under ``inference_mode`` and a run too large for a notebook are refused.
+
     Args:
         model: a :class:`~shortcut_lib.GPTModel` whose vocabulary and context cover the task's.
         task: a :class:`~shortcut_lib.TokenTask` (see ``make_token_task``).
@@ -257,18 +242,11 @@ def train_transformer(
 
     Introduced in notebook 05.
     """
-    check_model(model)
-    if not isinstance(task, TokenTask):
-        raise TypeError(f"task must be a TokenTask (make_token_task); got {type(task).__name__}")
-    model.check_tokens("task.x", task.x)  # the task fits the model's vocabulary and context
-    model.check_tokens("task.y", task.y)
-    lr = check_float("lr", lr, low=1e-8, high=1.0)
-    check_int("steps", steps, low=1, high=100_000)
-    check_int("batch_size", batch_size, low=1, high=len(task))
-    check_int("warmup", warmup, low=0, high=100_000)
-    check_int("seed", seed)
-    batches = _batch_order(len(task), batch_size, steps, seed)
-    learner = _Learner(model, BlockTrainingSettings, task, batches, "adam", lr, warmup)
+    _check_run(model, task, lr=lr, steps=steps, batch_size=batch_size, warmup=warmup, seed=seed)
+    lr = float(lr)
+    with torch.inference_mode(False):
+        batches = _batch_order(len(task), batch_size, steps, seed)
+        learner = _Learner(model, BlockTrainingSettings, task, batches, "adam", lr, warmup, seed)
     learner.advance(steps)
     settings = dict(
         depth=model.n_blocks, width=model.tok_emb.embedding_dim, norm=model.norm,
@@ -279,6 +257,45 @@ def train_transformer(
     layer_names = ["in", *map(str, range(1, model.n_blocks + 1)), "out"]
     name = "shortcut" if model.use_shortcut else "plain"
     return learner.history(name, layer_names, {**words, **settings})
+
+
+def _check_run(model: object, task: object, **options: object) -> None:
+    # train_transformer's arguments, before anything is allocated.
+    check_model(model)  # a GPTModel with real weights that autograd can reach
+    if not any(p.requires_grad for p in model.parameters()):
+        raise ValueError(
+            "model has no weight that requires grad: it was frozen with requires_grad_(False), "
+            "so there is nothing to train; unfreeze it with model.requires_grad_(True)"
+        )
+    if not isinstance(task, TokenTask):
+        raise TypeError(f"task must be a TokenTask (make_token_task); got {type(task).__name__}")
+    model.check_tokens("task.x", task.x)  # the task fits the model's vocabulary and context
+    model.check_tokens("task.y", task.y)
+    limits = BlockTrainingSettings.specs()  # the bounds a run of GPT stacks has everywhere
+    check_float("lr", options["lr"], low=1e-8, high=1.0)
+    steps = check_int("steps", options["steps"], low=1, high=limits["steps"].high)
+    batch_size = check_int("batch_size", options["batch_size"], low=1, high=len(task))
+    check_int("warmup", options["warmup"], low=0, high=limits["warmup"].high)
+    check_seed("seed", options["seed"])
+    check_memory(
+        f"training for {steps:,} steps of {batch_size:,} sequences",
+        run_memory(model, steps, batch_size, task.context_length),
+        "steps or batch_size",
+    )
+
+
+@contextlib.contextmanager
+def _training(model: nn.Module) -> Iterator[None]:
+    # Gradients on, also under no_grad or inference_mode, and the model in train() mode (dropout,
+    # if it has any, is part of training); then each module's train() or eval() as it was.
+    modes = [m.training for m in model.modules()]
+    model.train()
+    try:
+        with torch.inference_mode(False), torch.enable_grad():
+            yield
+    finally:
+        for module, mode in zip(model.modules(), modes, strict=True):
+            module.training = mode
 
 
 def _warmup_factor(step: int, warmup: int) -> float:

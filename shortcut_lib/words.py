@@ -10,7 +10,8 @@ import math
 
 import torch
 
-from .probes import GradientProfile
+from ._checks import short_repr
+from .probes import GradientProfile, TransformerProfile
 
 __all__ = ["COLLAPSED", "HEALTHY", "describe_backward", "describe_forward", "healthy_band"]
 
@@ -46,7 +47,8 @@ def describe_backward(profile: GradientProfile) -> str:
 
     Introduced in notebook 03.
     """
-    first, last = profile.output_grad_norm[0], profile.output_grad_norm[-1]
+    backward = _read(profile, "output_grad_norm")
+    first, last = backward[0], backward[-1]
     if not (math.isfinite(first) and math.isfinite(last)):
         return "overflow: NaN or inf in ||dL/dh||, the numbers no longer mean anything"
     if last == 0 or first == 0:
@@ -73,19 +75,51 @@ def describe_forward(profile: GradientProfile) -> str:
 
     Introduced in notebook 03.
     """
-    rms, spread = profile.activation_rms[-1], profile.activation_spread[-1]
-    if not (math.isfinite(rms) and math.isfinite(spread)):
+    rms, spread = _read(profile, "activation_rms")[-1], _read(profile, "activation_spread")[-1]
+    input_rms = _read(profile, "input_rms")
+    if not (math.isfinite(rms) and math.isfinite(spread) and math.isfinite(input_rms)):
         return "overflow: the hidden state holds NaN or inf"
-    growth = rms / profile.input_rms if profile.input_rms > 0 else math.inf
+    if input_rms == 0:  # an all-zero input: no ratio, only the size h reached
+        size = f"the input is all zeros, and the RMS of h at the last layer is {rms:.2g}"
+    else:
+        size = _growth_text(rms / input_rms)
+    if spread < COLLAPSED:
+        return f"collapsed: every input gives nearly the same h (spread {_sci(spread)}); {size}"
+    return f"apart: the inputs stay distinguishable (spread {spread:.2g}); {size}"
+
+
+def _growth_text(growth: float) -> str:
     if growth > HEALTHY[1]:
         size = f"RMS of h grows {_ratio_text(growth)} from the input to the last layer"
     elif growth < HEALTHY[0]:
         size = f"RMS of h shrinks to {_ratio_text(growth)} the input's"
     else:
         size = f"RMS of h stays within 10x of the input's ({growth:.2g}x)"
-    if spread < COLLAPSED:
-        return f"collapsed: every input gives nearly the same h (spread {_sci(spread)}); {size}"
-    return f"apart: the inputs stay distinguishable (spread {spread:.2g}); {size}"
+    return size
+
+
+def _read(profile: object, name: str) -> list[float] | float:
+    """One of a GradientProfile's series (a non-empty list of numbers) or numbers, or a clear
+    error naming what the profile is instead."""
+    if isinstance(profile, TransformerProfile):
+        raise TypeError(
+            "profile is a TransformerProfile (a GPT stack's); the verdicts read a GradientProfile "
+            "(gradient_profile, compare_shortcut). A TransformerProfile's backward signal is "
+            "stream_grad_norm: compare its first value with its last"
+        )
+    if not isinstance(profile, GradientProfile):
+        raise TypeError(
+            "profile must be a GradientProfile (gradient_profile, compare_shortcut); got "
+            f"{short_repr(profile)} of type {type(profile).__name__}"
+        )
+    value = getattr(profile, name)
+    numbers = value if isinstance(value, (list, tuple)) else [value]
+    if not numbers or not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers
+    ):
+        kind = "a non-empty list of numbers" if numbers is value else "a number"
+        raise TypeError(f"profile.{name} must be {kind}; got {short_repr(value)}")
+    return value
 
 
 def _ratio_text(ratio: float) -> str:

@@ -109,7 +109,7 @@ def test_empty_and_single_model_plots():
     _draw(plot.figure)
     only = sl.TrainingPlot(("shortcut",))
     assert list(only.images) == ["shortcut"]
-    with pytest.raises(ValueError, match="one or two models"):
+    with pytest.raises(ValueError, match="one or two distinct names"):
         sl.TrainingPlot(("a", "b", "c"))
 
 

@@ -113,7 +113,8 @@ def _choice_index(question: Question, response: object) -> int:
         if 0 <= response < len(question.choices):
             return response
         raise ValueError(
-            f"response must be a choice's index, 0 to {len(question.choices) - 1}; got {response}"
+            f"response must be a choice's index, 0 to {len(question.choices) - 1}; got "
+            f"{short_repr(response)}"
         )
     raise TypeError(
         f"response must be a choice's index (0 to {len(question.choices) - 1}) or letter "
@@ -142,14 +143,14 @@ def parse_number(response: object) -> float | None:
     """A finite number from a number or its text (``"27"``, ``" 2.5e1 "``), else ``None``."""
     if isinstance(response, bool):
         return None
-    if isinstance(response, (int, float)):
-        value = float(response)
-    elif isinstance(response, str):
-        try:
+    try:
+        if isinstance(response, (int, float)):
+            value = float(response)
+        elif isinstance(response, str):
             value = float(response.strip().replace(",", "."))  # 8,6 as typed in much of Europe
-        except ValueError:
+        else:
             return None
-    else:
+    except (ValueError, OverflowError):  # not a number, or an int beyond float's range
         return None
     return value if math.isfinite(value) else None
 

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import check_int
+from .._checks import MEMORY_LIMIT, check_int
 from ..activations import ACTIVATIONS
 from ..data import TASKS, Task, make_task
 from ..models.mlp import BRANCH_SCALES, INITS, NORMS, DeepNetwork
@@ -26,9 +26,6 @@ __all__ = ["MODELS", "OPTIMIZERS", "ComparisonSettings", "TrainingSettings"]
 MODELS = ("plain", "shortcut")
 OPTIMIZERS = ("sgd", "adam")
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0)  # a control's stops
-# A run's memory, estimated before anything is allocated: a Binder session has 1-2 GB for the
-# kernel, the browser's share and the other notebooks, so one run may take at most this much.
-MEMORY_LIMIT = 500e6  # bytes
 BODY = ("activation", "init", "gain", "norm", "final_norm", "branch_scale")
 
 

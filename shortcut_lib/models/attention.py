@@ -7,9 +7,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import check_float, check_int
+from .._checks import check_bool, check_float, check_int, check_memory, check_tensor
+from .sizes import attention_size, feedforward_size
 
 __all__ = ["FeedForward", "MultiHeadAttention"]
+
+MAX_WIDTH = 4096  # token vectors wider than GPT-3's largest models are not what a notebook is for
 
 
 class MultiHeadAttention(nn.Module):
@@ -40,10 +43,19 @@ class MultiHeadAttention(nn.Module):
         qkv_bias: bool = False,
     ) -> None:
         super().__init__()
-        check_int("d_in", d_in, low=1, high=4096)
+        check_int("d_in", d_in, low=1, high=MAX_WIDTH)
         check_heads(d_out, num_heads, "d_out", "num_heads")
-        check_int("context_length", context_length, low=1, high=4096)
+        check_int("context_length", context_length, low=1, high=MAX_WIDTH)
         check_float("dropout", dropout, low=0.0, high=0.99)
+        check_bool("qkv_bias", qkv_bias)
+        weights, mask_bytes = attention_size(d_in, d_out, context_length)
+        check_memory(
+            f"MultiHeadAttention({d_in}, {d_out}, context_length={context_length}) with its "
+            "gradients",
+            8 * weights + mask_bytes,
+            "d_in, d_out or context_length",
+        )
+        self.d_in, self.context_length = d_in, context_length
         self.d_out, self.num_heads, self.head_dim = d_out, num_heads, d_out // num_heads
         self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
         self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
@@ -57,6 +69,7 @@ class MultiHeadAttention(nn.Module):
         self.register_buffer("mask", mask)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = check_stream(x, self.d_in, self.W_query.weight, self.context_length)
         b, num_tokens, _ = x.shape  # (batch, tokens, d_in)
         split = (b, num_tokens, self.num_heads, self.head_dim)
         # (batch, heads, tokens, head_dim)
@@ -83,6 +96,13 @@ class FeedForward(nn.Module):
 
     def __init__(self, emb_dim: int) -> None:
         super().__init__()
+        check_int("emb_dim", emb_dim, low=1, high=MAX_WIDTH)
+        check_memory(
+            f"FeedForward({emb_dim}) with its gradients",
+            8 * feedforward_size(emb_dim),
+            "emb_dim",
+        )
+        self.emb_dim = emb_dim
         # torch's fused GELU: the same function as sl.GELU (notebook 01), in one kernel.
         self.layers = nn.Sequential(
             nn.Linear(emb_dim, 4 * emb_dim),
@@ -91,7 +111,7 @@ class FeedForward(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.layers(x)
+        return self.layers(check_stream(x, self.emb_dim, self.layers[0].weight))
 
 
 def check_heads(
@@ -108,3 +128,35 @@ def check_heads(
             f"{emb_name} ({emb_dim}) must be divisible by {heads_name} ({n_heads}): each head "
             f"takes {emb_name} / {heads_name} features; {heads_name} could be one of {divisors}"
         )
+
+
+def check_stream(
+    x: object, width: int, weight: torch.Tensor, context_length: int | None = None
+) -> torch.Tensor:
+    """``x`` as token vectors for a layer: (batch, tokens, width) with at most ``context_length``
+    tokens (any leading dimensions when ``None``), in the dtype of the layer's ``weight``; else
+    a clear error."""
+    if (
+        isinstance(x, torch.Tensor)
+        and x.shape[-1:] == (width,)
+        and (context_length is None or (x.ndim == 3 and x.shape[1] <= context_length))
+        and x.dtype == weight.dtype
+        and x.device == weight.device
+    ):
+        return x  # the common case, checked in a few attribute reads
+    check_tensor("x", x, "a torch.Tensor of token vectors")
+    if weight.device.type == "meta":
+        raise ValueError("the layer is on the meta device: its weights have no values")
+    if not x.is_floating_point():
+        raise TypeError(
+            f"x must hold token vectors, floats; got dtype {x.dtype} (token ids go to a GPTModel, "
+            "whose embeddings turn them into vectors)"
+        )
+    shape = f"(batch, tokens, {width})" if context_length else f"(..., {width})"
+    if x.ndim == 0 or (context_length is not None and x.ndim != 3) or x.shape[-1] != width:
+        raise ValueError(f"x must have shape {shape}; got {tuple(x.shape)}")
+    if context_length is not None and x.shape[1] > context_length:
+        raise ValueError(
+            f"x has {x.shape[1]} tokens, more than the layer's context_length of {context_length}"
+        )
+    return x.to(weight.dtype)

@@ -14,8 +14,18 @@ import math
 import torch
 from torch import nn
 
-from .._checks import check_bool, check_choice, check_float, check_int
-from .attention import FeedForward, MultiHeadAttention, check_heads
+from .._checks import (
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_memory,
+    check_seed,
+    check_tensor,
+    check_weights,
+)
+from .attention import MAX_WIDTH, FeedForward, MultiHeadAttention, check_heads, check_stream
+from .sizes import block_size, check_gpt_size
 
 __all__ = ["GPT_INITS", "NORM_PLACEMENTS", "GPTModel", "TransformerBlock"]
 
@@ -61,6 +71,13 @@ class TransformerBlock(nn.Module):
         drop_rate = check_float("drop_rate", drop_rate, low=0.0, high=0.99)
         self.norm = check_choice("norm", norm, NORM_PLACEMENTS)
         self.use_shortcut = check_bool("use_shortcut", use_shortcut)
+        check_int("context_length", context_length, low=1, high=MAX_WIDTH)
+        weights, mask_bytes = block_size(emb_dim, context_length)
+        check_memory(
+            f"TransformerBlock({emb_dim}, context_length={context_length}) with its gradients",
+            8 * weights + mask_bytes,
+            "emb_dim or context_length",
+        )
         self.att = MultiHeadAttention(emb_dim, emb_dim, context_length, drop_rate, n_heads)
         self.ff = FeedForward(emb_dim)
         self.norm1 = nn.LayerNorm(emb_dim)
@@ -68,6 +85,7 @@ class TransformerBlock(nn.Module):
         self.drop_shortcut = nn.Dropout(drop_rate)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = check_stream(x, self.att.d_in, self.norm1.weight, self.att.context_length)
         x = self._sublayer(x, self.att, self.norm1)  # (batch, tokens, emb_dim)
         return self._sublayer(x, self.ff, self.norm2)
 
@@ -107,6 +125,9 @@ class GPTModel(nn.Module):
         seed: weights are drawn from a forked RNG seeded with it; the global RNG is untouched.
             ``None`` draws from the global RNG.
 
+    A model whose weights, their gradients and its causal masks would take more than 500 MB is
+    refused before anything is allocated, except on the meta device, which allocates nothing.
+
     The attributes ``use_shortcut``, ``norm`` and ``use_final_norm`` can be set later: they
     rewire the forward pass and change no weight.
 
@@ -135,7 +156,10 @@ class GPTModel(nn.Module):
         check_bool("scaled_init", scaled_init)
         check_choice("init", init, GPT_INITS)
         if seed is not None:
-            check_int("seed", seed, low=-(2**63), high=2**64 - 1)  # what torch.manual_seed takes
+            check_seed("seed", seed)
+        check_heads(emb_dim, n_heads, "emb_dim", "n_heads")
+        check_int("context_length", context_length, low=1, high=MAX_WIDTH)
+        check_gpt_size(n_blocks, emb_dim, context_length, vocab_size)
         block = dict(norm=norm, use_shortcut=use_shortcut, drop_rate=drop_rate)
         with torch.random.fork_rng(devices=[], enabled=seed is not None):
             if seed is not None:
@@ -171,7 +195,7 @@ class GPTModel(nn.Module):
         ``None`` draws from the global RNG.
         """
         if seed is not None:
-            check_int("seed", seed, low=-(2**63), high=2**64 - 1)  # what torch.manual_seed takes
+            check_seed("seed", seed)
         self.init = check_choice("init", init, GPT_INITS)
         self.scaled_init = check_bool("scaled_init", scaled_init)
         with torch.random.fork_rng(devices=[], enabled=seed is not None):
@@ -239,17 +263,19 @@ class GPTModel(nn.Module):
 
     def check_tokens(self, name: str, ids: object) -> torch.Tensor:
         """``ids`` as a (batch, tokens) int64 tensor, or a clear error naming ``name``."""
-        if not isinstance(ids, torch.Tensor):
-            raise TypeError(
-                f"{name} must be a torch.Tensor of token ids, shape (batch, tokens); got "
-                f"{type(ids).__name__} (wrap a list with torch.tensor)"
-            )
-        if ids.dtype == torch.bool or ids.is_floating_point() or ids.is_complex():
+        if self.tok_emb.weight.device.type == "meta":
+            raise ValueError("the model is on the meta device: its weights have no values")
+        check_tensor(name, ids, "a torch.Tensor of token ids, shape (batch, tokens)")
+        if ids.dtype == torch.bool or ids.is_floating_point():
             raise TypeError(f"{name} must hold integer token ids; got dtype {ids.dtype}")
         if ids.ndim != 2 or ids.shape[1] == 0:
             raise ValueError(
                 f"{name} must have shape (batch, tokens) with tokens >= 1; got shape "
                 f"{tuple(ids.shape)} (a single sequence: ids.unsqueeze(0))"
+            )
+        if ids.shape[0] == 0:
+            raise ValueError(
+                f"{name} is empty (shape {tuple(ids.shape)}): give one sequence or more"
             )
         if ids.shape[1] > self.context_length:
             raise ValueError(
@@ -262,6 +288,9 @@ class GPTModel(nn.Module):
                 f"{name} holds token ids from {low} to {high}; the vocabulary has ids 0 "
                 f"to {self.vocab_size - 1} (vocab_size={self.vocab_size})"
             )
+        if ids.is_inference():  # made under inference_mode: a copy autograd may save
+            with torch.inference_mode(False):
+                ids = ids.clone()
         return ids.long()
 
     def hidden_states(self, in_idx: torch.Tensor) -> list[torch.Tensor]:
@@ -293,8 +322,7 @@ def check_model(model: object) -> GPTModel:
     """``model`` if it is a :class:`GPTModel` with real weights, or a clear error."""
     if not isinstance(model, GPTModel):
         raise TypeError(f"model must be a shortcut_lib GPTModel; got {type(model).__name__}")
-    if model.tok_emb.weight.device.type == "meta":
-        raise ValueError("model is on the meta device: its weights have shapes but no values")
+    check_weights("model", model)
     return model
 
 

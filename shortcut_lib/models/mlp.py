@@ -10,7 +10,16 @@ from collections.abc import Iterator, Sequence
 import torch
 from torch import nn
 
-from .._checks import as_batch, check_bool, check_choice, check_float, check_int, check_layer_sizes
+from .._checks import (
+    MAX_ELEMENTS,
+    as_batch,
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_layer_sizes,
+    check_seed,
+)
 from ..activations import make_activation
 
 __all__ = ["BRANCH_SCALES", "INITS", "NORMS", "DeepNetwork"]
@@ -145,9 +154,17 @@ class DeepNetwork(nn.Module):
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"x must be a torch.Tensor; got {type(x).__name__}")
         weight = self.layers[0][0].weight
-        if x.ndim == 0 or x.shape[-1] != self.in_features or x.dtype != weight.dtype:
-            # Raises with a clear message for a wrong shape; converts ints and float64.
-            x = as_batch("x", x, features=self.in_features).to(weight.dtype)
+        if weight.device.type == "meta":
+            raise ValueError("the network is on the meta device: its weights have no values")
+        if (
+            x.ndim == 0
+            or x.numel() > MAX_ELEMENTS
+            or x.shape[-1] != self.in_features
+            or x.dtype != weight.dtype
+            or x.device != weight.device
+        ):
+            # Raises with a clear message for a wrong shape or device; converts ints and float64.
+            x = as_batch("x", x, features=self.in_features, dtype=weight.dtype)
         return x
 
     def extra_repr(self) -> str:
@@ -169,7 +186,7 @@ def _check_options(
 ) -> float:
     """Check DeepNetwork's keyword options before any weight is drawn; return the gain."""
     if seed is not None:
-        check_int("seed", seed, low=-(2**63), high=2**64 - 1)  # what torch.manual_seed takes
+        check_seed("seed", seed)
     check_choice("init", init, INITS)
     gain = check_float("gain", gain, low=0.0, high=MAX_GAIN)
     check_choice("norm", norm, NORMS)

@@ -8,7 +8,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .scales import as_values, check_figure
+from .._checks import short_repr
+from .scales import as_values, check_figure, check_labels
 from .style import OKABE_ITO, series_color
 
 __all__ = ["plot_activations"]
@@ -102,13 +103,14 @@ def _check_curves(name: str, curves: object, length: int) -> dict[str, np.ndarra
             f"{name} must be a non-empty dict of {{activation name: values at x}}, e.g. "
             f"{{'sigmoid': [...]}}; got {type(curves).__name__}"
         )
+    check_labels(f"{name}' names", curves)
     result = {}
     for label, y in curves.items():
-        array = as_values(f"{name}[{label!r}]", y)
+        key = f"{name}[{short_repr(label, 40)}]"
+        array = as_values(key, y)
         if len(array) != length:
             raise ValueError(
-                f"{name}[{label!r}] has {len(array)} values but x has {length}; "
-                f"give one value per point of x"
+                f"{key} has {len(array)} values but x has {length}; give one value per point of x"
             )
         result[str(label)] = array
     return result

@@ -11,14 +11,18 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, NullLocator
 
-from .._checks import check_int
+from .._checks import check_bool, check_choice, check_int
 from ..probes import DIAGNOSTICS, GradientProfile
 from . import offscale
 from .live import LiveFigure
 from .scales import (
+    LOG10_RANGE,
     check_band,
     check_figure,
+    check_labels,
     check_series,
+    check_text,
+    check_view,
     decade_range,
     decade_ticks,
     layer_ticks,
@@ -67,10 +71,11 @@ class GradientPlot:
         show_note: bool = True,
         decade_step: int = 1,
     ) -> None:
-        if isinstance(labels, str) or not all(isinstance(x, str) for x in labels) or not labels:
-            raise TypeError(f"labels must be a list of series names; got {labels!r:.60}")
+        labels = check_labels("labels", labels)
+        check_text("ylabel", ylabel, optional=False)
+        check_text("title", title)
         self.decade_step = check_int("decade_step", decade_step, low=1, high=20)
-        self.show_note = show_note
+        self.show_note = check_bool("show_note", show_note)
         self.notes: list[str] = []
         self.figure = check_figure(figure) or Figure(figsize=(7, 3.6), dpi=100)
         self.ax = self._build_axes(ylabel, title)
@@ -178,6 +183,7 @@ class GradientPlot:
             hidden: labels not to draw at all.
             band: ``(low, high)`` shaded as the healthy range, or ``None``.
         """
+        check_view(series, diagnostic, emphasis, hidden)
         values = {label: series_values(v, diagnostic, label) for label, v in series.items()}
         unknown = set(values) - set(self.lines)
         if unknown:
@@ -244,7 +250,7 @@ class GradientPlot:
         # The data take the middle of the axes; the shaded bands above and below hold the
         # values off the log scale.
         low, high = offscale.padded(*np.log10(ylim))
-        self.ax.set_ylim(10**low, 10**high)
+        self.ax.set_ylim(10.0 ** max(low, -LOG10_RANGE), 10.0 ** min(high, LOG10_RANGE))
         # No tick on the data range's edges: a label there would sit against a band's label.
         ticks = decade_ticks(*ylim)
         inside = [t for t in ticks if ylim[0] < t < ylim[1]]
@@ -281,9 +287,7 @@ def plot_gradients(
     Introduced in notebook 01.
     """
     series = check_series(series)
-    if diagnostic not in DIAGNOSTICS:
-        valid = ", ".join(repr(d) for d in DIAGNOSTICS)
-        raise ValueError(f"diagnostic must be one of {valid}; got {diagnostic!r}")
+    check_choice("diagnostic", diagnostic, DIAGNOSTICS)
     plot = GradientPlot(
         tuple(series), ylabel=DIAGNOSTIC_LABELS[diagnostic], figure=figure, title=title
     )

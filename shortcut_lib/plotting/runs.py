@@ -8,8 +8,9 @@ from collections.abc import Mapping
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..training import History
-from .scales import check_count, check_figure
+from .._checks import check_float, short_repr
+from ..history import History
+from .scales import check_count, check_figure, check_labels, check_text
 from .style import MODEL_MARKERS, series_color
 
 __all__ = ["plot_final_losses", "plot_loss_curves"]
@@ -32,10 +33,7 @@ def plot_loss_curves(
 
     Introduced in notebook 04.
     """
-    if not isinstance(runs, Mapping) or not runs:
-        raise TypeError(f"runs must be a non-empty dict of {{label: histories}}; got {runs!r}")
-    for histories in runs.values():
-        check_histories(histories)
+    check_runs(runs)
     ncols = max(1, min(check_count("ncols", ncols), len(runs)))
     nrows = math.ceil(len(runs) / ncols)
     figure = check_figure(figure) or Figure(figsize=(3 * ncols, 2.4 * nrows), dpi=72)
@@ -74,13 +72,12 @@ def plot_final_losses(
 
     Introduced in notebook 04.
     """
-    if not isinstance(runs, Mapping) or not runs:
-        raise TypeError(f"runs must be a non-empty dict of {{label: histories}}; got {runs!r}")
+    check_runs(runs)
+    _check_reference(reference)
     figure = check_figure(figure) or Figure(figsize=(1.2 + 0.9 * len(runs), 3), dpi=80)
     ax = figure.add_subplot()
     x = np.arange(len(runs))
-    models = list(dict.fromkeys(m for h in runs.values() for m in check_histories(h)))
-    _check_reference(reference)
+    models = list(dict.fromkeys(m for h in runs.values() for m in h))
     for i, model in enumerate(models):
         y = [h[model].final_loss if model in h else np.nan for h in runs.values()]
         marker = MODEL_MARKERS.get(model, "o")
@@ -107,11 +104,27 @@ def _check_reference(reference: object) -> None:
     ):
         raise TypeError(
             "reference must be None or (value, label), e.g. (0.693, 'chance'); got "
-            f"{reference!r:.60}"
+            f"{short_repr(reference)}"
         )
+    if reference is not None:
+        check_float("reference's value", reference[0])
+        check_text("reference's label", reference[1], optional=False)
 
 
-def check_histories(histories: object, *, empty: bool = False) -> Mapping[str, History]:
+def check_runs(runs: object) -> Mapping[str, Mapping[str, History]]:
+    """``runs`` if it is a non-empty dict of {label: histories}, at most 100 runs."""
+    if not isinstance(runs, Mapping) or not runs:
+        raise TypeError(
+            f"runs must be a non-empty dict of {{label: histories}}; got {short_repr(runs)}"
+        )
+    for label in check_labels("runs' labels", runs, most=100):
+        check_histories(runs[label], name=f"runs[{short_repr(label, 40)}]")
+    return runs
+
+
+def check_histories(
+    histories: object, *, empty: bool = False, name: str = "histories"
+) -> Mapping[str, History]:
     """``histories`` if it is a dict of {model: History} (non-empty unless ``empty``)."""
     if (
         not isinstance(histories, Mapping)
@@ -119,10 +132,20 @@ def check_histories(histories: object, *, empty: bool = False) -> Mapping[str, H
         or not all(isinstance(h, History) for h in histories.values())
     ):
         raise TypeError(
-            "histories must be a non-empty dict of {model: History}, as sl.train returns; got "
-            f"{type(histories).__name__}"
+            f"{name} must be a non-empty dict of {{model: History}}, as sl.train returns; got "
+            f"{short_repr(histories)}"
         )
+    if histories:
+        check_labels(f"{name}' models", histories)
     return histories
+
+
+def numbers(name: str, rows: object) -> np.ndarray:
+    """A history's recorded values as a float array, or a clear error."""
+    try:
+        return np.asarray(rows, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must hold numbers; got {short_repr(rows)}") from None
 
 
 def describe_settings(histories: Histories) -> str:

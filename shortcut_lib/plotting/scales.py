@@ -4,15 +4,21 @@ checks every plotting function makes of its arguments."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
+import torch
+from matplotlib import cbook
 from matplotlib.figure import Figure
+from matplotlib.mathtext import MathTextParser
 from matplotlib.ticker import FuncFormatter
 
-from .._checks import check_int
-from ..probes import GradientProfile
+from .._checks import check_choice, check_int, check_tensor, short_repr
+from ..probes import DIAGNOSTICS, GradientProfile, TransformerProfile
 
+MAX_SERIES = 20  # lines on one axes, each in a colour of its own: more would only blur
+MAX_VALUES = 10**6  # points in one series (a layer each, or a seed each)
+LOG10_RANGE = 307  # float64's normal numbers reach from about 1e-308 to 1e308
 _TICK_STRIDES = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
 # The x range grows in steps, so dragging the depth slider rarely changes the limits.
 _ROOMY = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 120, 150, 200)
@@ -29,6 +35,9 @@ def decade_range(low: float, high: float, step: int, margin: float = 0.08) -> tu
     room = margin * (b - a)
     bottom = step * math.floor((a - max(0.05, room)) / step)
     top = step * math.ceil((b + max(0.15, room)) / step)
+    # Within float64's normal range, whatever the data: 1e-320 or 1e300 still get axes.
+    bottom = min(max(bottom, -LOG10_RANGE), LOG10_RANGE - step)
+    top = max(min(top, LOG10_RANGE), bottom + step)
     return 10.0**bottom, 10.0**top
 
 
@@ -88,23 +97,72 @@ def check_band(band: object) -> tuple[float, float] | None:
 
 
 def as_values(name: str, values: object) -> np.ndarray:
-    """A 1-D float array of ``values`` (a sequence, NumPy array or tensor, even one that
-    requires grad), or a clear error naming ``name``."""
-    detach = getattr(values, "detach", None)
-    if callable(detach):
-        values = detach().cpu()
-    if values is None or isinstance(values, (str, bytes)):
-        raise TypeError(f"{name} must be a sequence of numbers; got {values!r:.60}")
+    """A 1-D float array of ``values`` (a sequence of real numbers, a NumPy array or a tensor, even
+    one that requires grad), or a clear error naming ``name``."""
+    if isinstance(values, torch.Tensor):
+        values = check_tensor(name, values).detach().cpu().numpy()
+    if values is None or isinstance(values, (str, bytes, Mapping)):
+        raise TypeError(f"{name} must be a sequence of numbers; got {short_repr(values)}")
+    if hasattr(values, "__len__") and len(values) > MAX_VALUES:
+        raise ValueError(
+            f"{name} has {len(values):,} values, more than the {MAX_VALUES:,} a plot shows"
+        )
     try:
-        array = np.asarray(values, dtype=float)
+        array = np.asarray(values)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a sequence of numbers; got {values!r:.60}") from None
+        raise TypeError(f"{name} must be a sequence of numbers; got {short_repr(values)}") from None
+    if array.dtype.kind not in "iuf":  # not strings, None, bools or complex numbers
+        hint = " (complex values: plot their abs() or .real)" if array.dtype.kind == "c" else ""
+        raise TypeError(
+            f"{name} must be a sequence of numbers, real ones{hint}; got {short_repr(values)}"
+        )
     if array.ndim != 1:
         raise ValueError(
             f"{name} must be one-dimensional (1-D), one value per layer or point; "
             f"got shape {array.shape}"
         )
-    return array
+    return array.astype(float)
+
+
+def check_labels(name: str, labels: object, most: int = MAX_SERIES) -> tuple[str, ...]:
+    """``labels`` (the keys of a dict of series, or a sequence) as a tuple of 1 to ``most``
+    distinct strings, or a clear error naming ``name``."""
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, (Sequence, Mapping)):
+        raise TypeError(f"{name} must be a list of names, such as ('plain', 'shortcut'); got "
+                        f"{short_repr(labels)}")  # fmt: skip
+    labels = tuple(labels)
+    if not all(isinstance(label, str) for label in labels):
+        raise TypeError(f"{name} must be names (str); got {short_repr(labels)}")
+    if not 1 <= len(labels) <= most or len(set(labels)) < len(labels):
+        count = "one or two" if most == 2 else f"1 to {most}"
+        raise ValueError(
+            f"{name} must be {count} distinct names; got {len(labels)}: {short_repr(labels)}"
+        )
+    return labels
+
+
+def check_text(name: str, text: object, *, optional: bool = True) -> str | None:
+    """A label or title: a str (or ``None`` if ``optional``) whose mathtext, if any (between $
+    signs), matplotlib can read; else a clear error now, not when the figure is drawn."""
+    if text is None and optional:
+        return None
+    if not isinstance(text, str):
+        kind = "a str or None" if optional else "a str"
+        raise TypeError(f"{name} must be {kind}; got {short_repr(text)} of type "
+                        f"{type(text).__name__}")  # fmt: skip
+    if cbook.is_math_text(text):
+        try:
+            _MATHTEXT.parse(text)
+        except ValueError as exc:
+            problem = str(exc).strip().splitlines()[-1][:120]
+            raise ValueError(
+                f"{name} {short_repr(text)} has mathtext (between $ signs) that matplotlib "
+                rf"cannot read: {problem}; write a literal dollar sign as \$"
+            ) from None
+    return text
+
+
+_MATHTEXT = MathTextParser("path")
 
 
 def check_count(name: str, value: object, low: int = 1, high: int | None = None) -> int:
@@ -134,9 +192,24 @@ def check_series(series: object) -> Mapping[str, object]:
         raise TypeError(
             "series must be a non-empty dict of {label: per-layer values}, e.g. "
             "{'plain': [...], 'shortcut': [...]}, or one model's values (a list of numbers, or "
-            f"what weight_gradient_means returns); got {series!r:.60}"
+            f"what weight_gradient_means returns); got {short_repr(series)}"
         )
+    check_labels("series' labels", series)
     return series
+
+
+def check_view(series: object, diagnostic: object, emphasis: object, hidden: object) -> None:
+    """The arguments of a gradient plot's update: a dict of series, a diagnostic's name, the
+    label drawn bold (or ``None``) and the labels hidden."""
+    if not isinstance(series, Mapping):
+        raise TypeError(f"series must be a dict of {{label: values}}; got {short_repr(series)}")
+    check_choice("diagnostic", diagnostic, DIAGNOSTICS)
+    if emphasis is not None and not isinstance(emphasis, str):
+        raise TypeError(f"emphasis must be a series' label or None; got {short_repr(emphasis)}")
+    if isinstance(hidden, (str, bytes)) or not (
+        isinstance(hidden, Iterable) and all(isinstance(h, str) for h in hidden)
+    ):
+        raise TypeError(f"hidden must be a list of series' labels; got {short_repr(hidden)}")
 
 
 def series_values(values: object, diagnostic: str, label: str = "series") -> np.ndarray:
@@ -144,8 +217,13 @@ def series_values(values: object, diagnostic: str, label: str = "series") -> np.
     read by ``diagnostic``."""
     if isinstance(values, GradientProfile):
         values = values.diagnostic(diagnostic)
+    elif isinstance(values, TransformerProfile):
+        raise TypeError(
+            f"series[{short_repr(label, 40)}] is a TransformerProfile: plot one of its lists, "
+            "such as profile.stream_grad_norm"
+        )
     try:
-        return as_values(f"series[{label!r}]", values)
+        return as_values(f"series[{short_repr(label, 40)}]", values)
     except TypeError as exc:
         raise TypeError(
             f"{exc} (each series must be a sequence of numbers or a GradientProfile)"

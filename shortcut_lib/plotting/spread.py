@@ -9,7 +9,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
-from .scales import as_values, check_figure
+from .._checks import short_repr
+from .scales import as_values, check_figure, check_labels, check_text
 from .style import series_color
 
 __all__ = ["plot_spread"]
@@ -41,11 +42,14 @@ def plot_spread(
         raise TypeError(
             f"samples must be a non-empty dict of {{label: values}}; got {type(samples).__name__}"
         )
+    check_labels("samples' labels", samples)
+    check_text("xlabel", xlabel, optional=False)
+    check_text("title", title)
     figure = check_figure(figure) or Figure(figsize=(7, 0.9 + 0.7 * len(samples)), dpi=100)
     ax = figure.add_subplot()
     jitter = np.random.default_rng(0)  # fixed: the same data always gives the same picture
     for row, (label, values) in enumerate(samples.items()):
-        _draw_row(ax, row, label, as_values(f"samples[{label!r}]", values), jitter)
+        _draw_row(ax, row, label, as_values(f"samples[{short_repr(label, 40)}]", values), jitter)
     ax.set_xscale("log")
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_yticks(range(len(samples)), list(samples))

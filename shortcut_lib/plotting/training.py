@@ -12,10 +12,11 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, NullLocator
 
-from ..training import History
+from .._checks import MAX_LAYERS, check_memory
+from ..history import History
 from .live import LiveFigure
-from .runs import check_histories, describe_progress, describe_settings
-from .scales import GrowingDecades, check_count, check_figure, in_out_ticks
+from .runs import check_histories, describe_progress, describe_settings, numbers
+from .scales import GrowingDecades, check_count, check_figure, check_labels, in_out_ticks
 from .style import MODEL_MARKERS, OKABE_ITO, series_color
 
 __all__ = ["TrainingPlot", "plot_training"]
@@ -24,6 +25,7 @@ Histories = Mapping[str, History]
 
 HEALTHY_RATIO = 1e-3  # update / weight: the usual rule of thumb (CS231n)
 RATIO_WINDOW = 10  # the update ratio panel averages this many steps, batch noise is large
+MAX_STEPS = 100_000  # far beyond the longest run (5,000 steps), far below a heatmap's limit
 _CMAP = "viridis"
 
 
@@ -46,9 +48,7 @@ class TrainingPlot:
     def __init__(
         self, models: Sequence[str] = ("plain", "shortcut"), *, figure: Figure | None = None
     ) -> None:
-        self.models = tuple(models)
-        if not 1 <= len(self.models) <= 2:
-            raise ValueError(f"models must name one or two models; got {self.models!r}")
+        self.models = check_labels("models", models, most=2)
         self.figure = check_figure(figure) or Figure(figsize=(9, 6), dpi=80)
         self._build_axes()
         self._build_loss_panel()
@@ -174,7 +174,7 @@ class TrainingPlot:
             layers: the layers (``in``, hidden, ``out``) to lay out while no history is shown.
         """
         shown, n, total, layers = self._read(histories, step, total_steps, layers)
-        grads = {m: _rows(h.weight_grad_mean, n, layers) for m, h in shown.items()}
+        grads = {m: _rows(m, h.weight_grad_mean, n, layers) for m, h in shown.items()}
         if (total, layers) != self._axes_state[3:5]:
             self._ranges.clear()  # another run: the ranges start afresh
         self._set_norm(list(grads.values()))
@@ -207,14 +207,20 @@ class TrainingPlot:
         shown = {
             m: h for m, h in check_histories(histories, empty=True).items() if m in self.models
         }
+        highs = {"step": None, "total_steps": MAX_STEPS, "layers": MAX_LAYERS + 2}
         for name, value in (("step", step), ("total_steps", total_steps), ("layers", layers)):
             if value is not None:
-                check_count(name, value, low=0 if name == "step" else 1)
+                check_count(name, value, low=0 if name == "step" else 1, high=highs[name])
         recorded = max((h.steps for h in shown.values()), default=0)
         n = recorded if step is None else min(step, recorded)
         # A replay keeps the whole run's step axis: "step 100/300", not "step 100/100".
         total = max(1, total_steps or recorded)
         layers = max((len(h.layer_names) for h in shown.values()), default=layers or 1)
+        check_memory(  # the heatmaps' (layers, steps) arrays, a few copies each
+            f"heatmaps of {layers:,} layers x {total:,} steps",
+            24 * layers * total * 2,
+            "total_steps or the number of layers",
+        )
         return shown, n, total, layers
 
     def _set_limits(self, total: int, layers: int) -> None:
@@ -265,7 +271,8 @@ class TrainingPlot:
         if history is None or n == 0:
             ratio = np.empty(0)
         else:
-            ratio = np.asarray(history.update_ratio[max(0, n - RATIO_WINDOW) : n], float).mean(0)
+            window = history.update_ratio[max(0, n - RATIO_WINDOW) : n]
+            ratio = numbers(f"{m}'s History.update_ratio", window).mean(0)
         x = np.arange(ratio.size)
         self.ratio_lines[m].set_data(x, np.where(ratio > 0, ratio, np.nan))
         zero = ratio == 0
@@ -302,21 +309,21 @@ def plot_training(
 
     Introduced in notebook 04.
     """
-    check_histories(histories)
+    check_labels("histories' models", check_histories(histories), most=2)
     plot = TrainingPlot(tuple(histories), figure=figure)
     # The step axis of the run as planned: a replay at step 100 of 300 reads "step 100/300",
-    # as in the explorer, even when the histories stop early.
+    # as in the explorer, even when the histories stop early (a plan no run makes: ignored).
     planned = [h.settings.get("steps") for h in histories.values()]
-    planned = max((p for p in planned if isinstance(p, int) and p > 0), default=None)
+    planned = max((p for p in planned if isinstance(p, int) and 0 < p <= MAX_STEPS), default=None)
     recorded = max(h.steps for h in histories.values())
     plot.update(histories, step=step, total_steps=max(planned or 0, recorded) or None)
     return plot.figure
 
 
-def _rows(values: list[list[float]], n: int, layers: int) -> np.ndarray:
+def _rows(model: str, values: list[list[float]], n: int, layers: int) -> np.ndarray:
     if n == 0:
         return np.empty((0, layers))
-    array = np.asarray(values[:n], dtype=float)  # (steps, layers)
+    array = numbers(f"{model}'s History.weight_grad_mean", values[:n])  # (steps, layers)
     if array.shape[1] < layers:  # a model with fewer layers than another: pad with blanks
         array = np.pad(array, ((0, 0), (0, layers - array.shape[1])), constant_values=np.nan)
     return array

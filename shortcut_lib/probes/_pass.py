@@ -14,23 +14,39 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
+from torch import nn
+
+from .._checks import short_repr
 
 _EMPTY = torch.zeros(0, dtype=torch.float64)
 
 
 @contextlib.contextmanager
-def measuring(weights: list[torch.Tensor]) -> Iterator[None]:
+def measuring(weights: list[torch.Tensor], *, random: bool = False) -> Iterator[None]:
     """Gradients on for a probe, where the caller switched them off (``no_grad``,
-    ``inference_mode``, frozen weights), and every switch left as it was found."""
+    ``inference_mode``, frozen weights), and every switch left as it was found. ``random``: the
+    model draws random numbers (dropout in train mode); they come from a forked RNG seeded with
+    0, so two probes agree and the global RNG is untouched."""
     frozen = [w for w in weights if not w.requires_grad]
     try:
-        with torch.inference_mode(False), torch.enable_grad():
+        with (
+            torch.inference_mode(False),
+            torch.enable_grad(),
+            torch.random.fork_rng(devices=[], enabled=random),
+        ):
+            if random:
+                torch.manual_seed(0)
             for w in frozen:
                 w.requires_grad_(True)
             yield
     finally:
         for w in frozen:
             w.requires_grad_(False)
+
+
+def draws_random(model: nn.Module) -> bool:
+    """Whether a forward pass of ``model`` draws random numbers: a dropout in train mode."""
+    return any(isinstance(m, nn.Dropout) and m.p > 0 and m.training for m in model.modules())
 
 
 @dataclass(frozen=True)
@@ -99,3 +115,17 @@ def _spreads(states: list[torch.Tensor]) -> torch.Tensor:
         centred = stacked - stacked.mean(dim=1, keepdim=True)
         return torch.linalg.vector_norm(centred, dim=tuple(range(1, centred.ndim)))
     return _norms([s.double() - s.double().mean(dim=0, keepdim=True) for s in states], 2)
+
+
+def check_fields(record: object, lists: tuple[str, ...], numbers: tuple[str, ...]) -> None:
+    """A profile's fields, checked when it is made: ``lists`` are lists (or tuples), ``numbers``
+    numbers. The values in the lists are read, and checked, where they are used."""
+    kind = type(record).__name__
+    for name in lists:
+        value = getattr(record, name)
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"{kind}.{name} must be a list of numbers; got {short_repr(value)}")
+    for name in numbers:
+        value = getattr(record, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"{kind}.{name} must be a number; got {short_repr(value)}")

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .._checks import check_bool
+from .._checks import check_bool, check_memory
 from ..models.gpt import GPTModel, block_weights, check_model
-from ._pass import measuring, reduce_pass
+from ..models.sizes import pass_memory
+from ._pass import check_fields, draws_random, measuring, reduce_pass
 
 __all__ = ["TransformerProfile", "transformer_profile"]
 
@@ -39,6 +40,10 @@ class TransformerProfile:
     feedforward_grad_norm: list[float]
     loss: float
 
+    def __post_init__(self) -> None:
+        lists = ("stream_grad_norm", "stream_rms", "attention_grad_norm", "feedforward_grad_norm")
+        check_fields(self, lists, ("loss",))
+
     @property
     def n_blocks(self) -> int:
         """The number of blocks profiled."""
@@ -60,16 +65,20 @@ def transformer_profile(
             builds a smaller one, about 7% less time for the pass.
 
     Returns:
-        A :class:`TransformerProfile`; ``.grad`` is left untouched.
+        A :class:`TransformerProfile`; ``.grad`` is left untouched. Like the MLP's probes it
+        works under ``no_grad`` and ``inference_mode`` and on frozen weights; with dropout in
+        train mode it draws from a forked RNG seeded with 0, so two probes agree and the global
+        RNG is untouched. A batch whose pass would take more than 500 MB is refused.
 
     Introduced in notebook 05.
     """
-    x, y = check_batch(model, x, y)
     check_bool("weights", weights)
+    x, y = check_batch(model, x, y, weights=weights)
     measured = block_weights(model) if weights else []  # 6 per block: 4 attention, 2 feed-forward
     # Works under no_grad, inference_mode and frozen weights, as the MLP probes do. The stream
     # needs the embeddings in the graph, or it would not be part of it.
-    with measuring([model.tok_emb.weight, model.pos_emb.weight, *measured]):
+    leaves = [model.tok_emb.weight, model.pos_emb.weight, *measured]
+    with measuring(leaves, random=draws_random(model)):
         states = model.hidden_states(x)  # n_blocks + 1 tensors (batch, tokens, emb_dim)
         logits = model.head(states[-1])  # (batch, tokens, vocab_size)
         loss = F.cross_entropy(logits.flatten(0, 1), y.flatten())
@@ -85,8 +94,11 @@ def transformer_profile(
     )
 
 
-def check_batch(model: object, x: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
-    """``x`` and ``y`` as token ids for ``model``, of one shape, or a clear error."""
+def check_batch(
+    model: object, x: object, y: object, *, weights: bool = True
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``x`` and ``y`` as token ids for ``model``, of one shape, small enough for a probe (with
+    the weights' gradients, or the stream only), or a clear error."""
     check_model(model)
     x, y = model.check_tokens("x", x), model.check_tokens("y", y)
     if x.shape != y.shape:
@@ -94,4 +106,9 @@ def check_batch(model: object, x: object, y: object) -> tuple[torch.Tensor, torc
             f"y must have the shape of x, one target per token; got x {tuple(x.shape)} and "
             f"y {tuple(y.shape)}"
         )
+    check_memory(
+        f"a probe of {x.shape[0]:,} sequences of {x.shape[1]} tokens",
+        pass_memory(model, *x.shape, weights=weights),
+        "the number of sequences in x",
+    )
     return x, y

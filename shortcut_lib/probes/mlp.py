@@ -9,9 +9,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import as_batch
+from .._checks import as_batch, check_memory, check_weights, short_repr
 from ..models.mlp import DeepNetwork
-from ._pass import measuring, reduce_pass
+from ._pass import check_fields, draws_random, measuring, reduce_pass
 
 __all__ = ["GradientProfile", "gradient_profile", "print_gradients", "weight_gradient_means"]
 
@@ -60,6 +60,9 @@ class GradientProfile:
     input_rms: float
     loss: float
 
+    def __post_init__(self) -> None:
+        check_fields(self, ("names", *DIAGNOSTICS), ("input_rms", "loss"))
+
     @property
     def depth(self) -> int:
         """The number of layers profiled."""
@@ -76,7 +79,7 @@ class GradientProfile:
         ``"activation_spread"``."""
         if name not in DIAGNOSTICS:
             valid = ", ".join(repr(d) for d in DIAGNOSTICS)
-            raise ValueError(f"diagnostic must be one of {valid}; got {name!r}")
+            raise ValueError(f"diagnostic must be one of {valid}; got {short_repr(name)}")
         return getattr(self, name)
 
 
@@ -100,9 +103,9 @@ def weight_gradient_means(
     """
     x = _check_model_and_input(model, x)
     names, weights = weight_matrices(model)
-    with measuring(weights):
+    with measuring(weights, random=draws_random(model)):
         x = x.clone() if x.is_inference() else x  # made under inference_mode: not usable as is
-        stats = reduce_pass(_mse(model(x), target), weights, [])
+        stats = reduce_pass(_mse(_run(model, x), target), weights, [])
     means = [s / w.numel() for s, w in zip(stats.weight_l1, weights, strict=True)]
     return dict(zip(names, means, strict=True))
 
@@ -127,9 +130,11 @@ def gradient_profile(
 
     Backward: mean |dL/dW|, ||dL/dW|| and ||dL/dh|| per layer. Forward, from the same pass:
     the RMS of each layer's output and how much the examples of the batch still differ there.
-    It works under ``torch.no_grad()`` and for a model whose weights do not require grad: a probe
-    is a measurement, so it turns gradients on for itself and leaves grad mode, ``requires_grad``
-    and ``.grad`` as they were.
+    It works under ``torch.no_grad()`` and ``inference_mode`` and for a model whose weights do
+    not require grad: a probe is a measurement, so it turns gradients on for itself and leaves
+    grad mode, ``requires_grad`` and ``.grad`` as they were. A model built under
+    ``inference_mode`` (autograd cannot reach its weights) and a batch whose pass would take
+    more than 500 MB are refused.
 
     Args:
         model: a :class:`~shortcut_lib.DeepNetwork` (anything with ``forward_states(x)``).
@@ -148,7 +153,8 @@ def gradient_profile(
             f"layer's output); got {type(model).__name__}. weight_gradient_means takes any model."
         )
     names, weights = weight_matrices(model)
-    with measuring(weights):
+    random = not isinstance(model, DeepNetwork) and draws_random(model)  # a DeepNetwork never
+    with measuring(weights, random=random):
         x = x.clone() if x.is_inference() else x  # made under inference_mode: not usable as is
         states, output = model.forward_states(x)  # depth tensors of shape (batch, width_l)
         # One backward pass yields the weight gradients and the gradients at every layer's output.
@@ -172,10 +178,10 @@ def gradient_profile(
 
 def _check_model_and_input(model: object, x: object) -> torch.Tensor:
     if isinstance(model, DeepNetwork):  # known layout: skip the scan of every module
-        weight = model.layers[0][0].weight
-        if weight.device.type == "meta":
-            raise ValueError("model is on the meta device: its weights have shapes but no values")
-        return as_batch("x", x, features=model.layer_sizes[0]).to(weight.dtype)
+        check_weights("model", model)
+        x = as_batch("x", x, features=model.in_features, dtype=model.layers[0][0].weight.dtype)
+        _check_pass_memory(model, x)
+        return x
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
     embedding = next((m for m in model.modules() if isinstance(m, nn.Embedding)), None)
@@ -184,21 +190,54 @@ def _check_model_and_input(model: object, x: object) -> torch.Tensor:
             "the probes feed x, real numbers, to a model that starts with nn.Linear; this model "
             f"holds an {type(embedding).__name__}, which takes token ids"
         )
-    if any(p.device.type == "meta" for p in model.parameters()):
-        raise ValueError("model is on the meta device: its weights have shapes but no values")
+    check_weights("model", model)
+    param = next(model.parameters(), None)
+    if param is not None and not param.is_floating_point():
+        raise TypeError(f"model's weights must be real floats; got dtype {param.dtype}")
     first_linear = next((m for m in model.modules() if isinstance(m, nn.Linear)), None)
     features = first_linear.in_features if first_linear is not None else None
-    x = as_batch("x", x, features=features)
-    param = next(model.parameters(), None)
     # Meet the model in its own precision: a float64 array from NumPy should just work.
-    return x.to(param.dtype) if param is not None and param.is_floating_point() else x
+    x = as_batch("x", x, features=features, dtype=param.dtype if param is not None else None)
+    _check_pass_memory(model, x)
+    return x
+
+
+def _check_pass_memory(model: nn.Module, x: torch.Tensor) -> None:
+    # Per example and unit of each layer's output, about 8 numbers live at once: the output,
+    # the activation's input, the shortcut sum, their gradients, and the float64 statistics.
+    rows = x.numel() // x.shape[-1]
+    if isinstance(model, DeepNetwork):  # known layout: sizes, not a scan of every parameter
+        sizes = model.layer_sizes
+        units, weights = sum(sizes[1:]), sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
+    else:
+        units = sum(w.shape[0] for w in weight_matrices(model)[1])
+        weights = sum(p.numel() for p in model.parameters())
+    check_memory(
+        f"a probe of {rows:,} examples through {units:,} units",
+        32 * rows * units + 16 * weights,
+        "the number of examples in x",
+    )
+
+
+def _run(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """``model(x)``; an error inside the learner's own model is said as such."""
+    if isinstance(model, DeepNetwork):
+        return model(x)
+    try:
+        return model(x)
+    except RuntimeError as exc:
+        first_line = str(exc).splitlines()[0][:300]
+        raise ValueError(
+            f"model(x) failed inside the model: {first_line} (x has shape {tuple(x.shape)}; "
+            "check that each layer takes the size the one before it gives)"
+        ) from exc
 
 
 def _mse(output: torch.Tensor, target: object) -> torch.Tensor:
     if target is None:
         target = torch.zeros_like(output)
     else:
-        target = as_batch("target", target, features=None).to(output.dtype)
+        target = as_batch("target", target, features=None, dtype=output.dtype)
         if target.shape != output.shape:
             raise ValueError(
                 f"target has shape {tuple(target.shape)}, but the model's output has shape "

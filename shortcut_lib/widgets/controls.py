@@ -16,6 +16,7 @@ from typing import TypeVar
 import ipywidgets as W
 from matplotlib.figure import Figure
 
+from .._checks import short_repr
 from ..settings import Settings, Spec, format_value
 from .layout import DESCRIPTION_WIDTH, STATIC_HINT, still_picture
 
@@ -62,7 +63,9 @@ def make_control(name: str, spec: Spec, value: object, shown: tuple | None = Non
     if spec.control == "steps":
         if value not in spec.marks:
             allowed = ", ".join(format_value(m) for m in spec.marks)
-            raise ValueError(f"{name} must be one of {allowed} for this control; got {value!r}")
+            raise ValueError(
+                f"{name} must be one of {allowed} for this control; got {short_repr(value)}"
+            )
         options = [(format_value(m), m) for m in spec.marks]
         return W.SelectionSlider(
             value=value, options=options, description=name, continuous_update=False, **_wide()
@@ -71,10 +74,12 @@ def make_control(name: str, spec: Spec, value: object, shown: tuple | None = Non
         return W.IntText(value=value, description=name, **_wide())
     low, high = shown or spec.shown or (spec.low, spec.high)
     step = spec.step or 1
-    if not low <= value <= high or (isinstance(value, int) and (value - low) % step):
+    nearest = low + round((value - low) / step) * step  # a slider would snap 1.01 to 1
+    if not low <= value <= high or abs(value - nearest) > 1e-9 * step:
         raise ValueError(
-            f"{name}={value} is not a position of its slider ({low} to {high}, step {step:g}); "
-            f"choose one, or widen the slider with limits={{{name!r}: (low, high)}}"
+            f"{name}={value} is not a position of its slider ({low} to {high}, step {step:g}, "
+            f"such as {nearest:g}); choose one, or widen the slider with "
+            f"limits={{{name!r}: (low, high)}}"
         )
     if isinstance(spec.low, int):
         return W.IntSlider(
@@ -155,7 +160,9 @@ def check_limits(
             or not all(isinstance(v, kind) and not isinstance(v, bool) for v in pair)
         ):
             what = "ints" if kind is int else "numbers"
-            raise TypeError(f"limits[{name!r}] must be a pair (low, high) of {what}; got {pair!r}")
+            raise TypeError(
+                f"limits[{name!r}] must be a pair (low, high) of {what}; got {short_repr(pair)}"
+            )
         low, high = pair
         if not spec.low <= low < high <= spec.high:
             raise ValueError(
@@ -167,6 +174,18 @@ def check_limits(
             raise ValueError(f"{name}={value} lies outside limits[{name!r}] = {tuple(pair)}")
         result[name] = (low, high)
     return result
+
+
+def check_explorer(
+    settings: object, classes: tuple[type, ...], shown: object, limits: object
+) -> tuple[tuple[str, ...], dict[str, tuple[float, float]]]:
+    """An explorer's arguments, for code that builds one directly: settings of one of
+    ``classes``, the names of the controls shown and their limits, checked."""
+    if not isinstance(settings, classes):
+        names = " or ".join(c.__name__ for c in classes)
+        raise TypeError(f"settings must be a {names}; got {type(settings).__name__}")
+    names = tuple(type(settings).specs())
+    return check_controls(shown, names, names), check_limits(limits, settings, names)
 
 
 class Explorer(W.VBox):

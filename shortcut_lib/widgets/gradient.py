@@ -23,6 +23,7 @@ from .controls import (
     COALESCE_SECONDS,
     Explorer,
     check_controls,
+    check_explorer,
     check_limits,
     kernel_loop,
     make_control,
@@ -65,6 +66,7 @@ class GradientExplorer(Explorer):
         shown: Iterable[str],
         limits: Mapping[str, tuple[float, float]],
     ) -> None:
+        shown, limits = check_explorer(settings, tuple(VIEWS), shown, limits)
         self.settings_class, self.view = type(settings), VIEWS[type(settings)]
         self.settings = settings
         self._build_controls(settings, limits)

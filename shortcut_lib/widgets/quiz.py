@@ -18,6 +18,7 @@ import re
 
 import ipywidgets as W
 
+from .._checks import short_repr
 from ..exercises import get_question
 from ..exercises.questions import Feedback, Question, judge, question_markdown, question_text
 from ..plotting.style import OKABE_ITO
@@ -35,6 +36,10 @@ class Quiz(W.VBox):
     A multiple-choice question answers as soon as an option is picked; a numeric one when Enter
     is pressed or **Check** clicked. Every answer can be changed and is judged again.
 
+    Args:
+        question: the question's id, e.g. ``"01.b"`` (see ``sl.QUESTIONS``), or the
+            :class:`~shortcut_lib.exercises.Question` itself.
+
     Attributes:
         question: the :class:`~shortcut_lib.exercises.Question` asked.
         answer: the ``RadioButtons`` (choices) or ``Text`` (a number) the learner answers in.
@@ -44,7 +49,14 @@ class Quiz(W.VBox):
     Introduced in notebook 01.
     """
 
-    def __init__(self, question: Question) -> None:
+    def __init__(self, question: Question | str) -> None:
+        if isinstance(question, str):
+            question = get_question(question)  # an id, as sl.quiz takes it
+        elif not isinstance(question, Question):
+            raise TypeError(
+                "question must be a question's id, such as '01.a' (see sl.QUESTIONS), or a "
+                f"Question; got {short_repr(question)} of type {type(question).__name__}"
+            )
         self.question, self.last = question, None
         prompt = W.HTMLMath(value=f"<b>Predict ({question.id}).</b> {_html(question.prompt)}")
         self.feedback = W.HTML(value="")

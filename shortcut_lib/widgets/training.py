@@ -19,7 +19,7 @@ from collections.abc import Mapping
 import ipywidgets as W
 
 from .._checks import check_int
-from ..families import BlockTrainingSettings, TrainingSettings, training_settings
+from ..families import RUN_SETTINGS, BlockTrainingSettings, TrainingSettings, training_settings
 from ..families.mlp import MODELS
 from ..plotting.training import TrainingPlot
 from ..training import History, TrainingRun
@@ -27,6 +27,7 @@ from .canvas import LockedCanvas, make_canvas
 from .controls import (
     Explorer,
     check_controls,
+    check_explorer,
     check_limits,
     make_control,
     read_controls,
@@ -86,6 +87,9 @@ class TrainingExplorer(Explorer):
         limits: Mapping[str, tuple[int, int]],
         update_every: int | None,
     ) -> None:
+        shown, limits = check_explorer(settings, RUN_SETTINGS, shown, limits)
+        if update_every is not None:
+            check_int("update_every", update_every, low=1)
         self.settings, self.update_every = settings, update_every
         specs = type(settings).specs()
         self.controls = {
