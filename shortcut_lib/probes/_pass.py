@@ -68,8 +68,11 @@ def reduce_pass(
     grads = torch.autograd.grad(loss, [*weights, *states], materialize_grads=True)
     with torch.no_grad():  # statistics, not part of any graph
         weight_grads, state_grads = grads[: len(weights)], grads[len(weights) :]
-        parts = [_norms(weight_grads, 1), _norms(weight_grads, 2), _norms(state_grads, 2)]
-        parts += [_norms(states, 2), _spreads(states) if spread else _EMPTY, _norms(extra, 2)]
+        l1, l2 = _norms(weight_grads, (1, 2))
+        parts = [l1, l2, *_norms(state_grads, (2,))]
+        parts += [*_norms(states, (2,), spread=spread), *_norms(extra, (2,))]
+        if not spread:
+            parts.insert(4, _EMPTY)
         values = torch.cat([*parts, loss.double().view(1)]).tolist()
     lists = []
     for part in parts:
@@ -78,24 +81,40 @@ def reduce_pass(
     return Pass(*lists, loss=values[0])
 
 
-def _norms(tensors: list[torch.Tensor] | tuple[torch.Tensor, ...], ord: int) -> torch.Tensor:
-    # One float64 norm per tensor, as a 1-D tensor. Tensors of one shape (every layer of a
-    # DeepNetwork of one width) are stacked and reduced in one call, about twice as fast as a
-    # list reduction.
+CHUNK = 2**20  # numbers reduced at once: a float64 copy of a chunk takes 8 MB
+
+
+def _norms(
+    tensors: list[torch.Tensor] | tuple[torch.Tensor, ...],
+    ords: tuple[int, ...],
+    *,
+    spread: bool = False,
+) -> list[torch.Tensor]:
+    """Per tensor, its float64 norm of each order in ``ords`` (and, with ``spread``, the norm of
+    its deviation from its mean over the first dimension, the batch): one 1-D tensor each."""
     if not tensors:
-        return _EMPTY
-    if len({t.shape for t in tensors}) == 1:
-        stacked = torch.stack(tensors)  # (tensors, *shape)
+        return [_EMPTY] * (len(ords) + spread)
+    shapes = list(dict.fromkeys(t.shape for t in tensors))
+    if len(shapes) > 1:  # several shapes (a GPT block's matrices): each shape's group at once
+        order = [i for shape in shapes for i, t in enumerate(tensors) if t.shape == shape]
+        groups = [_norms([t for t in tensors if t.shape == shape], ords, spread=spread)
+                  for shape in shapes]  # fmt: skip
+        back = torch.empty(len(order), dtype=torch.long)
+        back[order] = torch.arange(len(order))  # the grouped order back to the given one
+        return [torch.cat(parts)[back] for parts in zip(*groups, strict=True)]
+    # Tensors of one shape (every layer of a DeepNetwork of one width) are stacked and reduced
+    # a chunk of layers at a time: about twice as fast as one call per tensor, and never a
+    # float64 copy of them all (a probe at depth 200, width 256, batch 256 would need 100 MB).
+    per_chunk = max(1, CHUNK // tensors[0].numel())
+    results: list[list[torch.Tensor]] = [[] for _ in range(len(ords) + spread)]
+    for start in range(0, len(tensors), per_chunk):
+        stacked = torch.stack(tensors[start : start + per_chunk])  # (tensors, *shape)
         dims = tuple(range(1, stacked.ndim))
-        return torch.linalg.vector_norm(stacked, ord, dim=dims, dtype=torch.float64)
-    return torch.stack(torch._foreach_norm(tensors, ord, dtype=torch.float64))
-
-
-def _spreads(states: list[torch.Tensor]) -> torch.Tensor:
-    # ||h - mean over the batch|| in float64 (a grown stream squares to inf in float32); states
-    # of one shape stacked, three ops for the whole network instead of three each.
-    if len({s.shape for s in states}) == 1:
-        stacked = torch.stack(states).double()  # (states, batch, *features)
-        centred = stacked - stacked.mean(dim=1, keepdim=True)
-        return torch.linalg.vector_norm(centred, dim=tuple(range(1, centred.ndim)))
-    return _norms([s.double() - s.double().mean(dim=0, keepdim=True) for s in states], 2)
+        for result, ord in zip(results, ords, strict=False):
+            result.append(torch.linalg.vector_norm(stacked, ord, dim=dims, dtype=torch.float64))
+        if spread:
+            # ||h - mean over the batch|| in float64: a grown stream squares to inf in float32.
+            wide = stacked.double()  # (states, batch, *features)
+            centred = wide - wide.mean(dim=1, keepdim=True)
+            results[-1].append(torch.linalg.vector_norm(centred, dim=dims))
+    return [torch.cat(r) for r in results]
