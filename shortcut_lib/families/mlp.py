@@ -17,7 +17,7 @@ from torch import nn
 from .._checks import check_int
 from ..activations import ACTIVATIONS
 from ..data import TASKS, Task, make_task
-from ..models.mlp import BRANCH_SCALES, INITS, NORMS, DeepNetwork
+from ..models.mlp import BRANCH_SCALES, INITS, NORMS, DeepNetwork, initialize
 from ..probes import GradientProfile, gradient_profile
 from ..settings import Settings, setting
 
@@ -86,13 +86,14 @@ class ComparisonSettings(Settings):
         _check_layernorm_width(self)
 
     def wirings_key(self) -> tuple:
-        """What the weights of the first layers depend on: not the depth (weights are drawn
-        layer by layer, so a deeper network of one seed starts with the same layers)."""
-        return (self.width, *(getattr(self, n) for n in BODY), self.seed)
+        """What needs new models: the layers' shapes and modules. Not the depth (weights are
+        drawn layer by layer, so a deeper network of one seed starts with the same layers), nor
+        the seed, the init or the gain, which redraw the weights in place."""
+        return (self.width, self.activation, self.norm, self.final_norm, self.branch_scale)
 
     def make_wirings(self, depth: int) -> Wirings:
         """The plain and the shortcut network, over one set of weights, at ``depth`` layers."""
-        return Wirings(network(self, depth))
+        return Wirings(network(self, depth), self)
 
     def batch_key(self) -> tuple:
         return (self.batch_size, self.width, self.seed)
@@ -109,16 +110,40 @@ class ComparisonSettings(Settings):
 
 class Wirings:
     """A comparison's two networks over one set of weights, built deep enough for the depths
-    asked so far; a request runs the first ``depth`` layers of each."""
+    asked so far; a request runs the first ``depth`` layers of each. A new seed, init or gain
+    draws the weights again in place, exactly as a fresh network of those settings would (a
+    rebuild of 200 layers took 100 ms, the draw takes a few)."""
 
-    def __init__(self, shortcut: DeepNetwork) -> None:
+    def __init__(self, shortcut: DeepNetwork, settings: ComparisonSettings) -> None:
         shortcut.use_shortcut = True
         plain = twin(shortcut)
         plain.use_shortcut = False
         self.depth, self._models = shortcut.depth, {"plain": plain, "shortcut": shortcut}
+        self._drawn = weights_key(settings)
 
     def models(self, settings: ComparisonSettings) -> dict[str, DeepNetwork]:
+        if weights_key(settings) != self._drawn:
+            redraw(self._models["shortcut"], settings)  # its Parameters are the plain one's too
+            self._models["plain"].init, self._models["plain"].gain = settings.init, settings.gain
+            self._drawn = weights_key(settings)
         return {label: m.first_layers(settings.depth) for label, m in self._models.items()}
+
+
+def weights_key(settings: Settings) -> tuple:
+    """What a network's weights are drawn from, given its shapes: the seed, the init, the gain."""
+    return (settings.seed, settings.init, settings.gain)
+
+
+def redraw(model: DeepNetwork, settings: Settings) -> None:
+    """Draw ``model``'s weights afresh in place, as ``network(settings, model.depth)`` draws
+    them: from ``settings.seed``, layer by layer, nn.Linear's own init, then the chosen one.
+    LayerNorms draw nothing and keep their weight 1 and bias 0."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(settings.seed)
+        for layer in model.layers:
+            layer[0].reset_parameters()  # what nn.Linear's constructor draws
+            initialize(layer[0], settings.init, settings.gain)
+    model.init, model.gain = settings.init, settings.gain
 
 
 class TaskNetwork(nn.Module):

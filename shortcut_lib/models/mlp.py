@@ -84,7 +84,7 @@ class DeepNetwork(nn.Module):
             # with the same weights: the first layers never depend on the depth.
             for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
                 linear = nn.Linear(fan_in, fan_out)
-                _initialize(linear, init, gain)
+                initialize(linear, init, gain)
                 layers.append(nn.Sequential(linear, make_activation(activation)))
         self.layers = nn.ModuleList(layers)
         # LayerNorm starts at weight 1, bias 0 and draws nothing from the RNG. Without norm the
@@ -203,7 +203,9 @@ def _seeded(seed: int | None) -> Iterator[None]:
         yield
 
 
-def _initialize(linear: nn.Linear, init: str, gain: float) -> None:
+def initialize(linear: nn.Linear, init: str, gain: float) -> None:
+    """Redraw ``linear`` with ``init`` (``"default"`` keeps nn.Linear's own) and scale its weight
+    by ``gain``."""
     with torch.no_grad():
         if init == "xavier":
             nn.init.xavier_normal_(linear.weight)

@@ -81,7 +81,7 @@ def reduce_pass(
     return Pass(*lists, loss=values[0])
 
 
-CHUNK = 2**20  # numbers reduced at once: a float64 copy of a chunk takes 8 MB
+CHUNK = 2**20  # numbers reduced at once: their float64 copy takes 8 MB
 
 
 def _norms(
@@ -108,13 +108,12 @@ def _norms(
     per_chunk = max(1, CHUNK // tensors[0].numel())
     results: list[list[torch.Tensor]] = [[] for _ in range(len(ords) + spread)]
     for start in range(0, len(tensors), per_chunk):
-        stacked = torch.stack(tensors[start : start + per_chunk])  # (tensors, *shape)
-        dims = tuple(range(1, stacked.ndim))
+        # (tensors, *shape) in float64, once for every norm taken of them
+        wide = torch.stack(tensors[start : start + per_chunk]).double()
+        dims = tuple(range(1, wide.ndim))
         for result, ord in zip(results, ords, strict=False):
-            result.append(torch.linalg.vector_norm(stacked, ord, dim=dims, dtype=torch.float64))
-        if spread:
-            # ||h - mean over the batch|| in float64: a grown stream squares to inf in float32.
-            wide = stacked.double()  # (states, batch, *features)
+            result.append(torch.linalg.vector_norm(wide, ord, dim=dims))
+        if spread:  # ||h - mean over the batch||, (states, batch, *features)
             centred = wide - wide.mean(dim=1, keepdim=True)
             results[-1].append(torch.linalg.vector_norm(centred, dim=dims))
     return [torch.cat(r) for r in results]
