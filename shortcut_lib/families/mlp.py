@@ -32,6 +32,15 @@ MEMORY_LIMIT = 500e6  # bytes
 BODY = ("activation", "init", "gain", "norm", "final_norm", "branch_scale")
 
 
+def check_memory(what: str, estimate: float, advice: str) -> None:
+    """Refuse, before anything is allocated, what would need more memory than one run may take."""
+    if estimate > MEMORY_LIMIT:
+        raise ValueError(
+            f"{what} would need about {estimate / 1e6:.0f} MB, more than the "
+            f"{MEMORY_LIMIT / 1e6:.0f} MB one run may take; {advice}"
+        )
+
+
 def _check_layernorm_width(settings: Settings) -> None:
     for name, on in (("norm='layernorm'", settings.norm == "layernorm"),
                      ("final_norm=on", settings.final_norm)):  # fmt: skip
@@ -208,6 +217,10 @@ class TrainingSettings(Settings):
                 f"{estimate / 1e6:.0f} MB, more than the {MEMORY_LIMIT / 1e6:.0f} MB one run may "
                 "take; lower depth, width or steps"
             )
+
+    def size(self) -> str:
+        """The settings that set a run's size, as a state string's words."""
+        return f"depth={self.depth} width={self.width} steps={self.steps}"
 
     def memory_estimate(self) -> float:
         """Bytes a run of these settings needs, roughly: per model the weights with their
