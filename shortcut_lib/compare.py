@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import torch
 
 from ._checks import check_bool, check_choice
+from ._memory import release_freed_memory
 from .families import BlockSettings, ComparisonSettings
 from .models.gpt import NORM_PLACEMENTS, GPTModel
 from .probes import GradientProfile, TransformerProfile, check_batch, transformer_profile
@@ -24,6 +25,7 @@ from .probes import GradientProfile, TransformerProfile, check_batch, transforme
 __all__ = ["Comparison", "compare_shortcut", "compare_transformer"]
 
 PROBED = (ComparisonSettings, BlockSettings)
+RELEASE_BYTES = 32e6  # after an update estimated to take more, freed memory goes back at once
 Profiles = dict[str, GradientProfile] | dict[str, TransformerProfile]
 
 
@@ -57,6 +59,7 @@ class Comparison:
         self._wirings, self._wirings_key = None, None
         self._batch, self._batch_key = None, None
         self._last: tuple[tuple, Profiles] | None = None
+        self._held = 0.0  # bytes the last update was estimated to take
 
     def profiles(self, settings: ComparisonSettings | BlockSettings) -> Profiles:
         """``{"plain": profile, "shortcut": profile}`` of the same weights and input."""
@@ -77,6 +80,10 @@ class Comparison:
         else:
             result = _probe_both(probe, models, self._side_by_side)
         self._last = (computed, result)
+        # What this update's tensors (or the models it dropped) held goes back to the system.
+        held, self._held = self._held, settings.cost().bytes
+        if max(held, self._held) > RELEASE_BYTES:
+            release_freed_memory()
         return dict(result)
 
     def _models_for(self, s: ComparisonSettings | BlockSettings) -> dict[str, torch.nn.Module]:
@@ -89,6 +96,7 @@ class Comparison:
             if key == self._wirings_key:
                 most = s.specs()["depth"].high
                 depth = min(2 ** math.ceil(math.log2(s.depth)), max(s.depth, most))
+            self._wirings = self._last = None  # freed before the new ones are built
             self._wirings, self._wirings_key = s.make_wirings(depth), key
         return self._wirings.models(s)
 

@@ -20,8 +20,9 @@ from torch import nn
 from ._checks import check_float, check_int
 from .data import TokenTask
 from .families import training_settings
+from .families.bounds import check_memory
 from .families.gpt import BlockTrainingSettings
-from .families.mlp import MODELS, TrainingSettings, check_memory
+from .families.mlp import MODELS, TrainingSettings
 from .learners import Entry, Learner, StackedLearner
 from .models.gpt import GPTModel, check_model
 

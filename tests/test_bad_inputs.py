@@ -40,10 +40,10 @@ CASES = [
         ["depth", "200"],
     ),
     (
-        "a run over 500 MB",
+        "a run over 300 MB",
         "sl.train(depth=200, width=512, steps=1)",
         "ValueError",
-        ["MB", "500 MB"],
+        ["MB", "300 MB", "fits"],
     ),
     ("widest comparison", "sl.compare_shortcut(width=10**6)", "ValueError", ["width", "256"]),
     # State strings.

@@ -30,7 +30,16 @@ SERIES = (
 
 
 def random_settings(rng, *, max_depth=200, max_width=256, max_batch=256, gain_digits=2):
-    """A random valid ExplorerSettings; gains carry ``gain_digits`` decimals (None: any float)."""
+    """A random valid ExplorerSettings, within the bounds of one update (drawn again when its
+    estimate is refused); gains carry ``gain_digits`` decimals (None: any float)."""
+    while True:
+        try:
+            return _random_settings(rng, max_depth, max_width, max_batch, gain_digits)
+        except ValueError as error:
+            assert "fits" in str(error), str(error)
+
+
+def _random_settings(rng, max_depth, max_width, max_batch, gain_digits):
     norm = rng.choice(["none", "layernorm"])
     width = rng.randint(2 if norm == "layernorm" else 1, max_width)
     gain = rng.uniform(0.05, 4.0)

@@ -19,7 +19,9 @@ from ..models.attention import check_heads
 from ..models.gpt import NORM_PLACEMENTS, GPTModel, block_weights, residual_init_std
 from ..probes import TransformerProfile, transformer_profile
 from ..settings import Settings, setting
-from .mlp import MEMORY_LIMIT, MODELS, twin
+from . import costs
+from .bounds import Cost, check_cost
+from .mlp import MODELS, twin
 
 __all__ = ["HEADS", "BlockSettings", "BlockTrainingSettings"]
 
@@ -70,6 +72,15 @@ class BlockSettings(Settings):
 
     def _check_together(self) -> None:
         check_heads(self.width, self.heads, "width", "heads", HEADS)
+        check_cost(
+            self, costs.gpt_update, ("batch_size", "context_length", "depth", "width"),
+            what="one update", valid=lambda v: v["width"] % v["heads"] == 0,
+        )  # fmt: skip
+
+    def cost(self) -> Cost:
+        """The estimated time (on one core) and peak memory of one update of these settings,
+        computed from the fields alone; more than 1 s or 300 MB is refused."""
+        return costs.gpt_update(self.values())
 
     def wirings_key(self) -> tuple:
         """What needs new models: the shapes. A new depth, seed or init redraws weights."""
@@ -164,7 +175,7 @@ class BlockTrainingSettings(Settings):
     token task (``context_length``, ``vocab_size``) with Adam at ``lr``, after ``warmup`` steps
     of a linear warmup, for ``steps`` steps of ``batch_size`` sequences. ``models`` says which
     to train: ``"both"`` (plain and shortcut from the same weights), ``"plain"`` or
-    ``"shortcut"``. A run whose estimated memory exceeds 500 MB is refused before anything is
+    ``"shortcut"``. A run whose estimated memory exceeds 300 MB is refused before anything is
     allocated. ``str(settings)`` is the state string.
 
     Introduced in notebook 05.
@@ -189,23 +200,18 @@ class BlockTrainingSettings(Settings):
 
     def _check_together(self) -> None:
         check_heads(self.width, self.heads, "width", "heads", HEADS)
-        estimate = self.memory_estimate()
-        if estimate > MEMORY_LIMIT:
-            raise ValueError(
-                f"depth={self.depth} width={self.width} would need about {estimate / 1e6:.0f} MB, "
-                f"more than the {MEMORY_LIMIT / 1e6:.0f} MB one run may take; lower depth or width"
-            )
+        check_cost(
+            self, lambda v: Cost(None, costs.gpt_run_bytes(v)),
+            ("width", "depth", "batch_size", "context_length", "steps"), what="one run",
+            seconds=None, valid=lambda v: v["width"] % v["heads"] == 0,
+        )  # fmt: skip
 
     def memory_estimate(self) -> float:
         """Bytes a run of these settings needs, roughly: per model the weights with their
         gradients, Adam's two moments and the update buffer, the activations of one batch
-        (about 20 numbers per token and feature in each block) and the recorded history."""
-        models = 2 if self.models == "both" else 1
-        d, tokens = self.width, self.batch_size * self.context_length
-        weights = self.depth * 12 * d * d + (self.vocab_size * 2 + self.context_length) * d
-        activations = self.depth * tokens * (20 * d + 4 * self.heads * self.context_length)
-        history = 32 * 3 * self.steps * (self.depth + 2)  # Python floats, ~32 bytes each
-        return models * (5 * 4 * weights + 4 * activations + history)
+        (about 20 numbers per token and feature in each block) and the recorded history. More
+        than 300 MB is refused."""
+        return costs.gpt_run_bytes(self.values())
 
     @classmethod
     def for_task(

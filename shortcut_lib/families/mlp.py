@@ -20,25 +20,15 @@ from ..data import TASKS, Task, make_task
 from ..models.mlp import BRANCH_SCALES, INITS, NORMS, DeepNetwork, initialize
 from ..probes import GradientProfile, gradient_profile
 from ..settings import Settings, setting
+from . import costs
+from .bounds import Cost, check_cost
 
 __all__ = ["MODELS", "OPTIMIZERS", "ComparisonSettings", "TrainingSettings"]
 
 MODELS = ("plain", "shortcut")
 OPTIMIZERS = ("sgd", "adam")
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0)  # a control's stops
-# A run's memory, estimated before anything is allocated: a Binder session has 1-2 GB for the
-# kernel, the browser's share and the other notebooks, so one run may take at most this much.
-MEMORY_LIMIT = 500e6  # bytes
 BODY = ("activation", "init", "gain", "norm", "final_norm", "branch_scale")
-
-
-def check_memory(what: str, estimate: float, advice: str) -> None:
-    """Refuse, before anything is allocated, what would need more memory than one run may take."""
-    if estimate > MEMORY_LIMIT:
-        raise ValueError(
-            f"{what} would need about {estimate / 1e6:.0f} MB, more than the "
-            f"{MEMORY_LIMIT / 1e6:.0f} MB one run may take; {advice}"
-        )
 
 
 def _check_layernorm_width(settings: Settings) -> None:
@@ -93,6 +83,16 @@ class ComparisonSettings(Settings):
 
     def _check_together(self) -> None:
         _check_layernorm_width(self)
+        check_cost(
+            self, costs.mlp_update, ("batch_size", "width", "depth"), what="one update",
+            why=" (a deep plain network's vanishing gradients may pass through float32's "
+            "subnormal numbers, which take 60-200x longer to compute with)",
+        )  # fmt: skip
+
+    def cost(self) -> Cost:
+        """The estimated time (on one core) and peak memory of one update of these settings,
+        computed from the fields alone; more than 1 s or 300 MB is refused."""
+        return costs.mlp_update(self.values())
 
     def wirings_key(self) -> tuple:
         """What needs new models: the layers' shapes and modules. Not the depth (weights are
@@ -184,7 +184,7 @@ class TrainingSettings(Settings):
 
     ``models`` says which to train: ``"both"`` (plain and shortcut from the same weights),
     ``"plain"`` or ``"shortcut"``. Sizes are bounded by what this series is for, and a run
-    whose estimated memory exceeds 500 MB is refused before anything is allocated.
+    whose estimated memory exceeds 300 MB is refused before anything is allocated.
     ``str(settings)`` is the state string.
 
     Introduced in notebook 04.
@@ -210,13 +210,10 @@ class TrainingSettings(Settings):
 
     def _check_together(self) -> None:
         _check_layernorm_width(self)
-        estimate = self.memory_estimate()
-        if estimate > MEMORY_LIMIT:
-            raise ValueError(
-                f"depth={self.depth} width={self.width} steps={self.steps} would need about "
-                f"{estimate / 1e6:.0f} MB, more than the {MEMORY_LIMIT / 1e6:.0f} MB one run may "
-                "take; lower depth, width or steps"
-            )
+        check_cost(
+            self, lambda v: Cost(None, costs.mlp_run_bytes(v)),
+            ("width", "depth", "steps", "batch_size"), what="one run", seconds=None,
+        )  # fmt: skip
 
     def size(self) -> str:
         """The settings that set a run's size, as a state string's words."""
@@ -224,12 +221,10 @@ class TrainingSettings(Settings):
 
     def memory_estimate(self) -> float:
         """Bytes a run of these settings needs, roughly: per model the weights with their
-        gradients, Adam's two moments and the update buffer, and the recorded history (Python
-        floats in lists, ~32 bytes each)."""
-        models = 2 if self.models == "both" else 1
-        weights = self.depth * self.width * (self.width + 1) + 8 * self.width
-        history = self.steps * (self.depth + 2) * 3 + self.steps
-        return models * (5 * 4 * weights + 32 * history)
+        gradients, Adam's two moments and the update buffer, one step's activations and the
+        recorded history (Python floats in lists, ~32 bytes each). More than 300 MB is refused.
+        """
+        return costs.mlp_run_bytes(self.values())
 
     @classmethod
     def for_task(cls, task: object, changes: dict[str, object]) -> tuple[TrainingSettings, Task]:

@@ -62,13 +62,24 @@ def reduce_pass(
     *,
     spread: bool = False,
     extra: tuple[torch.Tensor, ...] = (),
+    linears: list[tuple[torch.Tensor, torch.Tensor]] | None = None,
 ) -> Pass:
-    """Backpropagate ``loss`` to ``weights`` and ``states`` and reduce everything to norms."""
+    """Backpropagate ``loss`` to ``weights`` and ``states`` and reduce everything to norms.
+
+    ``linears``, if given, holds for each weight the input ``u`` (batch, in) and output ``z``
+    (batch, out) of the ``nn.Linear`` it is used in, once: then its gradient is taken as that
+    layer's backward takes it, ``dL/dz^T u``, a few layers at a time, bit for bit the same
+    without ever holding every layer's (a network 256 wide and 200 deep has 52 MB of them).
+    """
     # materialize_grads: a weight the loss does not reach gets zeros, not None.
-    grads = torch.autograd.grad(loss, [*weights, *states], materialize_grads=True)
+    targets = weights if linears is None else [z for _, z in linears]
+    grads = torch.autograd.grad(loss, [*targets, *states], materialize_grads=True)
     with torch.no_grad():  # statistics, not part of any graph
         weight_grads, state_grads = grads[: len(weights)], grads[len(weights) :]
-        l1, l2 = _norms(weight_grads, (1, 2))
+        if linears is None:
+            l1, l2 = _norms(weight_grads, (1, 2))
+        else:
+            l1, l2 = _linear_grad_norms([u for u, _ in linears], weight_grads)
         parts = [l1, l2, *_norms(state_grads, (2,))]
         parts += [*_norms(states, (2,), spread=spread), *_norms(extra, (2,))]
         if not spread:
@@ -81,7 +92,7 @@ def reduce_pass(
     return Pass(*lists, loss=values[0])
 
 
-CHUNK = 2**20  # numbers reduced at once: their float64 copy takes 8 MB
+CHUNK = 2**16  # numbers reduced at once: their float64 copy takes 0.5 MB (a heap-sized block)
 
 
 def _norms(
@@ -105,15 +116,43 @@ def _norms(
     # Tensors of one shape (every layer of a DeepNetwork of one width) are stacked and reduced
     # a chunk of layers at a time: about twice as fast as one call per tensor, and never a
     # float64 copy of them all (a probe at depth 200, width 256, batch 256 would need 100 MB).
-    per_chunk = max(1, CHUNK // tensors[0].numel())
-    results: list[list[torch.Tensor]] = [[] for _ in range(len(ords) + spread)]
-    for start in range(0, len(tensors), per_chunk):
-        # (tensors, *shape) in float64, once for every norm taken of them
-        wide = torch.stack(tensors[start : start + per_chunk]).double()
-        dims = tuple(range(1, wide.ndim))
-        for result, ord in zip(results, ords, strict=False):
-            result.append(torch.linalg.vector_norm(wide, ord, dim=dims))
-        if spread:  # ||h - mean over the batch||, (states, batch, *features)
-            centred = wide - wide.mean(dim=1, keepdim=True)
-            results[-1].append(torch.linalg.vector_norm(centred, dim=dims))
-    return [torch.cat(r) for r in results]
+    results = torch.empty(len(ords) + spread, len(tensors), dtype=torch.float64)
+    for start in range(0, len(tensors), max(1, CHUNK // tensors[0].numel())):
+        chunk = tensors[start : start + max(1, CHUNK // tensors[0].numel())]
+        _reduce_chunk(chunk, ords, spread, results[:, start : start + len(chunk)])
+    return list(results)
+
+
+def _reduce_chunk(
+    chunk: list[torch.Tensor], ords: tuple[int, ...], spread: bool, out: torch.Tensor
+) -> None:
+    # The norms of a chunk of tensors of one shape, written into ``out`` (norms, tensors): no
+    # small result is left allocated between the chunks' large blocks, which would keep the C
+    # heap from reusing them (a probe at width 256 grew by 100 MB that way).
+    wide = torch.stack(chunk).double()  # (tensors, *shape) in float64, once for every norm
+    dims = tuple(range(1, wide.ndim))
+    for row, ord in zip(out, ords, strict=False):
+        row.copy_(torch.linalg.vector_norm(wide, ord, dim=dims))
+    if spread:  # ||h - mean over the batch||, (states, batch, *features)
+        wide -= wide.mean(dim=1, keepdim=True)
+        out[-1].copy_(torch.linalg.vector_norm(wide, dim=dims))
+
+
+def _linear_grad_norms(
+    inputs: list[torch.Tensor], out_grads: list[torch.Tensor]
+) -> list[torch.Tensor]:
+    # ||dL/dW||_1 and _2 of each linear layer, dL/dW = (dL/dz)^T u computed as torch's backward
+    # of nn.Linear computes it (mm_mat2_backward), a chunk of layers of one shape at a time.
+    results = torch.empty(2, len(inputs), dtype=torch.float64)
+    start = 0
+    while start < len(inputs):
+        shape = (out_grads[start].shape[1], inputs[start].shape[1])
+        end = start + 1
+        while (end < len(inputs) and (end - start + 1) * shape[0] * shape[1] <= CHUNK
+               and (out_grads[end].shape[1], inputs[end].shape[1]) == shape):  # fmt: skip
+            end += 1
+        pairs = zip(out_grads[start:end], inputs[start:end], strict=True)
+        grads = [torch.mm(g.t(), u) for g, u in pairs]  # (out, in) each
+        _reduce_chunk(grads, (1, 2), False, results[:, start:end])
+        start = end
+    return list(results)
