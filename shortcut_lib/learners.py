@@ -220,13 +220,14 @@ def warmup_factor(step: int, warmup: int) -> float:
 
 
 def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-    # nn.Linear for each model: x (models, batch, in), weight (models, out, in), bias (models, out)
-    return torch.baddbmm(bias.unsqueeze(1), x, weight.mT)
+    # nn.Linear for each model: x (models, batch, in), weight (models, in, out) as laid out,
+    # bias (models, 1, out)
+    return torch.baddbmm(bias, x, weight)
 
 
 def _layer_norm(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
     # nn.LayerNorm for each model: its own weight and bias (models, width)
-    return F.layer_norm(h, h.shape[-1:]) * weight.unsqueeze(1) + bias.unsqueeze(1)
+    return F.layer_norm(h, h.shape[-1:]) * weight + bias  # weight, bias (models, 1, width)
 
 
 def _layer_norms(tensors: list[torch.Tensor], ord: int) -> torch.Tensor:
@@ -243,25 +244,32 @@ def _layer_norms(tensors: list[torch.Tensor], ord: int) -> torch.Tensor:
 
 def _stack(models: list[nn.Module]) -> dict[str, nn.Parameter]:
     """The models' parameters stacked (a copy), and each model's parameters made views of the
-    stacks: ``input.*`` and ``output.*`` (models, ...), the hidden layers' and norms' (layers,
-    models, ...)."""
+    stacks: ``input.*``, ``output.*`` and ``final.*`` (models, ...), the hidden layers' and
+    norms' (layers, models, ...). Laid out for the batched products: a weight matrix transposed
+    (in, out), a vector as a row (1, out); a model's view of it is its usual shape."""
     named = [dict(m.named_parameters()) for m in models]
-    groups: dict[str, list[list[str]]] = {}
+    groups: dict[str, list[str]] = {}
     for name in named[0]:
         parts = name.split(".")
         if parts[0] == "body" and parts[1] in ("layers", "norms"):  # body.layers.3.0.weight
             key = ("hidden" if parts[1] == "layers" else "norms") + "." + parts[-1]
-            groups.setdefault(key, []).append([name])
         else:  # input.weight, body.final.weight, output.bias
             key = ".".join(parts[-2:])
-            groups[key] = [[name]]
+        groups.setdefault(key, []).append(name)
     stacks = {}
-    for key, layers in groups.items():
+    for key, names in groups.items():
+        # (models, in, out) for a weight matrix, (models, 1, out) for a vector, per name
+        rows = [torch.stack([_row(n[name].detach()) for n in named]) for name in names]
         layered = key.startswith(("hidden.", "norms."))
-        rows = [torch.stack([n[name].detach() for n in named]) for (name,) in layers]
         stacks[key] = nn.Parameter((torch.stack(rows) if layered else rows[0]).clone())
-        for layer, (name,) in enumerate(layers):
+        for layer, name in enumerate(names):
             for m, n in enumerate(named):
-                view = stacks[key][layer, m] if layered else stacks[key][m]
-                n[name].data = view.detach()  # the model now reads the stack's numbers
+                view = (stacks[key][layer, m] if layered else stacks[key][m]).detach()
+                # the model now reads the stack: its weight (out, in), its vector (out,)
+                n[name].data = view.T if n[name].ndim == 2 else view[0]
     return stacks
+
+
+def _row(t: torch.Tensor) -> torch.Tensor:
+    # A weight matrix (out, in) as (in, out), a vector (out,) as a row (1, out).
+    return t.T if t.ndim == 2 else t.unsqueeze(0)

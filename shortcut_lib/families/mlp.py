@@ -29,6 +29,7 @@ MODELS = ("plain", "shortcut")
 OPTIMIZERS = ("sgd", "adam")
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0)  # a control's stops
 BODY = ("activation", "init", "gain", "norm", "final_norm", "branch_scale")
+REWIRED = ("activation", "norm", "final_norm", "branch_scale")  # DeepNetwork.rewire's options
 
 
 def _check_layernorm_width(settings: Settings) -> None:
@@ -95,10 +96,11 @@ class ComparisonSettings(Settings):
         return costs.mlp_update(self.values())
 
     def wirings_key(self) -> tuple:
-        """What needs new models: the layers' shapes and modules. Not the depth (weights are
-        drawn layer by layer, so a deeper network of one seed starts with the same layers), nor
-        the seed, the init or the gain, which redraw the weights in place."""
-        return (self.width, self.activation, self.norm, self.final_norm, self.branch_scale)
+        """What needs new models: the layers' shapes. Not the depth (weights are drawn layer by
+        layer, so a deeper network of one seed starts with the same layers), nor the seed, the
+        init or the gain (the weights redrawn in place), nor the activation, the norms or the
+        branch scale (rewired in place)."""
+        return (self.width,)
 
     def make_wirings(self, depth: int) -> Wirings:
         """The plain and the shortcut network, over one set of weights, at ``depth`` layers."""
@@ -129,12 +131,18 @@ class Wirings:
         plain.use_shortcut = False
         self.depth, self._models = shortcut.depth, {"plain": plain, "shortcut": shortcut}
         self._drawn = weights_key(settings)
+        self._wiring = {n: getattr(settings, n) for n in REWIRED}
 
     def models(self, settings: ComparisonSettings) -> dict[str, DeepNetwork]:
         if weights_key(settings) != self._drawn:
             redraw(self._models["shortcut"], settings)  # its Parameters are the plain one's too
             self._models["plain"].init, self._models["plain"].gain = settings.init, settings.gain
             self._drawn = weights_key(settings)
+        wiring = {n: getattr(settings, n) for n in REWIRED}
+        if wiring != self._wiring:
+            for model in self._models.values():
+                model.rewire(**wiring)
+            self._wiring = wiring
         return {label: m.first_layers(settings.depth) for label, m in self._models.items()}
 
 
