@@ -12,7 +12,7 @@ import functools
 import math
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import torch
 
@@ -25,7 +25,7 @@ from .probes import GradientProfile, TransformerProfile, check_batch, transforme
 __all__ = ["Comparison", "compare_shortcut", "compare_transformer"]
 
 PROBED = (ComparisonSettings, BlockSettings)
-RELEASE_BYTES = 32e6  # after an update estimated to take more, freed memory goes back at once
+RELEASE_BYTES = 32e6  # memory released when an update comes down from one estimated above this
 Profiles = dict[str, GradientProfile] | dict[str, TransformerProfile]
 
 
@@ -80,9 +80,10 @@ class Comparison:
         else:
             result = _probe_both(probe, models, self._side_by_side)
         self._last = (computed, result)
-        # What this update's tensors (or the models it dropped) held goes back to the system.
+        # Coming down from a large update, what it held goes back to the system (at the same
+        # size it is kept for the next update: handed back, it would cost page faults to take).
         held, self._held = self._held, settings.cost().bytes
-        if max(held, self._held) > RELEASE_BYTES:
+        if held > RELEASE_BYTES and self._held < held / 2:
             release_freed_memory()
         return dict(result)
 
@@ -169,7 +170,7 @@ def _probe_both(probe: Callable, models: dict, side_by_side: bool) -> Profiles:
     """Both wirings' profiles: the plain one on the worker thread while the shortcut one runs
     here, when that can help (torch runs each op on one thread, the process has two cores)."""
     parallel = side_by_side and _parallel()
-    plain = _worker().submit(probe, models["plain"]) if parallel else None
+    plain = _submit(_worker(), probe, models["plain"]) if parallel else None
     shortcut = probe(models["shortcut"])
     return {"plain": plain.result() if plain else probe(models["plain"]), "shortcut": shortcut}
 
@@ -182,14 +183,27 @@ def _probe_flushed(
     ``exact`` does not vouch for is taken again here, subnormals and all."""
     pool = _flushing_workers()
     if side_by_side and _parallel():
-        futures = {label: pool.submit(probe, model) for label, model in models.items()}
+        futures = {label: _submit(pool, probe, model) for label, model in models.items()}
         result = {label: future.result() for label, future in futures.items()}
     else:
-        result = pool.submit(lambda: {k: probe(m) for k, m in models.items()}).result()
+        result = _submit(pool, lambda: {k: probe(m) for k, m in models.items()}).result()
     for label, profile in result.items():
         if not exact(profile):
             result[label] = probe(models[label])
     return {"plain": result["plain"], "shortcut": result["shortcut"]}
+
+
+def _submit(pool: ThreadPoolExecutor, fn: Callable, *args: object) -> Future:
+    """``fn(*args)`` on a thread of ``pool``, with as many threads per op as the caller's."""
+    return pool.submit(_with_threads, torch.get_num_threads(), fn, *args)
+
+
+def _with_threads(threads: int, fn: Callable, *args: object) -> object:
+    # A new thread starts with OpenMP's and MKL's own count of threads (every core), not the
+    # process's: its first products then started a team of threads (1 s of CPU at the first
+    # probe). Set to the caller's count, the same as the process's: no setting changes.
+    torch.set_num_threads(threads)
+    return fn(*args)
 
 
 def _parallel() -> bool:
