@@ -155,10 +155,10 @@ print(json.dumps({"peak": peak, "estimate": settings.cost().bytes}))
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
 @pytest.mark.parametrize(
     ("kind", "state"),
-    [("mlp", "depth=200 width=256 batch_size=8 activation=identity"),
-     ("mlp", "depth=200 width=64 batch_size=64 activation=gelu norm=layernorm"),
-     ("gpt", "depth=48 width=64 context_length=16 batch_size=16"),
-     ("gpt", "depth=12 width=256 heads=8 context_length=32 batch_size=4")],
+    [("mlp", "depth=200 width=256 batch_size=28 activation=identity"),
+     ("mlp", "depth=200 width=64 batch_size=256 activation=gelu norm=layernorm"),
+     ("gpt", "depth=48 width=64 context_length=16 batch_size=28"),
+     ("gpt", "depth=48 width=256 context_length=16 batch_size=3")],
 )  # fmt: skip
 def test_the_largest_accepted_updates_stay_under_the_memory_bound(kind, state):
     cls = sl.ExplorerSettings if kind == "mlp" else BlockSettings

@@ -47,9 +47,9 @@ def check_cost(
     valid: Callable[[Mapping[str, object]], bool] = lambda values: True,
 ) -> None:
     """Raise a ValueError unless ``estimate(settings.values())`` fits in ``seconds`` (None: any
-    time) and the memory limit, naming the estimate, ``why`` (a reason, if any) and the nearest
-    setting that fits: the fields ``lower`` lowered in turn (each to a value ``valid`` accepts).
-    """
+    time) and the memory limit, naming the estimate, ``why`` (why it takes so long, if only the
+    time is over) and the nearest setting that fits: the fields ``lower`` lowered in turn (each
+    to a value ``valid`` accepts)."""
     values, specs = settings.values(), settings.specs()
     cost = estimate(values)
     if cost.fits(seconds):
@@ -57,6 +57,7 @@ def check_cost(
     named = " ".join(f"{name}={values[name]}" for name in specs if name in lower)
     fit = _Search(estimate, specs, valid, seconds).fitting(values, lower)
     advice = "" if fit is None else f"; {fit[0]} fits ({fit[1]})"
+    why = why if cost.bytes <= MEMORY_LIMIT else ""  # a reason for the time it would take
     bound = f"{MEMORY_LIMIT / 1e6:.0f} MB"
     if seconds is None:
         raise ValueError(f"{named}: {what} would need {cost}, more than the {bound} it may take"

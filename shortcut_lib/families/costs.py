@@ -1,15 +1,17 @@
-"""What one explorer update and one training step cost, estimated from the settings alone.
+"""What one explorer update costs, and how much memory a training run needs, estimated from
+the settings alone, before anything is allocated.
 
 Each estimate is a sum of terms that follow what the computation does: a fixed cost per layer or
 block (torch's overhead per operation, which dominates small networks), multiply-adds at a measured
-rate, and bytes per number kept. The constants were measured on one core of an x86 machine and set
-so that each estimate is at least what ``benchmarks/bounds.py`` measures over its grid of
-settings; it prints both.
+rate, the weights built and drawn, and bytes per number kept. The constants were measured on one
+core of an x86 machine (``benchmarks/bounds.py`` prints estimate against measured over a grid of
+settings) and set so that the estimate is the larger, by up to about 3x.
 
-Subnormal float32 numbers (below 1.2e-38) are 60 to 200 times slower to compute with, and a deep
-plain network's vanishing gradients (and a collapsing forward signal) pass through them. Whether
-they do depends on the weights, so the MLP's estimate charges the plain wiring's worst case: a band
-of up to ``SUBNORMAL_LAYERS`` layers whose products all run at that speed.
+Subnormal float32 numbers (below 1.2e-38) take 60 to 200 times longer to compute with, and a deep
+plain network's vanishing gradients, or its collapsing forward signal, pass through them. The MLP's
+rates were measured where that happens most (identity and GELU activations, 200 layers); a GPT
+stack's probe flushes them, except where the stream collapses (``norm="none"``), which is probed
+again with them and charged so.
 """
 
 from __future__ import annotations
@@ -24,15 +26,13 @@ DOUBLE = 8
 REDUCED = 2**16  # numbers a probe reduces at once (probes._pass.CHUNK), at least a layer
 
 # --- the gradient explorer (both wirings of the MLP) ---------------------------------------------
-MLP_FIXED_SECONDS = 0.02  # settings, the batch, the frame (plotting is about 5-10 ms)
-MLP_LAYER_SECONDS = 100e-6  # per layer and wiring: forward, backward, reduction
-MLP_MAC_SECONDS = 0.25e-9  # per multiply-add at these shapes (16 to 256 rows)
-SUBNORMAL_MAC_SECONDS = 3e-9
-SUBNORMAL_LAYERS = 60
-DRAW_SECONDS = 10e-9  # per weight redrawn (a new seed, init or gain)
-DRAW_LAYER_SECONDS = 60e-6
-MLP_FIXED_BYTES = 4e6
-MLP_SAVED = 7  # numbers per example, unit and layer that a wiring's pass keeps (LayerNorm: 10)
+MLP_FIXED_SECONDS = 0.04  # settings, the batch, the frame (plotting is about 5-10 ms)
+MLP_LAYER_SECONDS = 120e-6  # per layer and wiring: forward, backward, reduction
+MLP_MAC_SECONDS = 0.3e-9  # per multiply-add at these shapes, subnormal numbers included
+MLP_WEIGHT_SECONDS = 12e-9  # per weight: drawn, its gradient reduced
+MLP_BUILD_SECONDS = 300e-6  # per layer built (a new width)
+MLP_FIXED_BYTES = 14e6
+MLP_SAVED = 6  # numbers per example, unit, layer and wiring that a pass keeps (LayerNorm: 9)
 
 
 def roomy_depth(depth: int, most: int) -> int:
@@ -42,46 +42,47 @@ def roomy_depth(depth: int, most: int) -> int:
 
 
 def mlp_update(v: Mapping[str, object]) -> Cost:
-    """One gradient-explorer update of the settings ``v`` (a ComparisonSettings' fields)."""
+    """One gradient-explorer update of the settings ``v`` (a ComparisonSettings' fields), at
+    its slowest: the networks built (a new width), both wirings probed."""
     depth, width, batch = v["depth"], v["width"], v["batch_size"]
     room = roomy_depth(depth, 200)
     layernorm = v["norm"] == "layernorm"
-    products = batch * width * width  # multiply-adds of one layer's product
     seconds = (
         MLP_FIXED_SECONDS
         + 2 * depth * MLP_LAYER_SECONDS * (1.4 if layernorm else 1.0)
-        + 6 * depth * products * MLP_MAC_SECONDS  # both wirings: forward, to h, to W
-        + 3 * min(depth, SUBNORMAL_LAYERS) * products * SUBNORMAL_MAC_SECONDS  # plain: worst
-        + room * (width * width * DRAW_SECONDS + DRAW_LAYER_SECONDS)
+        + 6 * depth * batch * width * width * MLP_MAC_SECONDS  # both: forward, to h, to W
+        + room * (MLP_BUILD_SECONDS + width * width * MLP_WEIGHT_SECONDS)
     )
-    saved = (MLP_SAVED + 3 * layernorm) * batch * width
-    per_wiring = depth * (width * width + saved) * FLOAT  # its weight gradients, its pass
     weights = room * (width * width + 4 * width) * FLOAT  # cached, shared by both wirings
-    reduced = REDUCED * (FLOAT + 2 * DOUBLE)  # a chunk stacked, in float64, centred
+    per_wiring = (MLP_SAVED + 3 * layernorm) * depth * batch * width * FLOAT
+    reduced = REDUCED * (FLOAT + DOUBLE)  # a chunk stacked, in float64
     return Cost(seconds, MLP_FIXED_BYTES + weights + 2 * (per_wiring + reduced))
 
 
 # --- the transformer explorer (both wirings of the GPT stack, the stream only) ------------------
-GPT_FIXED_SECONDS = 0.03
-GPT_BLOCK_SECONDS = 0.7e-3  # per block and wiring: about 25 operations forward, 20 backward
-GPT_MAC_SECONDS = 0.025e-9
-GPT_SUBNORMAL_FACTOR = 12  # norm="none" without shortcuts: probed again with subnormals
-GPT_FIXED_BYTES = 6e6
+GPT_FIXED_SECONDS = 0.04
+GPT_BLOCK_SECONDS = 0.8e-3  # per block and wiring: about 25 operations forward, 20 backward
+GPT_MAC_SECONDS = 0.03e-9
+GPT_SUBNORMAL_FACTOR = 14  # norm="none": the plain stack's products again, subnormals and all
+GPT_BUILD_SECONDS = 2.5e-3  # per block built (a new width, heads or context length)
+GPT_DRAW_SECONDS = 7e-9  # per weight built and drawn
+GPT_FIXED_BYTES = 12e6
 GPT_SAVED = 24  # numbers per token, feature and block that a wiring's pass keeps
 
 
 def gpt_update(v: Mapping[str, object]) -> Cost:
-    """One transformer-explorer update of the settings ``v`` (a BlockSettings' fields)."""
+    """One transformer-explorer update of the settings ``v`` (a BlockSettings' fields), at its
+    slowest: the stacks built (a new width, heads or context length), both wirings probed."""
     depth, width, context = v["depth"], v["width"], v["context_length"]
     tokens = v["batch_size"] * context
     room = roomy_depth(depth, 48)
     # per block: 12 width^2 multiply-adds a token in the projections and the feed-forward
     # network, 2 context * width in attention; backward to the stream about twice that
-    macs = 3 * depth * tokens * (12 * width * width + 2 * context * width)
-    block_seconds = depth * GPT_BLOCK_SECONDS + macs * GPT_MAC_SECONDS
-    seconds = GPT_FIXED_SECONDS + 2 * block_seconds + room * 12 * width * width * DRAW_SECONDS
-    if v["norm"] == "none":  # the plain stack's stream may collapse: taken again, subnormals
-        seconds += block_seconds * GPT_SUBNORMAL_FACTOR
+    products = 3 * depth * tokens * (12 * width * width + 2 * context * width) * GPT_MAC_SECONDS
+    seconds = GPT_FIXED_SECONDS + 2 * (depth * GPT_BLOCK_SECONDS + products)
+    seconds += room * (GPT_BUILD_SECONDS + 12 * width * width * GPT_DRAW_SECONDS)
+    if v["norm"] == "none":  # the plain stack's stream may collapse: probed again, subnormals
+        seconds += depth * GPT_BLOCK_SECONDS + products * GPT_SUBNORMAL_FACTOR
     weights = room * (12 * width * width + 13 * width) * FLOAT
     unit = room * 5 * width * width * FLOAT  # the residual projections at std 1, if kept
     weights += unit if unit <= 32e6 else 0

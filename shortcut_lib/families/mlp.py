@@ -86,8 +86,8 @@ class ComparisonSettings(Settings):
         _check_layernorm_width(self)
         check_cost(
             self, costs.mlp_update, ("batch_size", "width", "depth"), what="one update",
-            why=" (a deep plain network's vanishing gradients may pass through float32's "
-            "subnormal numbers, which take 60-200x longer to compute with)",
+            why=" (a deep plain network's vanishing gradients can pass through float32's "
+            "subnormal numbers, 60-200x slower to compute with)",
         )  # fmt: skip
 
     def cost(self) -> Cost:
