@@ -8,9 +8,11 @@ input batch, and the last profiles when only what is shown changed (a view-only 
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -107,6 +109,10 @@ def compare_shortcut(
 ) -> dict[str, GradientProfile]:
     """Profile the plain and the shortcut MLP of one configuration, on the same weights.
 
+    Calls share one :class:`Comparison`: in a loop over seeds, depths or options the networks
+    are built once (the numbers are those of fresh ones). Settings over the bounds of one update
+    (1 s, 300 MB) are refused with a ValueError that names a setting that fits.
+
     Args:
         settings: a :class:`ComparisonSettings`, a state string, or ``None`` for the defaults.
         **changes: fields to override, e.g. ``depth=50, activation="sigmoid"``.
@@ -126,7 +132,9 @@ def compare_shortcut(
             "settings must be a ComparisonSettings, a state string or None; got "
             f"{type(settings).__name__}"
         )
-    return Comparison(side_by_side=False).profiles(settings.replace(**changes))
+    settings = settings.replace(**changes)
+    with _SHARED_LOCK:  # one call at a time: they share the networks
+        return copy.deepcopy(_shared().profiles(settings))  # the caller's own lists
 
 
 def compare_transformer(
@@ -217,6 +225,17 @@ def _cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # macOS, Windows
         return os.cpu_count() or 1
+
+
+_SHARED_LOCK = threading.Lock()
+
+
+@functools.cache
+def _shared() -> Comparison:
+    """The comparison every compare_shortcut call uses: called in a loop over seeds, depths or
+    options, it builds the networks once and redraws or rewires them (exactly the numbers of
+    fresh ones); it holds the networks of the last width asked for."""
+    return Comparison(side_by_side=False)
 
 
 @functools.cache

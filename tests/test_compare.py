@@ -413,3 +413,16 @@ def test_compare_shortcut_rejects_bad_arguments_clearly():
         sl.compare_shortcut(dpth=3)
     with pytest.raises(ValueError, match="layernorm"):
         sl.compare_shortcut("norm=layernorm", width=1)
+
+
+def test_compare_shortcut_calls_share_networks_and_give_a_fresh_networks_numbers():
+    # One Comparison serves every call: built once, redrawn and rewired in place. The numbers
+    # must be those of fresh networks whatever came before, and each call's lists its own.
+    for state in ["depth=30 width=8 batch_size=4 activation=tanh", "depth=12 width=8 seed=3",
+                  "depth=40 width=8 norm=layernorm", "depth=5 width=9 final_norm=on seed=1",
+                  "depth=30 width=8 batch_size=4 activation=tanh"]:  # fmt: skip
+        got = sl.compare_shortcut(state)
+        assert_same_profiles(got, fresh_profiles(ExplorerSettings.parse(state)), state)
+    got["plain"].output_grad_norm.clear()
+    again = sl.compare_shortcut("depth=30 width=8 batch_size=4 activation=tanh")
+    assert len(again["plain"].output_grad_norm) == 30
