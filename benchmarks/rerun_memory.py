@@ -3,13 +3,13 @@
     python benchmarks/rerun_memory.py [--times 10]
 
 One fresh kernel (ipympl backend, as in the notebooks) runs each explorer cell ``--times`` times at
-large settings: the gradient explorer at its largest (depth 200, width 256, batch 256), the
-training explorer at depth 200, width 192 (the widest a run of that depth may be under its 500 MB
-limit), trained for 20 steps, and the transformer explorer at 48 blocks. Each execute request
-carries the cell's id, as JupyterLab sends it, so a re-run cell closes the explorer it made before
-(IPython's ``Out`` cache still holds the closed shells). The resident memory (VmRSS of the kernel
-process, Linux only) should level off after the first runs. A figure, not a test: nothing here
-asserts.
+large settings: the gradient explorer at depth 200, width 256 and the largest batch an update may
+take there (28), the training explorer at depth 200, width 148 (the widest a run of that depth may
+be under its 300 MB limit), trained for 20 steps, and the transformer explorer at 48 blocks. Each
+execute request carries the cell's id, as JupyterLab sends it, so a re-run cell closes the
+explorer it made before (IPython's ``Out`` cache still holds the closed shells). The resident
+memory (VmRSS of the kernel process, Linux only) should level off after the first runs. A figure,
+not a test: nothing here asserts.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from memory import _isolate_jupyter_state, _status_mb  # noqa: E402
 
 SETUP = "%matplotlib widget\nimport shortcut_lib as sl"
 CELLS = {
-    "gradient explorer": "e = sl.gradient_explorer(depth=200, width=256, batch_size=256)\ne",
+    "gradient explorer": "e = sl.gradient_explorer(depth=200, width=256, batch_size=28)\ne",
     "training explorer": (
-        "t = sl.training_explorer(depth=200, width=192, steps=20,\n"
+        "t = sl.training_explorer(depth=200, width=148, steps=20,\n"
         "                         limits={'depth': (1, 200), 'width': (2, 256)})\n"
         "t.train()\nt.wait()\nt"
     ),

@@ -1,9 +1,10 @@
 """What does notebook 05 cost: a transformer-explorer update, and the notebook's training cell?
 
 explorer  one update of ``sl.transformer_explorer`` end to end in-process, as a drag causes it:
-          the new settings read from the controls, both wirings probed (``BlockComparison``:
-          the stream only, the plain wiring on a worker thread while the shortcut wiring runs
-          here; the weights redrawn when the depth or seed changes),
+          the new settings read from the controls, both wirings probed (``Comparison``: the
+          stream only, the two wirings side by side on two threads that flush subnormal numbers;
+          the residual projections rescaled when the depth changes, every weight redrawn when
+          the seed does),
           the artists updated, the canvas rendered (blitted, or drawn in full when the axes
           change) and the frame's PNG encoded (ipympl counts the canvas as a web socket even
           here). Not included: the comm message to the browser and the browser's paint.
@@ -12,9 +13,9 @@ explorer  one update of ``sl.transformer_explorer`` end to end in-process, as a 
             drag    depth alternates target, target-1, target, ... (weights redrawn each time)
             reseed  the seed changes each time (weights and sequences redrawn)
             norm    the norm placement cycles pre, post, none (a rewiring only)
-          then the split at 12 blocks: the probe alone (``BlockComparison.profiles``), side by
-          side on two threads and one after the other on one (``side_by_side=False``), and the
-          bare floor, two plain forward + ``loss.backward()`` passes.
+          then the split at 12 blocks: the probe alone (``Comparison.profiles``), side by side
+          on two threads and one after the other on one (``side_by_side=False``), and the bare
+          floor, two plain forward + ``loss.backward()`` passes.
 training  notebook 05's training cells: 12 runs of ``train_transformer`` of 60 steps (4 blocks;
           pre-norm, post-norm, no shortcut; seeds 0-2; then seed 0 with one change each: post-norm
           at lr 0.01, no shortcut with 1 block, no shortcut with LayerNorm's eps at 1e-12), each
@@ -101,14 +102,14 @@ def explorer_table(repeats: int, context_length: int) -> float:
     return verdict
 
 
-def probe(comparison: sl.BlockComparison, settings: sl.BlockSettings, i: int) -> None:
+def probe(comparison: sl.Comparison, settings: sl.BlockSettings, i: int) -> None:
     comparison.profiles(settings.replace(depth=12 - i % 2))  # weights redrawn each time
 
 
 def split_table(repeats: int) -> None:
     settings = sl.BlockSettings(depth=12, **EXPLORER)
     side_by_side, one_after_the_other = (
-        functools.partial(probe, sl.BlockComparison(side_by_side=flag), settings)
+        functools.partial(probe, sl.Comparison(side_by_side=flag), settings)
         for flag in (True, False)
     )
     task = sl.make_token_task(8, 32, 16, seed=0)

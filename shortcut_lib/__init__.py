@@ -40,7 +40,7 @@ from .probes import (
     transformer_profile,
     weight_gradient_means,
 )
-from .training import History, TrainingRun, train, train_transformer
+from .training import History, TrainingRun, train, train_seeds, train_transformer
 from .widgets import (
     ExplorerSettings,
     GradientExplorer,
@@ -112,6 +112,7 @@ __all__ = [
     "print_gradients",
     "quiz",
     "train",
+    "train_seeds",
     "train_transformer",
     "training_explorer",
     "transformer_explorer",

@@ -8,14 +8,18 @@ input batch, and the last profiles when only what is shown changed (a view-only 
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 import os
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import torch
 
 from ._checks import check_bool, check_choice
+from ._memory import release_freed_memory
 from .families import BlockSettings, ComparisonSettings
 from .models.gpt import NORM_PLACEMENTS, GPTModel
 from .probes import GradientProfile, TransformerProfile, check_batch, transformer_profile
@@ -23,6 +27,7 @@ from .probes import GradientProfile, TransformerProfile, check_batch, transforme
 __all__ = ["Comparison", "compare_shortcut", "compare_transformer"]
 
 PROBED = (ComparisonSettings, BlockSettings)
+RELEASE_BYTES = 32e6  # memory released when an update comes down from one estimated above this
 Profiles = dict[str, GradientProfile] | dict[str, TransformerProfile]
 
 
@@ -39,7 +44,11 @@ class Comparison:
     When torch runs each op on one thread (as the notebooks set) and the process may run on more
     than one core, the plain wiring is probed on a worker thread while the shortcut wiring is
     probed on the calling one (for a 12-block GPT stack at context 32, about half the time).
-    Each pass is the same sequence of operations either way. Changes no torch setting.
+    Each pass is the same sequence of operations either way. A GPT stack is probed on two threads
+    of the module's own that flush float32's subnormal numbers to zero (a deep plain stack's
+    backward pass meets some, 60-200x slower to compute with), and probed again with them where
+    that could change a number (``BlockSettings.exact_when_flushed``). Changes no torch setting
+    of the calling thread.
 
     Args:
         side_by_side: ``False`` probes the two wirings one after the other, always.
@@ -52,6 +61,7 @@ class Comparison:
         self._wirings, self._wirings_key = None, None
         self._batch, self._batch_key = None, None
         self._last: tuple[tuple, Profiles] | None = None
+        self._held = 0.0  # bytes the last update was estimated to take
 
     def profiles(self, settings: ComparisonSettings | BlockSettings) -> Profiles:
         """``{"plain": profile, "shortcut": profile}`` of the same weights and input."""
@@ -68,14 +78,16 @@ class Comparison:
             if settings.batch_key() != self._batch_key:
                 self._batch, self._batch_key = settings.make_batch(), settings.batch_key()
         probe = functools.partial(settings.probe, batch=self._batch)
-        side_by_side = self._side_by_side and torch.get_num_threads() == 1 and _cores() > 1
-        plain = _worker().submit(probe, models["plain"]) if side_by_side else None
-        shortcut = probe(models["shortcut"])
-        result = {
-            "plain": plain.result() if plain else probe(models["plain"]),
-            "shortcut": shortcut,
-        }
+        if settings.flush_subnormals:
+            result = _probe_flushed(probe, models, self._side_by_side, settings.exact_when_flushed)
+        else:
+            result = _probe_both(probe, models, self._side_by_side)
         self._last = (computed, result)
+        # Coming down from a large update, what it held goes back to the system (at the same
+        # size it is kept for the next update: handed back, it would cost page faults to take).
+        held, self._held = self._held, settings.cost().bytes
+        if held > RELEASE_BYTES and self._held < held / 2:
+            release_freed_memory()
         return dict(result)
 
     def _models_for(self, s: ComparisonSettings | BlockSettings) -> dict[str, torch.nn.Module]:
@@ -88,6 +100,7 @@ class Comparison:
             if key == self._wirings_key:
                 most = s.specs()["depth"].high
                 depth = min(2 ** math.ceil(math.log2(s.depth)), max(s.depth, most))
+            self._wirings = self._last = None  # freed before the new ones are built
             self._wirings, self._wirings_key = s.make_wirings(depth), key
         return self._wirings.models(s)
 
@@ -96,6 +109,10 @@ def compare_shortcut(
     settings: ComparisonSettings | str | None = None, **changes: object
 ) -> dict[str, GradientProfile]:
     """Profile the plain and the shortcut MLP of one configuration, on the same weights.
+
+    Calls share one :class:`Comparison`: in a loop over seeds, depths or options the networks
+    are built once (the numbers are those of fresh ones). Settings over the bounds of one update
+    (1 s, 300 MB) are refused with a ValueError that names a setting that fits.
 
     Args:
         settings: a :class:`ComparisonSettings`, a state string, or ``None`` for the defaults.
@@ -116,7 +133,9 @@ def compare_shortcut(
             "settings must be a ComparisonSettings, a state string or None; got "
             f"{type(settings).__name__}"
         )
-    return Comparison(side_by_side=False).profiles(settings.replace(**changes))
+    settings = settings.replace(**changes)
+    with _SHARED_LOCK:  # one call at a time: they share the networks
+        return copy.deepcopy(_shared().profiles(settings))  # the caller's own lists
 
 
 def compare_transformer(
@@ -164,6 +183,50 @@ def compare_transformer(
     return result
 
 
+def _probe_both(probe: Callable, models: dict, side_by_side: bool) -> Profiles:
+    """Both wirings' profiles: the plain one on the worker thread while the shortcut one runs
+    here, when that can help (torch runs each op on one thread, the process has two cores)."""
+    parallel = side_by_side and _parallel()
+    plain = _submit(_worker(), probe, models["plain"]) if parallel else None
+    shortcut = probe(models["shortcut"])
+    return {"plain": plain.result() if plain else probe(models["plain"]), "shortcut": shortcut}
+
+
+def _probe_flushed(
+    probe: Callable, models: dict, side_by_side: bool, exact: Callable[[object], bool]
+) -> Profiles:
+    """Both wirings' profiles from threads of this module's own that flush float32's subnormal
+    numbers to zero (on their own threads only: the caller's is left as it is). A profile that
+    ``exact`` does not vouch for is taken again here, subnormals and all."""
+    pool = _flushing_workers()
+    if side_by_side and _parallel():
+        futures = {label: _submit(pool, probe, model) for label, model in models.items()}
+        result = {label: future.result() for label, future in futures.items()}
+    else:
+        result = _submit(pool, lambda: {k: probe(m) for k, m in models.items()}).result()
+    for label, profile in result.items():
+        if not exact(profile):
+            result[label] = probe(models[label])
+    return {"plain": result["plain"], "shortcut": result["shortcut"]}
+
+
+def _submit(pool: ThreadPoolExecutor, fn: Callable, *args: object) -> Future:
+    """``fn(*args)`` on a thread of ``pool``, with as many threads per op as the caller's."""
+    return pool.submit(_with_threads, torch.get_num_threads(), fn, *args)
+
+
+def _with_threads(threads: int, fn: Callable, *args: object) -> object:
+    # A new thread starts with OpenMP's and MKL's own count of threads (every core), not the
+    # process's: its first products then started a team of threads (1 s of CPU at the first
+    # probe). Set to the caller's count, the same as the process's: no setting changes.
+    torch.set_num_threads(threads)
+    return fn(*args)
+
+
+def _parallel() -> bool:
+    return torch.get_num_threads() == 1 and _cores() > 1
+
+
 def _cores() -> int:
     """The cores this process may run on: its CPU affinity where the system tells it (Linux),
     else every core."""
@@ -173,7 +236,31 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+_SHARED_LOCK = threading.Lock()
+
+
+@functools.cache
+def _shared() -> Comparison:
+    """The comparison every compare_shortcut call uses: called in a loop over seeds, depths or
+    options, it builds the networks once and redraws or rewires them (exactly the numbers of
+    fresh ones); it holds the networks of the last width asked for."""
+    return Comparison(side_by_side=False)
+
+
 @functools.cache
 def _worker() -> ThreadPoolExecutor:
     """The one thread, made on first use, that probes the plain wiring."""
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="shortcut_lib-probe")
+
+
+@functools.cache
+def _flushing_workers() -> ThreadPoolExecutor:
+    """Two threads, made on first use, that compute with subnormal float32 numbers flushed to
+    zero: 60 to 200 times faster than with them on an x86 CPU, which a deep plain GPT stack's
+    backward pass meets (``torch.set_flush_denormal`` sets the calling thread's mode only)."""
+    return ThreadPoolExecutor(
+        max_workers=2,
+        thread_name_prefix="shortcut_lib-probe-flushing",
+        initializer=torch.set_flush_denormal,
+        initargs=(True,),
+    )

@@ -10,12 +10,10 @@ layer. Everything comes from the one backward pass that drives the update.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-from collections.abc import Iterator
+from collections.abc import Iterable
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ._checks import check_float, check_int, check_memory, check_seed
@@ -24,93 +22,22 @@ from .families import training_settings
 from .families.gpt import BlockTrainingSettings
 from .families.mlp import MODELS, TrainingSettings
 from .history import History
+from .learners import Entry, Learner, StackedLearner
 from .models.gpt import GPTModel, check_model
 from .models.sizes import run_memory
-from .probes._pass import draws_random
 
-__all__ = ["History", "TrainingRun", "train", "train_transformer"]
-
-_SERIES = ("loss", "weight_grad_mean", "update_ratio", "weight_norm")
+__all__ = ["History", "TrainingRun", "train", "train_seeds", "train_transformer"]
 
 
-Family = type[TrainingSettings] | type[BlockTrainingSettings]
-
-
-class _Learner:
-    """One model, its optimizer and its records: the loop every run and ``train_transformer``
-    advance. ``family`` knows the model's weight matrices, output and loss."""
-
-    def __init__(self, model: nn.Module, family: Family, task: object, batches: torch.Tensor,
-                 optimizer: str, lr: float, warmup: int, seed: int) -> None:  # fmt: skip
-        self.model, self.family, self.task, self.batches = model, family, task, batches
-        self.lr, self.warmup, self.step = lr, warmup, 0
-        # Dropout, if the model has any, draws from the run's own RNG, seeded: the global RNG
-        # is untouched and the same settings give the same run.
-        self._rng = torch.Generator().manual_seed(seed).get_state()
-        self.weights, groups = family.weights(model)
-        # (matrices, layers) of 0/1: sums per matrix -> sums per layer in one product
-        self.groups = F.one_hot(torch.tensor(groups)).double()
-        self.numel = self.groups.T @ torch.tensor([float(w.numel()) for w in self.weights]).double()
-        self.optimizer = _make_optimizer(optimizer, model, lr)
-        self._change = [torch.empty_like(w) for w in self.weights]  # W_before, then W_b - W_a
-        self.records: dict[str, list] = {key: [] for key in _SERIES}
-
-    def advance(self, n: int) -> None:
-        """Run the next ``n`` steps (fewer at the end of the batches) and record them. Works
-        under ``no_grad`` and ``inference_mode`` (training turns gradients on for itself), and
-        leaves the model in ``train()`` or ``eval()`` mode as it found it."""
-        with _training(self.model):
-            # Forked only when dropout draws: a run on the explorer's thread never touches the
-            # global RNG the notebook's own cells use meanwhile.
-            random = draws_random(self.model)
-            with torch.random.fork_rng(devices=[], enabled=random):
-                if random:
-                    torch.set_rng_state(self._rng)
-                stats = [self._step(index) for index in self.batches[self.step : self.step + n]]
-                if random:
-                    self._rng = torch.get_rng_state()
-        self.optimizer.zero_grad(set_to_none=True)  # leave no .grad for a probe to trip over
-        if not stats:
-            return
-        # stacked once a chunk: one .tolist() per series, not one sync a step
-        series = (torch.stack(s).double() for s in zip(*stats, strict=True))
-        losses, grad_l1, weight_l2, change_l2 = series  # (steps,), then (steps, matrices)
-        weight_norm = (weight_l2.square() @ self.groups).sqrt()  # (steps, layers)
-        records = self.records
-        records["loss"] += losses.tolist()
-        records["weight_grad_mean"] += (grad_l1 @ self.groups / self.numel).tolist()
-        records["update_ratio"] += (
-            (change_l2.square() @ self.groups).sqrt() / weight_norm
-        ).tolist()
-        records["weight_norm"] += weight_norm.tolist()
-
-    def _step(self, index: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        # One update; returns the loss and, per weight matrix, ||dL/dW||_1, ||W|| and ||dW||.
-        weights, change = self.weights, self._change
-        for group in self.optimizer.param_groups:
-            group["lr"] = self.lr * _warmup_factor(self.step, self.warmup)
-        output = self.family.output(self.model, self.task.x[index])
-        loss = self.family.loss(self.task, output, self.task.y[index])
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        with torch.no_grad():
-            grads = [w.grad if w.grad is not None else torch.zeros_like(w) for w in weights]
-            grad_l1 = torch.stack(torch._foreach_norm(grads, 1))  # the gradients this step uses
-            weight_l2 = torch.stack(torch._foreach_norm(weights))
-            torch._foreach_copy_(change, weights)
-            self.optimizer.step()
-            torch._foreach_sub_(change, weights)  # W_before - W_after
-            change_l2 = torch.stack(torch._foreach_norm(change))
-        self.step += 1
-        return loss.detach(), grad_l1, weight_l2, change_l2
-
-    def history(self, name: str, layer_names: list[str], settings: dict[str, object]) -> History:
-        return History(
-            model=name,
-            layer_names=list(layer_names),
-            settings=dict(settings),
-            **{key: list(values) for key, values in self.records.items()},
-        )
+def _history(
+    name: str, records: dict[str, list], layer_names: list[str], settings: dict[str, object]
+) -> History:
+    return History(
+        model=name,
+        layer_names=list(layer_names),
+        settings=dict(settings),
+        **{key: list(values) for key, values in records.items()},
+    )
 
 
 class TrainingRun:
@@ -154,14 +81,19 @@ class TrainingRun:
         base = s.make_model(task)
         self._batches = _batch_order(len(task), s.batch_size, s.steps, s.seed)
         self.models: dict[str, nn.Module] = {}
-        self._learners: dict[str, _Learner] = {}
         for name in MODELS if s.models == "both" else (s.models,):
             model = copy.deepcopy(base)  # the same initial weights for both
             model.use_shortcut = name == "shortcut"
             self.models[name] = model
-            self._learners[name] = _Learner(
-                model, type(s), task, self._batches, s.optimizer, s.lr, s.warmup, s.seed
-            )
+        self._entries = {name: Entry(model, self._batches) for name, model in self.models.items()}
+        if isinstance(s, TrainingSettings):  # the MLPs: trained together, as one batched network
+            self._learners = [StackedLearner(list(self._entries.values()), s, task)]
+        else:
+            options = (s.optimizer, s.lr, s.warmup, s.seed)
+            self._learners = [
+                Learner(e.model, type(s), task, e.batches, *options, e.records)
+                for e in self._entries.values()
+            ]
 
     @property
     def done(self) -> bool:
@@ -178,7 +110,7 @@ class TrainingRun:
         """Run up to ``n`` more steps (fewer if the run ends first); return the steps done."""
         check_int("n", n, low=1)
         n = min(n, self.steps - self.step)
-        for learner in self._learners.values():
+        for learner in self._learners:
             learner.advance(n)
         self.step += n
         return self.step
@@ -186,7 +118,10 @@ class TrainingRun:
     def history(self) -> dict[str, History]:
         """A snapshot of what each model recorded so far, ``{"plain": History, ...}``."""
         settings = self.settings.described()
-        return {n: t.history(n, self.layer_names, settings) for n, t in self._learners.items()}
+        return {
+            name: _history(name, entry.records, self.layer_names, settings)
+            for name, entry in self._entries.items()
+        }
 
 
 def train(task: object = "spirals", **settings: object) -> dict[str, History]:
@@ -207,6 +142,60 @@ def train(task: object = "spirals", **settings: object) -> dict[str, History]:
     run = TrainingRun(task, **settings)
     run.advance(run.steps)
     return run.history()
+
+
+def train_seeds(
+    seeds: Iterable[int], task: object = "spirals", **settings: object
+) -> dict[int, dict[str, History]]:
+    """:func:`train` for several seeds at once: ``{seed: train(task, seed=seed, **settings)}``.
+
+    Notebook 04's networks of every seed are trained together, as one batched network (see
+    :mod:`~shortcut_lib.learners`): about as fast as one run for a dozen seeds. Each seed's
+    histories are those ``train`` gives, up to float32 rounding in the last bits. GPT stacks are
+    trained one seed after the other.
+
+    Args:
+        seeds: distinct seeds, e.g. ``range(3)``.
+        task: as for :func:`train`.
+        **settings: the fields of the run's settings class but ``seed``.
+
+    Returns:
+        ``{seed: {"plain": History, "shortcut": History}}`` (only the model asked for, if one).
+
+    Raises:
+        ValueError: repeated seeds, or runs that would together need more memory than one run
+            may take.
+
+    Introduced in notebook 04.
+    """
+    seeds = _check_seeds(seeds, settings)
+    runs = {seed: TrainingRun(task, **settings, seed=seed) for seed in seeds}
+    first = runs[seeds[0]]
+    if isinstance(first.settings, TrainingSettings):
+        total = first.settings.memory_estimate() * len(seeds)
+        check_memory(f"{len(seeds)} seeds of {first.settings.size()}", total, "the seeds' count")
+        entries = [entry for run in runs.values() for entry in run._entries.values()]
+        with torch.inference_mode(False):
+            StackedLearner(entries, first.settings, first.task).advance(first.steps)
+        for run in runs.values():
+            run.step = run.steps
+    else:
+        for run in runs.values():
+            run.advance(run.steps)
+    return {seed: run.history() for seed, run in runs.items()}
+
+
+def _check_seeds(seeds: object, settings: dict[str, object]) -> list[int]:
+    if "seed" in settings:
+        raise TypeError("train_seeds() takes the seeds as its first argument, not seed=")
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
+        raise TypeError(f"seeds must be a list of ints, e.g. range(3); got {type(seeds).__name__}")
+    seeds = list(seeds)
+    for seed in seeds:
+        check_seed("seed", seed)
+    if not seeds or len(set(seeds)) < len(seeds):
+        raise ValueError(f"seeds must be distinct, and at least one; got {seeds!r:.60}")
+    return seeds
 
 
 def train_transformer(
@@ -246,7 +235,7 @@ def train_transformer(
     lr = float(lr)
     with torch.inference_mode(False):
         batches = _batch_order(len(task), batch_size, steps, seed)
-        learner = _Learner(model, BlockTrainingSettings, task, batches, "adam", lr, warmup, seed)
+        learner = Learner(model, BlockTrainingSettings, task, batches, "adam", lr, warmup, seed)
     learner.advance(steps)
     settings = dict(
         depth=model.n_blocks, width=model.tok_emb.embedding_dim, norm=model.norm,
@@ -256,7 +245,7 @@ def train_transformer(
     words = BlockTrainingSettings.words(warmup, model.scaled_init, model.init)
     layer_names = ["in", *map(str, range(1, model.n_blocks + 1)), "out"]
     name = "shortcut" if model.use_shortcut else "plain"
-    return learner.history(name, layer_names, {**words, **settings})
+    return _history(name, learner.records, layer_names, {**words, **settings})
 
 
 def _check_run(model: object, task: object, **options: object) -> None:
@@ -282,35 +271,6 @@ def _check_run(model: object, task: object, **options: object) -> None:
         run_memory(model, steps, batch_size, task.context_length),
         "steps or batch_size",
     )
-
-
-@contextlib.contextmanager
-def _training(model: nn.Module) -> Iterator[None]:
-    # Gradients on, also under no_grad or inference_mode, and the model in train() mode (dropout,
-    # if it has any, is part of training); then each module's train() or eval() as it was.
-    modes = [m.training for m in model.modules()]
-    model.train()
-    try:
-        with torch.inference_mode(False), torch.enable_grad():
-            yield
-    finally:
-        for module, mode in zip(model.modules(), modes, strict=True):
-            module.training = mode
-
-
-def _warmup_factor(step: int, warmup: int) -> float:
-    # nanoGPT's linear warmup: lr * (step + 1) / (warmup + 1) for the first warmup steps
-    return (step + 1) / (warmup + 1) if step < warmup else 1.0
-
-
-def _make_optimizer(name: str, model: nn.Module, lr: float) -> torch.optim.Optimizer:
-    cls = torch.optim.SGD if name == "sgd" else torch.optim.Adam
-    try:
-        # fused: one kernel per step instead of a Python loop over the parameters (CPU's
-        # default); about 3x faster for Adam on these small models. CPU support: torch >= 2.4.
-        return cls(model.parameters(), lr=lr, fused=True)
-    except RuntimeError:
-        return cls(model.parameters(), lr=lr, foreach=True)
 
 
 def _batch_order(n: int, batch_size: int, steps: int, seed: int) -> torch.Tensor:

@@ -30,7 +30,16 @@ SERIES = (
 
 
 def random_settings(rng, *, max_depth=200, max_width=256, max_batch=256, gain_digits=2):
-    """A random valid ExplorerSettings; gains carry ``gain_digits`` decimals (None: any float)."""
+    """A random valid ExplorerSettings, within the bounds of one update (drawn again when its
+    estimate is refused); gains carry ``gain_digits`` decimals (None: any float)."""
+    while True:
+        try:
+            return _random_settings(rng, max_depth, max_width, max_batch, gain_digits)
+        except ValueError as error:
+            assert "fits" in str(error), str(error)
+
+
+def _random_settings(rng, max_depth, max_width, max_batch, gain_digits):
     norm = rng.choice(["none", "layernorm"])
     width = rng.randint(2 if norm == "layernorm" else 1, max_width)
     gain = rng.uniform(0.05, 4.0)
@@ -404,3 +413,16 @@ def test_compare_shortcut_rejects_bad_arguments_clearly():
         sl.compare_shortcut(dpth=3)
     with pytest.raises(ValueError, match="layernorm"):
         sl.compare_shortcut("norm=layernorm", width=1)
+
+
+def test_compare_shortcut_calls_share_networks_and_give_a_fresh_networks_numbers():
+    # One Comparison serves every call: built once, redrawn and rewired in place. The numbers
+    # must be those of fresh networks whatever came before, and each call's lists its own.
+    for state in ["depth=30 width=8 batch_size=4 activation=tanh", "depth=12 width=8 seed=3",
+                  "depth=40 width=8 norm=layernorm", "depth=5 width=9 final_norm=on seed=1",
+                  "depth=30 width=8 batch_size=4 activation=tanh"]:  # fmt: skip
+        got = sl.compare_shortcut(state)
+        assert_same_profiles(got, fresh_profiles(ExplorerSettings.parse(state)), state)
+    got["plain"].output_grad_norm.clear()
+    again = sl.compare_shortcut("depth=30 width=8 batch_size=4 activation=tanh")
+    assert len(again["plain"].output_grad_norm) == 30

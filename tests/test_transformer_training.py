@@ -156,7 +156,7 @@ def test_both_models_start_from_the_same_weights_and_differ_only_by_the_shortcut
     [
         (dict(width=36, heads=8), ValueError, ["width (36)", "heads (8)", "divisible"]),
         (dict(depth=0), ValueError, ["depth", "0"]),
-        (dict(depth=48, width=256), ValueError, ["MB", "lower depth or width"]),
+        (dict(depth=48, width=256), ValueError, ["MB", "300 MB", "width=72 fits"]),
         (dict(lr=0), ValueError, ["lr"]),
         (dict(warmup=-1), ValueError, ["warmup"]),
         (dict(models="pre"), ValueError, ["models", "'both'"]),

@@ -13,6 +13,7 @@ check puts them back before every reference and comparison, so that both run on 
 from __future__ import annotations
 
 import builtins
+import contextlib
 import math
 import sys
 from dataclasses import dataclass, replace
@@ -234,10 +235,13 @@ def remember_originals(registry: dict) -> None:
     are now, at import."""
     REGISTRY[:] = [registry, *registry.values()]
     # An optimizer class wraps its own step() the first time one is built: build one of each
-    # first, so that the step remembered is the wrapped one torch keeps.
-    weight = nn.Parameter(torch.zeros(1))
-    torch.optim.SGD([weight], lr=0.1)
-    torch.optim.Adam([weight], lr=0.1)
+    # first, so that the step remembered is the wrapped one torch keeps. With no parameters the
+    # build stops right after the wrapping: a parameter group would import torch's compiler
+    # (about 1 s of every notebook's first cell).
+    for optimizer in (torch.optim.SGD, torch.optim.Adam):
+        with contextlib.suppress(ValueError):  # "optimizer got an empty parameter list"
+            optimizer([], lr=0.1)
+    assert torch.optim.SGD.step.hooked and torch.optim.Adam.step.hooked
     ORIGINALS[:] = [Names(places())]
 
 

@@ -16,10 +16,12 @@ from torch import nn
 from .._checks import check_int
 from ..data import TokenTask, make_token_task
 from ..models.attention import check_heads
-from ..models.gpt import NORM_PLACEMENTS, GPTModel, block_weights
+from ..models.gpt import NORM_PLACEMENTS, GPTModel, block_weights, residual_init_std
 from ..probes import TransformerProfile, transformer_profile
 from ..settings import Settings, setting
-from .mlp import MEMORY_LIMIT, MODELS, twin
+from . import costs
+from .bounds import Cost, check_cost
+from .mlp import MODELS, twin
 
 __all__ = ["HEADS", "BlockSettings", "BlockTrainingSettings"]
 
@@ -28,6 +30,8 @@ VOCAB_SIZE = 16  # the comparison's token task
 TASK_SIZE = 512  # sequences in the task a run makes
 # The learning-rate control's stops: fine where post-norm turns from training to failing.
 LEARNING_RATES = (1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.03, 0.05, 0.1)
+UNIT_CACHE_BYTES = 32e6  # the explorer's copy of the residual projections at std 1, at most
+FLUSH_SAFE = 1e-20  # a probe whose stream norms stay above this is exact with subnormals flushed
 
 
 @dataclass(frozen=True)
@@ -52,8 +56,31 @@ class BlockSettings(Settings):
     batch_size: int = setting(8, low=1, high=64)
     seed: int = setting(0, low=0, high=2**31 - 1, control="text")
 
+    # A deep plain stack's backward pass meets float32's subnormal numbers (below 1.2e-38) in
+    # some entries; a CPU computes with them 60-200x slower, which made the plain wiring 3x slower
+    # than the shortcut one at 48 blocks. Flushed to zero, they change no stream norm that stays
+    # above 1e-20 (the norms are float64 sums dominated by entries 1e18 times larger, and
+    # a float32 entry above 1e-31 cannot feel an addend below 1.2e-38): such a probe is exact,
+    # any other is taken again with subnormals (norm=none without shortcuts, where the stream
+    # itself collapses). tests/test_transformer.py checks the probes bit for bit.
+    flush_subnormals = True
+
+    @staticmethod
+    def exact_when_flushed(profile: TransformerProfile) -> bool:
+        """Whether a probe taken with subnormals flushed gives the numbers of one without."""
+        return all(v >= FLUSH_SAFE for v in (*profile.stream_grad_norm, *profile.stream_rms))
+
     def _check_together(self) -> None:
         check_heads(self.width, self.heads, "width", "heads", HEADS)
+        check_cost(
+            self, costs.gpt_update, ("batch_size", "context_length", "depth", "width"),
+            what="one update", valid=lambda v: v["width"] % v["heads"] == 0,
+        )  # fmt: skip
+
+    def cost(self) -> Cost:
+        """The estimated time (on one core) and peak memory of one update of these settings,
+        computed from the fields alone; more than 1 s or 300 MB is refused."""
+        return costs.gpt_update(self.values())
 
     def wirings_key(self) -> tuple:
         """What needs new models: the shapes. A new depth, seed or init redraws weights."""
@@ -79,10 +106,12 @@ class BlockSettings(Settings):
 
 class Wirings:
     """A comparison's two GPT stacks over the same weights (``Parameter`` objects), one wired
-    plain and one with shortcuts, with blocks for the deepest ``depth`` asked so far. A new depth,
-    seed or init redraws the weights of the blocks used (:meth:`GPTModel.init_weights`), giving
-    exactly the weights of a fresh ``GPTModel(depth, ..., seed=seed)``; the norm placement and
-    the final norm only rewire."""
+    plain and one with shortcuts, with blocks for the deepest ``depth`` asked so far. A new seed
+    draws every block's weights; a new depth or init rescales the residual projections of the
+    blocks used. Either way the weights are exactly those of a fresh ``GPTModel(depth, ...,
+    seed=seed)``: block i's draws do not depend on the depth, and ``normal_(0, s)`` computes
+    ``z * s`` from the same ``z`` that ``normal_(0, 1)`` gives (for tensors of 16 numbers or
+    more, as every weight here is). The norm placement and the final norm only rewire."""
 
     def __init__(self, shortcut: GPTModel) -> None:
         # Never trained: only the embeddings stay in the probe's graph, and for good, so that
@@ -94,18 +123,49 @@ class Wirings:
         plain.use_shortcut = False
         self._models = {"plain": plain, "shortcut": shortcut}
         self._blocks = {label: list(m.trf_blocks) for label, m in self._models.items()}
-        self.depth, self._weights = shortcut.n_blocks, None
+        self.depth, self._seed, self._scale = shortcut.n_blocks, None, None
+        self._residual = residual_weights(shortcut)  # 2 per block: out_proj, the second ff
+        # The residual projections at std 1, kept to rescale them for a new depth without a
+        # redraw (9 ms at 48 blocks of width 64), unless that copy would be large.
+        keep = sum(w.numel() for w in self._residual) * 4 <= UNIT_CACHE_BYTES
+        self._unit = [torch.empty_like(w) for w in self._residual] if keep else None
 
     def models(self, s: BlockSettings) -> dict[str, GPTModel]:
-        weights = (s.depth, s.scaled_init, s.seed)
-        if weights != self._weights:
-            for label, model in self._models.items():
-                model.trf_blocks = nn.Sequential(*self._blocks[label][: s.depth])
-            self._models["shortcut"].init_weights(s.seed, scaled_init=s.scaled_init)  # shared
-            self._weights = weights
+        shortcut = self._models["shortcut"]  # its Parameters are the plain stack's too
+        if s.seed != self._seed:
+            self._seed, self._scale = s.seed, None
+            if self._unit is not None:
+                self._use_blocks(self.depth)
+                with torch.random.fork_rng(devices=[]), torch.no_grad():
+                    torch.manual_seed(s.seed)
+                    shortcut._draw_weights(1.0)
+                    torch._foreach_copy_(self._unit, self._residual)
+        if (s.depth, s.scaled_init) != self._scale:
+            self._use_blocks(s.depth)
+            if self._unit is None:
+                shortcut.init_weights(s.seed, scaled_init=s.scaled_init)
+            else:
+                std = residual_init_std(s.depth, s.scaled_init)
+                used = 2 * s.depth  # two residual projections per block
+                with torch.no_grad():
+                    for unit, weight in zip(self._unit[:used], self._residual[:used], strict=True):
+                        torch.mul(unit, std, out=weight)
+                shortcut.scaled_init = s.scaled_init
+            self._scale = (s.depth, s.scaled_init)
         for model in self._models.values():
             model.norm, model.use_final_norm = s.norm, s.final_norm
         return self._models
+
+    def _use_blocks(self, depth: int) -> None:
+        for label, model in self._models.items():
+            model.trf_blocks = nn.Sequential(*self._blocks[label][:depth])
+
+
+def residual_weights(model: GPTModel) -> list[torch.Tensor]:
+    """The residual projections' weight matrices, block by block: ``out_proj``, the second
+    feed-forward layer."""
+    pairs = ((blk.att.out_proj.weight, blk.ff.layers[2].weight) for blk in model.trf_blocks)
+    return [w for pair in pairs for w in pair]
 
 
 @dataclass(frozen=True)
@@ -115,7 +175,7 @@ class BlockTrainingSettings(Settings):
     token task (``context_length``, ``vocab_size``) with Adam at ``lr``, after ``warmup`` steps
     of a linear warmup, for ``steps`` steps of ``batch_size`` sequences. ``models`` says which
     to train: ``"both"`` (plain and shortcut from the same weights), ``"plain"`` or
-    ``"shortcut"``. A run whose estimated memory exceeds 500 MB is refused before anything is
+    ``"shortcut"``. A run whose estimated memory exceeds 300 MB is refused before anything is
     allocated. ``str(settings)`` is the state string.
 
     Introduced in notebook 05.
@@ -140,23 +200,18 @@ class BlockTrainingSettings(Settings):
 
     def _check_together(self) -> None:
         check_heads(self.width, self.heads, "width", "heads", HEADS)
-        estimate = self.memory_estimate()
-        if estimate > MEMORY_LIMIT:
-            raise ValueError(
-                f"depth={self.depth} width={self.width} would need about {estimate / 1e6:.0f} MB, "
-                f"more than the {MEMORY_LIMIT / 1e6:.0f} MB one run may take; lower depth or width"
-            )
+        check_cost(
+            self, lambda v: Cost(None, costs.gpt_run_bytes(v)),
+            ("width", "depth", "batch_size", "context_length", "steps"), what="one run",
+            seconds=None, valid=lambda v: v["width"] % v["heads"] == 0,
+        )  # fmt: skip
 
     def memory_estimate(self) -> float:
         """Bytes a run of these settings needs, roughly: per model the weights with their
         gradients, Adam's two moments and the update buffer, the activations of one batch
-        (about 20 numbers per token and feature in each block) and the recorded history."""
-        models = 2 if self.models == "both" else 1
-        d, tokens = self.width, self.batch_size * self.context_length
-        weights = self.depth * 12 * d * d + (self.vocab_size * 2 + self.context_length) * d
-        activations = self.depth * tokens * (20 * d + 4 * self.heads * self.context_length)
-        history = 32 * 3 * self.steps * (self.depth + 2)  # Python floats, ~32 bytes each
-        return models * (5 * 4 * weights + 4 * activations + history)
+        (about 20 numbers per token and feature in each block) and the recorded history. More
+        than 300 MB is refused."""
+        return costs.gpt_run_bytes(self.values())
 
     @classmethod
     def for_task(

@@ -14,12 +14,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import MEMORY_LIMIT, check_int
+from .._checks import check_int
 from ..activations import ACTIVATIONS
 from ..data import TASKS, Task, make_task
-from ..models.mlp import BRANCH_SCALES, INITS, NORMS, DeepNetwork
+from ..models.mlp import BRANCH_SCALES, INITS, NORMS, DeepNetwork, initialize
 from ..probes import GradientProfile, gradient_profile
 from ..settings import Settings, setting
+from . import costs
+from .bounds import Cost, check_cost
 
 __all__ = ["MODELS", "OPTIMIZERS", "ComparisonSettings", "TrainingSettings"]
 
@@ -27,6 +29,7 @@ MODELS = ("plain", "shortcut")
 OPTIMIZERS = ("sgd", "adam")
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0)  # a control's stops
 BODY = ("activation", "init", "gain", "norm", "final_norm", "branch_scale")
+REWIRED = ("activation", "norm", "final_norm", "branch_scale")  # DeepNetwork.rewire's options
 
 
 def _check_layernorm_width(settings: Settings) -> None:
@@ -76,17 +79,32 @@ class ComparisonSettings(Settings):
     batch_size: int = setting(16, low=1, high=256)
     seed: int = setting(0, low=0, high=2**31 - 1, control="text")
 
+    # Subnormal gradients are part of what notebooks 02 and 03 show: computed as they are.
+    flush_subnormals = False
+
     def _check_together(self) -> None:
         _check_layernorm_width(self)
+        check_cost(
+            self, costs.mlp_update, ("batch_size", "width", "depth"), what="one update",
+            why=" (a deep plain network's vanishing gradients can pass through float32's "
+            "subnormal numbers, 60-200x slower to compute with)",
+        )  # fmt: skip
+
+    def cost(self) -> Cost:
+        """The estimated time (on one core) and peak memory of one update of these settings,
+        computed from the fields alone; more than 1 s or 300 MB is refused."""
+        return costs.mlp_update(self.values())
 
     def wirings_key(self) -> tuple:
-        """What the weights of the first layers depend on: not the depth (weights are drawn
-        layer by layer, so a deeper network of one seed starts with the same layers)."""
-        return (self.width, *(getattr(self, n) for n in BODY), self.seed)
+        """What needs new models: the layers' shapes. Not the depth (weights are drawn layer by
+        layer, so a deeper network of one seed starts with the same layers), nor the seed, the
+        init or the gain (the weights redrawn in place), nor the activation, the norms or the
+        branch scale (rewired in place)."""
+        return (self.width,)
 
     def make_wirings(self, depth: int) -> Wirings:
         """The plain and the shortcut network, over one set of weights, at ``depth`` layers."""
-        return Wirings(network(self, depth))
+        return Wirings(network(self, depth), self)
 
     def batch_key(self) -> tuple:
         return (self.batch_size, self.width, self.seed)
@@ -103,16 +121,46 @@ class ComparisonSettings(Settings):
 
 class Wirings:
     """A comparison's two networks over one set of weights, built deep enough for the depths
-    asked so far; a request runs the first ``depth`` layers of each."""
+    asked so far; a request runs the first ``depth`` layers of each. A new seed, init or gain
+    draws the weights again in place, exactly as a fresh network of those settings would (a
+    rebuild of 200 layers took 100 ms, the draw takes a few)."""
 
-    def __init__(self, shortcut: DeepNetwork) -> None:
+    def __init__(self, shortcut: DeepNetwork, settings: ComparisonSettings) -> None:
         shortcut.use_shortcut = True
         plain = twin(shortcut)
         plain.use_shortcut = False
         self.depth, self._models = shortcut.depth, {"plain": plain, "shortcut": shortcut}
+        self._drawn = weights_key(settings)
+        self._wiring = {n: getattr(settings, n) for n in REWIRED}
 
     def models(self, settings: ComparisonSettings) -> dict[str, DeepNetwork]:
+        if weights_key(settings) != self._drawn:
+            redraw(self._models["shortcut"], settings)  # its Parameters are the plain one's too
+            self._models["plain"].init, self._models["plain"].gain = settings.init, settings.gain
+            self._drawn = weights_key(settings)
+        wiring = {n: getattr(settings, n) for n in REWIRED}
+        if wiring != self._wiring:
+            for model in self._models.values():
+                model.rewire(**wiring)
+            self._wiring = wiring
         return {label: m.first_layers(settings.depth) for label, m in self._models.items()}
+
+
+def weights_key(settings: Settings) -> tuple:
+    """What a network's weights are drawn from, given its shapes: the seed, the init, the gain."""
+    return (settings.seed, settings.init, settings.gain)
+
+
+def redraw(model: DeepNetwork, settings: Settings) -> None:
+    """Draw ``model``'s weights afresh in place, as ``network(settings, model.depth)`` draws
+    them: from ``settings.seed``, layer by layer, nn.Linear's own init, then the chosen one.
+    LayerNorms draw nothing and keep their weight 1 and bias 0."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(settings.seed)
+        for layer in model.layers:
+            layer[0].reset_parameters()  # what nn.Linear's constructor draws
+            initialize(layer[0], settings.init, settings.gain)
+    model.init, model.gain = settings.init, settings.gain
 
 
 class TaskNetwork(nn.Module):
@@ -144,7 +192,7 @@ class TrainingSettings(Settings):
 
     ``models`` says which to train: ``"both"`` (plain and shortcut from the same weights),
     ``"plain"`` or ``"shortcut"``. Sizes are bounded by what this series is for, and a run
-    whose estimated memory exceeds 500 MB is refused before anything is allocated.
+    whose estimated memory exceeds 300 MB is refused before anything is allocated.
     ``str(settings)`` is the state string.
 
     Introduced in notebook 04.
@@ -170,22 +218,21 @@ class TrainingSettings(Settings):
 
     def _check_together(self) -> None:
         _check_layernorm_width(self)
-        estimate = self.memory_estimate()
-        if estimate > MEMORY_LIMIT:
-            raise ValueError(
-                f"depth={self.depth} width={self.width} steps={self.steps} would need about "
-                f"{estimate / 1e6:.0f} MB, more than the {MEMORY_LIMIT / 1e6:.0f} MB one run may "
-                "take; lower depth, width or steps"
-            )
+        check_cost(
+            self, lambda v: Cost(None, costs.mlp_run_bytes(v)),
+            ("width", "depth", "steps", "batch_size"), what="one run", seconds=None,
+        )  # fmt: skip
+
+    def size(self) -> str:
+        """The settings that set a run's size, as a state string's words."""
+        return f"depth={self.depth} width={self.width} steps={self.steps}"
 
     def memory_estimate(self) -> float:
         """Bytes a run of these settings needs, roughly: per model the weights with their
-        gradients, Adam's two moments and the update buffer, and the recorded history (Python
-        floats in lists, ~32 bytes each)."""
-        models = 2 if self.models == "both" else 1
-        weights = self.depth * self.width * (self.width + 1) + 8 * self.width
-        history = self.steps * (self.depth + 2) * 3 + self.steps
-        return models * (5 * 4 * weights + 32 * history)
+        gradients, Adam's two moments and the update buffer, one step's activations and the
+        recorded history (Python floats in lists, ~32 bytes each). More than 300 MB is refused.
+        """
+        return costs.mlp_run_bytes(self.values())
 
     @classmethod
     def for_task(cls, task: object, changes: dict[str, object]) -> tuple[TrainingSettings, Task]:

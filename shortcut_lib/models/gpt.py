@@ -202,7 +202,7 @@ class GPTModel(nn.Module):
             if seed is not None:
                 torch.manual_seed(seed)
             if init == "gpt2":
-                self._draw_weights(scaled_init)
+                self._draw_weights(residual_init_std(self.n_blocks, scaled_init))
             else:
                 self._reset_as_the_book()
 
@@ -218,8 +218,11 @@ class GPTModel(nn.Module):
         for layer in layers:
             layer.reset_parameters()
 
-    def _draw_weights(self, scaled_init: bool) -> None:
-        residual_std = INIT_STD / math.sqrt(2 * len(self.trf_blocks)) if scaled_init else INIT_STD
+    def _draw_weights(self, residual_std: float) -> None:
+        """Draw every weight from the global RNG in ``init_weights``' order: N(0, 0.02), the
+        residual projections N(0, ``residual_std``), biases 0. (The explorer's cache draws them
+        at ``residual_std=1`` and scales them for each depth: ``normal_(0, s)`` computes
+        ``z * s`` from the same ``z``.)"""
         with torch.no_grad():
             for weight in (self.tok_emb.weight, self.pos_emb.weight, self.out_head.weight):
                 weight.normal_(0.0, INIT_STD)
@@ -324,6 +327,11 @@ def check_model(model: object) -> GPTModel:
         raise TypeError(f"model must be a shortcut_lib GPTModel; got {type(model).__name__}")
     check_weights("model", model)
     return model
+
+
+def residual_init_std(n_blocks: int, scaled_init: bool) -> float:
+    """The std of the residual projections' weights: GPT-2's 0.02 / sqrt(2 * n_blocks), or 0.02."""
+    return INIT_STD / math.sqrt(2 * n_blocks) if scaled_init else INIT_STD
 
 
 def block_weights(model: GPTModel) -> list[torch.Tensor]:

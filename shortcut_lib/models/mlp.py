@@ -93,14 +93,34 @@ class DeepNetwork(nn.Module):
             # with the same weights: the first layers never depend on the depth.
             for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
                 linear = nn.Linear(fan_in, fan_out)
-                _initialize(linear, init, gain)
+                initialize(linear, init, gain)
                 layers.append(nn.Sequential(linear, make_activation(activation)))
         self.layers = nn.ModuleList(layers)
+        self._add_norms()
+
+    def _add_norms(self) -> None:
+        sizes, norm = self.layer_sizes, self.norm
         # LayerNorm starts at weight 1, bias 0 and draws nothing from the RNG. Without norm the
         # list stays empty, so the model prints (and counts parameters) just like the book's.
         self.norms = nn.ModuleList(nn.LayerNorm(n) for n in sizes[:-1] if norm == "layernorm")
         # None rather than an Identity when off: the model prints just like the book's.
-        self.final = nn.LayerNorm(sizes[-1]) if final_norm else None
+        self.final = nn.LayerNorm(sizes[-1]) if self.final_norm else None
+
+    def rewire(self, *, activation: str, norm: str, final_norm: bool, branch_scale: str) -> None:
+        """Switch the activation, the LayerNorm placement, the final LayerNorm and the branch
+        scale in place, the weights as they are: the network is then the one built with these
+        options from the same seed (LayerNorms start at weight 1 and bias 0 and draw nothing).
+        What the comparison's cache does instead of a rebuild (notebook 03's explorer)."""
+        make_activation(activation)
+        _check_options(self.layer_sizes, None, self.init, self.gain, norm, final_norm, branch_scale)
+        if activation != self.activation:
+            for layer in self.layers:
+                layer[1] = make_activation(activation)
+        changed = (norm, final_norm) != (self.norm, self.final_norm)
+        self.activation, self.norm, self.final_norm = activation, norm, final_norm
+        self.branch_scale = branch_scale
+        if changed:
+            self._add_norms()
 
     @property
     def depth(self) -> int:
@@ -220,7 +240,9 @@ def _seeded(seed: int | None) -> Iterator[None]:
         yield
 
 
-def _initialize(linear: nn.Linear, init: str, gain: float) -> None:
+def initialize(linear: nn.Linear, init: str, gain: float) -> None:
+    """Redraw ``linear`` with ``init`` (``"default"`` keeps nn.Linear's own) and scale its weight
+    by ``gain``."""
     with torch.no_grad():
         if init == "xavier":
             nn.init.xavier_normal_(linear.weight)

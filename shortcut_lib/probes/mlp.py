@@ -3,6 +3,8 @@ magnitudes and the forward signal of one pass, as data (:mod:`._pass` says how t
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
@@ -154,11 +156,12 @@ def gradient_profile(
         )
     names, weights = weight_matrices(model)
     random = not isinstance(model, DeepNetwork) and draws_random(model)  # a DeepNetwork never
-    with measuring(weights, random=random):
+    with measuring(weights, random=random), _linear_io(model) as linears:
         x = x.clone() if x.is_inference() else x  # made under inference_mode: not usable as is
         states, output = model.forward_states(x)  # depth tensors of shape (batch, width_l)
         # One backward pass yields the weight gradients and the gradients at every layer's output.
-        stats = reduce_pass(_mse(output, target), weights, states, spread=True, extra=(x,))
+        loss = _mse(output, target)
+        stats = reduce_pass(loss, weights, states, spread=True, extra=(x,), linears=linears)
     counts = [s.numel() for s in states]
     return GradientProfile(
         names=names,
@@ -174,6 +177,23 @@ def gradient_profile(
         input_rms=stats.extra[0] / x.numel() ** 0.5,
         loss=stats.loss,
     )
+
+
+@contextlib.contextmanager
+def _linear_io(model: nn.Module) -> Iterator[list[tuple[torch.Tensor, torch.Tensor]] | None]:
+    """For a DeepNetwork, the input and output of each layer's nn.Linear in the next forward
+    pass, in order (None for any other model): what its weight gradient is made of."""
+    if not isinstance(model, DeepNetwork):
+        yield None
+        return
+    pairs: list[tuple[torch.Tensor, torch.Tensor]] = []
+    hooks = [layer[0].register_forward_hook(lambda m, args, out: pairs.append((args[0], out)))
+             for layer in model.layers]  # fmt: skip
+    try:
+        yield pairs
+    finally:
+        for hook in hooks:
+            hook.remove()
 
 
 def _check_model_and_input(model: object, x: object) -> torch.Tensor:
