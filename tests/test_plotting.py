@@ -317,11 +317,13 @@ def test_limits_depend_on_the_data_alone_so_going_back_gives_the_first_picture()
 def test_update_emphasis_and_hidden():
     plot = GradientPlot(figure=agg_figure())
     plot.update({"plain": [1e-3, 0.0], "shortcut": [1e-2, 1e-2]}, emphasis="shortcut")
-    assert plot.lines["shortcut"].get_alpha() > plot.lines["plain"].get_alpha()
+    assert plot.lines["shortcut"].get_linewidth() > plot.lines["plain"].get_linewidth()
+    assert plot.lines["plain"].get_linestyle() == "--"  # faded: thin and dashed
     plot.update(
         {"plain": [1e-3, 0.0], "shortcut": [1e-2, 1e-2]}, emphasis="plain", hidden=("shortcut",)
     )
-    assert plot.lines["plain"].get_alpha() > plot.lines["shortcut"].get_alpha()
+    assert plot.lines["plain"].get_linewidth() > plot.lines["shortcut"].get_linewidth()
+    assert [t.get_text() for t in plot.legend.get_texts()] == ["plain"]  # names what is drawn
     assert len(plot.lines["shortcut"].get_ydata()) == 0
     assert len(plot.lines["plain"].get_ydata()) == 2
     assert len(edge_points(plot.figure, "plain", "zero")[0]) == 1

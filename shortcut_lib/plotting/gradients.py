@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, NullLocator
@@ -25,7 +26,16 @@ from .scales import (
     roomy,
     series_values,
 )
-from .style import DIAGNOSTIC_LABELS, MODEL_MARKERS, OKABE_ITO, series_color
+from .style import (
+    BAND_EDGE_ALPHA,
+    BAND_FILL_ALPHA,
+    BOLD_LINE,
+    DIAGNOSTIC_LABELS,
+    FADED_LINE,
+    MODEL_MARKERS,
+    OKABE_ITO,
+    series_color,
+)
 
 __all__ = ["GradientPlot", "plot_gradients"]
 
@@ -74,12 +84,18 @@ class GradientPlot:
         self.notes: list[str] = []
         self.figure = check_figure(figure) or Figure(figsize=(7, 3.6), dpi=100)
         self.ax = self._build_axes(ylabel, title)
-        self.band = self.ax.axhspan(1, 1, color=OKABE_ITO["green"], alpha=0.12, lw=0, visible=False)
+        green = to_rgb(OKABE_ITO["green"])
+        self.band = self.ax.axhspan(
+            1, 1, facecolor=(*green, BAND_FILL_ALPHA), edgecolor=(*green, BAND_EDGE_ALPHA),
+            lw=0.8, visible=False,
+        )  # fmt: skip
         self.lines: dict[str, Line2D] = {}
         self.edge_markers: dict[str, dict[str, Line2D]] = {}
         for i, label in enumerate(labels):
             self._build_series(label, i)
-        self._build_legend(labels)
+        self.legend = None
+        self._legend_state: tuple = ()  # (emphasis, hidden) the legend shows
+        self._build_legend(None, ())
         # Below the axes, right of the x label: the note never hides data.
         self.note = self.figure.text(
             0.99, 0.01, "", ha="right", va="bottom", fontsize=8, color="0.2"
@@ -108,9 +124,8 @@ class GradientPlot:
     def _build_series(self, label: str, index: int) -> None:
         color = series_color(label, index)
         (self.lines[label],) = self.ax.plot(
-            [], [], color=color, lw=2, label=label, marker=MODEL_MARKERS.get(label, "o"),
-            markersize=5,
-        )  # fmt: skip
+            [], [], color=color, label=label, marker=MODEL_MARKERS.get(label, "o"), **BOLD_LINE
+        )
         edge = self.ax.get_xaxis_transform()  # x in data, y in axes coordinates
         self.edge_markers[label] = {
             kind: self.ax.plot(
@@ -126,14 +141,24 @@ class GradientPlot:
             for kind, marker in offscale.SYMBOL.items()
         }
 
-    def _build_legend(self, labels: Sequence[str]) -> None:
-        if sum(len(label) for label in labels) <= 40:  # short labels: one row above the axes
+    def _build_legend(self, emphasis: str | None, hidden: Sequence[str]) -> None:
+        """A legend of the series drawn, each in the style it is drawn in (bold or faded)."""
+        if self.legend is not None:
+            self.legend.remove()
+        shown = [label for label in self.lines if label not in hidden]
+        handles = [
+            Line2D([], [], color=self.lines[label].get_color(),
+                   marker=MODEL_MARKERS.get(label, "o"), **_style(label, emphasis))
+            for label in shown
+        ]  # fmt: skip
+        if sum(len(label) for label in shown) <= 40:  # short labels: one row above the axes
             self.legend = self.ax.legend(
-                loc="lower left", bbox_to_anchor=(0, 1), ncols=len(labels), frameon=False,
-                borderaxespad=0.2,
+                handles, shown, loc="lower left", bbox_to_anchor=(0, 1),
+                ncols=max(1, len(shown)), frameon=False, borderaxespad=0.2,
             )  # fmt: skip
         else:  # long labels: a box inside, wherever it hides the least (fine for static plots)
-            self.legend = self.ax.legend(loc="best", fontsize=8, framealpha=0.85)
+            self.legend = self.ax.legend(handles, shown, loc="best", fontsize=8, framealpha=0.85)
+        self._legend_state = (emphasis, tuple(hidden))
 
     def set_ylabel(self, ylabel: str) -> None:
         """Change the y label (a diagnostic's name); the next update sets the limits afresh."""
@@ -148,7 +173,7 @@ class GradientPlot:
         draw otherwise. ``full=True`` forgets every kept background first."""
         if full:
             self._live.forget()
-        self._live.draw((self.limits, self.ax.get_ylabel()))
+        self._live.draw((self.limits, self.ax.get_ylabel(), self._legend_state))
 
     def close(self) -> None:
         """Let go of the kept backgrounds and the figure's artists: the explorer was closed."""
@@ -174,8 +199,9 @@ class GradientPlot:
             series: ``{label: per-layer values}`` (a sequence, or a GradientProfile read by
                 ``diagnostic``); labels not given keep nothing drawn.
             diagnostic: which GradientProfile series to read.
-            emphasis: the label drawn bold; the others fade. ``None`` draws all alike.
-            hidden: labels not to draw at all.
+            emphasis: the label drawn bold; the others thin and dashed. ``None`` draws all
+                alike.
+            hidden: labels not to draw at all (nor to name in the legend).
             band: ``(low, high)`` shaded as the healthy range, or ``None``.
         """
         values = {label: series_values(v, diagnostic, label) for label, v in series.items()}
@@ -186,15 +212,13 @@ class GradientPlot:
             )
         band = check_band(band)
         notes: list[str] = []
+        if (emphasis, tuple(hidden)) != self._legend_state:
+            self._build_legend(emphasis, hidden)
         for i, (label, line) in enumerate(self.lines.items()):
+            line.set(**_style(label, emphasis))
             y = values.get(label, np.empty(0))
             visible = label in values and label not in hidden
             notes += self._draw_series(label, y if visible else np.empty(0), i)
-            faded = emphasis is not None and label != emphasis
-            line.set_alpha(0.35 if faded else 1.0)
-            line.set_linewidth(1.5 if faded else 2.5)
-            for marker in self.edge_markers[label].values():
-                marker.set_alpha(0.35 if faded else 1.0)
         self.notes = notes
         self.note.set_text("\n".join(notes))
         self.note.set_visible(bool(notes) and self.show_note)
@@ -251,6 +275,10 @@ class GradientPlot:
         self.ax.yaxis.set_major_locator(FixedLocator(inside if len(inside) >= 2 else ticks))
         self.limits = limits
         return True
+
+
+def _style(label: str, emphasis: str | None) -> dict:
+    return FADED_LINE if emphasis not in (None, label) else BOLD_LINE
 
 
 def plot_gradients(

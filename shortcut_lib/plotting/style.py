@@ -37,3 +37,13 @@ DIAGNOSTIC_LABELS = {
     "activation_rms": "RMS of h",
     "activation_spread": "spread of h across inputs",
 }
+
+
+# The emphasised series and the others. "Faded" keeps the full colour (a translucent line fell
+# below 3:1 contrast on the healthy band, vermillion even on white) and reads as secondary by
+# being thin and dashed, in greyscale too.
+BOLD_LINE = {"alpha": 1.0, "linewidth": 2.5, "linestyle": "-", "markersize": 5}
+FADED_LINE = {"alpha": 1.0, "linewidth": 1.3, "linestyle": (0, (5, 2)), "markersize": 3}
+# The healthy band: a pale fill, and edges that show it even when it is a few pixels high.
+BAND_FILL_ALPHA = 0.14
+BAND_EDGE_ALPHA = 0.7

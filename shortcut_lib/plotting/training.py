@@ -14,6 +14,7 @@ from matplotlib.ticker import FixedLocator, NullLocator
 
 from ..training import History
 from .live import LiveFigure
+from .notice import Notice
 from .runs import check_histories, describe_progress, describe_settings
 from .scales import GrowingDecades, check_count, check_figure, in_out_ticks
 from .style import MODEL_MARKERS, OKABE_ITO, series_color
@@ -70,7 +71,8 @@ class TrainingPlot:
             *self.empty_notes.values(),
             self.progress,
         ]
-        self._live = LiveFigure(self.figure, changing)
+        self.notice = Notice(self.loss_ax)  # over everything else: drawn last
+        self._live = LiveFigure(self.figure, [*changing, *self.notice.artists])
 
     def _build_axes(self) -> None:
         """The four panels at fixed places, the settings line and the progress line."""
@@ -234,6 +236,11 @@ class TrainingPlot:
         """Let go of the kept backgrounds and the figure's artists: the explorer was closed."""
         self._live.forget()
         self.figure.clear()
+
+    def set_notice(self, text: str | None) -> None:
+        """Pale the figure and write ``text`` over it (e.g. "the settings changed since this
+        run"), or show it plainly again (``None``). Takes effect at the next :meth:`redraw`."""
+        self.notice.set(text)
 
     def redraw(self, full: bool = False) -> None:
         """Render the last update to the figure's canvas, as cheaply as possible.
