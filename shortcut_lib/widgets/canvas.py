@@ -21,8 +21,20 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from traitlets import Unicode
 
-__all__ = ["FrameCanvas", "encode_png"]
+__all__ = ["FrameCanvas", "FrameImage", "encode_png"]
+
+
+class FrameImage(W.Image):
+    """A core ``Image`` whose ``tooltip`` (the picture's accessible name) can be shown.
+
+    ipywidgets' front end (8.1) reads a widget's ``description`` before it sets a tooltip, and an
+    ``Image`` has none: the view then fails to render at all. An empty ``description`` synced
+    with the model lets it through; the front end's ``ImageModel`` is used unchanged.
+    """
+
+    description = Unicode("").tag(sync=True)
 
 
 class FrameCanvas(FigureCanvasAgg):
@@ -38,7 +50,7 @@ class FrameCanvas(FigureCanvasAgg):
         # The <img> keeps the figure's size before the first frame arrives, so nothing jumps;
         # a narrower page scales it down (ipywidgets' style: max-width 100%, height auto).
         # The tooltip is the picture's accessible name (an <img> needs one).
-        self.image = W.Image(
+        self.image = FrameImage(
             format="png", width=str(width), height=str(height), tooltip=description
         )
         self.image.add_class("sl-frame")

@@ -48,7 +48,9 @@ def control_grid(controls: Sequence[W.Widget], wide: Sequence[W.Widget] = ()) ->
         control.layout.width = "auto"  # fill the grid cell, or the whole row
         control.layout.min_width = "0"
         if natural_width(control) > _CELL_PX:
-            control.layout.grid_column = "span 2"
+            # grid_area, not grid_column: ipywidgets' front end clears grid-area after setting
+            # grid-column, and the shorthand takes its longhands with it.
+            control.layout.grid_area = "auto / auto / auto / span 2"
     rest = [c for c in controls if all(c is not w for w in wide)]
     grid = W.GridBox(
         rest,
