@@ -181,6 +181,15 @@ class GradientPlot:
         self.figure.clear()
 
     @property
+    def band_pixels(self) -> float:
+        """How high the healthy band is drawn, in pixels (0 when none is shown)."""
+        if not self.band.get_visible():
+            return 0.0
+        low, high = self.band.get_y(), self.band.get_y() + self.band.get_height()
+        (_, y0), (_, y1) = self.ax.transData.transform([(1, low), (1, high)])
+        return float(abs(y1 - y0))
+
+    @property
     def _changing(self) -> list[Artist]:
         return self._live.changing
 

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from ..training import History
 from .scales import check_count, check_figure
-from .style import MODEL_MARKERS, series_color
+from .style import MODEL_MARKERS, readable, series_color
 
 __all__ = ["plot_final_losses", "plot_loss_curves"]
 
@@ -53,7 +53,7 @@ def plot_loss_curves(
     axes[0].set_ylabel("training loss (log)")
     axes[0].legend(fontsize=8, frameon=False)
     figure.set_layout_engine("constrained")
-    return figure
+    return readable(figure)
 
 
 def plot_final_losses(
@@ -94,7 +94,7 @@ def plot_final_losses(
     ax.grid(True, axis="y", alpha=0.3)
     ax.legend(fontsize=8, frameon=False, loc="best")
     figure.set_layout_engine("constrained")
-    return figure
+    return readable(figure)
 
 
 def _check_reference(reference: object) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
 # Okabe and Ito (2008), "Color Universal Design": distinguishable with every common form of
 # colour blindness, and in greyscale print.
 OKABE_ITO = {
@@ -47,3 +50,24 @@ FADED_LINE = {"alpha": 1.0, "linewidth": 1.3, "linestyle": (0, (5, 2)), "markers
 # The healthy band: a pale fill, and edges that show it even when it is a few pixels high.
 BAND_FILL_ALPHA = 0.14
 BAND_EDGE_ALPHA = 0.7
+
+# The smallest text a figure shows, in pixels of its picture: a notebook shows a PNG at its own
+# size, so a 8 pt label at 64 dpi is 7 px high on screen (its capitals 5), too small to read.
+MIN_TEXT_PX = 11
+
+
+def readable(figure: Figure, min_px: float = MIN_TEXT_PX) -> Figure:
+    """Raise every text of ``figure`` (titles, labels, tick labels, legends) to at least
+    ``min_px`` pixels at the figure's dpi; larger texts keep their size. Returns ``figure``."""
+    smallest = min_px * 72 / figure.dpi  # points
+    for ax in figure.axes:
+        ax.tick_params(which="both", labelsize=max(smallest, _tick_size(ax)))
+    for text in figure.findobj(Text):
+        if text.get_fontsize() < smallest:
+            text.set_fontsize(smallest)
+    return figure
+
+
+def _tick_size(ax: object) -> float:
+    labels = ax.get_xticklabels() + ax.get_yticklabels()
+    return min((t.get_fontsize() for t in labels), default=0.0)

@@ -17,7 +17,7 @@ from .live import LiveFigure
 from .notice import Notice
 from .runs import check_histories, describe_progress, describe_settings
 from .scales import GrowingDecades, check_count, check_figure, in_out_ticks
-from .style import MODEL_MARKERS, OKABE_ITO, series_color
+from .style import MODEL_MARKERS, OKABE_ITO, readable, series_color
 
 __all__ = ["TrainingPlot", "plot_training"]
 
@@ -80,8 +80,9 @@ class TrainingPlot:
         grid = fig.add_gridspec(2, 2, hspace=0.55, wspace=0.3)
         # Fixed margins: a layout engine would re-measure every label on every live redraw.
         # In pixels, so a shorter figure keeps room for the title and the x labels.
-        height = fig.get_figheight() * fig.dpi
-        fig.subplots_adjust(left=0.08, right=0.88, bottom=48 / height, top=1 - 64 / height)
+        width, height = fig.get_figwidth() * fig.dpi, fig.get_figheight() * fig.dpi
+        left = max(0.08, 60 / width)  # a narrow copy keeps room for the y labels
+        fig.subplots_adjust(left=left, right=0.88, bottom=48 / height, top=1 - 64 / height)
         self.loss_ax = fig.add_subplot(grid[0, 0])
         self.ratio_ax = fig.add_subplot(grid[0, 1])
         cells = [grid[1, 0], grid[1, 1]] if len(self.models) == 2 else [grid[1, :]]
@@ -113,7 +114,7 @@ class TrainingPlot:
         ax = self.ratio_ax
         ax.set(yscale="log", xlabel="layer", ylabel="||ΔW|| / ||W|| (log)")
         ax.set_title(
-            f"update ratio, mean of last {RATIO_WINDOW} steps (▼ exactly 0)",
+            f"update ratio, mean of last {RATIO_WINDOW} steps (▼ = 0)",  # fits at 64 dpi too
             loc="left",
             fontsize=10,
         )
@@ -317,7 +318,7 @@ def plot_training(
     planned = max((p for p in planned if isinstance(p, int) and p > 0), default=None)
     recorded = max(h.steps for h in histories.values())
     plot.update(histories, step=step, total_steps=max(planned or 0, recorded) or None)
-    return plot.figure
+    return readable(plot.figure)
 
 
 def _rows(values: list[list[float]], n: int, layers: int) -> np.ndarray:
