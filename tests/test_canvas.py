@@ -53,8 +53,10 @@ def test_every_frame_is_sent_whole_and_is_the_picture_on_the_canvas():
 def test_each_explorer_shows_its_figure_in_a_core_image_of_the_figures_size(make):
     explorer = make()
     image = explorer.canvas.image
-    assert type(image) is W.Image and image.format == "png"
-    assert image._model_module == "@jupyter-widgets/controls"  # a core widget
+    assert isinstance(image, W.Image) and image.format == "png"
+    # A core widget: the front end's own Image model and view draw it, nothing of ours.
+    assert (image._model_module, image._model_name) == ("@jupyter-widgets/controls", "ImageModel")
+    assert (image._view_module, image._view_name) == ("@jupyter-widgets/controls", "ImageView")
     width, height = (round(v) for v in explorer.figure.bbox.size)
     assert (image.width, image.height) == (str(width), str(height))  # the page holds its place
     assert picture(image.value).shape == (height, width, 4)

@@ -44,6 +44,7 @@ from .views import VIEWS, ExplorerSettings
 __all__ = ["GradientExplorer"]
 
 FIGURE_HEIGHT = 300  # px: with the controls above it, the explorer fits 1280x800
+THIN_BAND_PX = 8  # a band drawn less high than this is mostly hidden under a bold line
 
 
 class GradientExplorer(Explorer):
@@ -196,7 +197,8 @@ class GradientExplorer(Explorer):
         self.state_line.value = state_html(str(s))
         shown = {k: p for k, p in profiles.items() if k not in hidden}
         lines, notes = self.view.readout(s, shown)
-        notes = [*self.plot.notes, *notes, *self.view.notes(bold, band, hidden)]
+        thin = self.plot.band_pixels < THIN_BAND_PX
+        notes = [*self.plot.notes, *notes, *self.view.notes(bold, band, hidden, thin)]
         self.readout.value = readout_html(lines + notes)
 
     def _on_change(self, change: Mapping[str, object]) -> None:

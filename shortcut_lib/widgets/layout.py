@@ -146,6 +146,46 @@ def busy_html() -> str:
     )
 
 
+def run_controls() -> tuple[W.Button, W.Button, W.IntProgress, W.Label, W.IntSlider]:
+    """A training explorer's Train and Stop buttons, its progress bar and status line, and the
+    step slider that replays a finished run (off until there is one)."""
+    train_button = W.Button(
+        description="Train",
+        icon="play",
+        button_style="success",
+        tooltip="train with these settings",
+        layout=W.Layout(width="100px"),
+    )
+    stop_button = W.Button(
+        description="Stop",
+        icon="stop",
+        button_style="danger",
+        disabled=True,
+        tooltip="stop after the current few steps",
+        layout=W.Layout(width="100px"),
+    )
+    progress = W.IntProgress(
+        value=0,
+        min=0,
+        max=1,
+        description="progress",
+        style={"description_width": "64px"},
+        layout=W.Layout(width="220px"),
+    )
+    status = W.Label(value="press Train")
+    replay = W.IntSlider(
+        value=0,
+        min=0,
+        max=1,
+        description="step",
+        disabled=True,
+        continuous_update=True,
+        layout=W.Layout(width="100%"),
+        style={"description_width": DESCRIPTION_WIDTH},
+    )
+    return train_button, stop_button, progress, status, replay
+
+
 def still_picture(figure: Figure, caption: str) -> bytes:
     """A PNG of ``figure`` headed by the hint to run the notebook and ``caption`` (the state
     line), for readers without a kernel. The live figure itself is left as it is."""

@@ -31,11 +31,11 @@ from .controls import (
     set_controls,
 )
 from .layout import (
-    DESCRIPTION_WIDTH,
     control_grid,
     explorer_children,
     explorer_figure,
     frame_box,
+    run_controls,
 )
 from .messages import MessageArea
 
@@ -86,7 +86,9 @@ class TrainingExplorer(Explorer):
         }
         for control in self.controls.values():
             control.continuous_update = False  # a run starts from the value let go
-        self._build_run_controls()
+        self.train_button, self.stop_button, self.progress, self.status, self.replay = (
+            run_controls()
+        )
         self.errors = MessageArea()
         self.histories: dict[str, History] = {}
         self._chosen = settings  # the last good settings the controls showed
@@ -121,43 +123,6 @@ class TrainingExplorer(Explorer):
         )
         panel = [grid, buttons, self.errors]
         return explorer_children(panel, frame, under_figure=[self.replay])
-
-    def _build_run_controls(self) -> None:
-        # Train and Stop, the progress bar with its status line, and the replay slider.
-        self.train_button = W.Button(
-            description="Train",
-            icon="play",
-            button_style="success",
-            tooltip="train with these settings",
-            layout=W.Layout(width="100px"),
-        )
-        self.stop_button = W.Button(
-            description="Stop",
-            icon="stop",
-            button_style="danger",
-            disabled=True,
-            tooltip="stop after the current few steps",
-            layout=W.Layout(width="100px"),
-        )
-        self.progress = W.IntProgress(
-            value=0,
-            min=0,
-            max=1,
-            description="progress",
-            style={"description_width": "64px"},
-            layout=W.Layout(width="220px"),
-        )
-        self.status = W.Label(value="press Train")
-        self.replay = W.IntSlider(
-            value=0,
-            min=0,
-            max=1,
-            description="step",
-            disabled=True,
-            continuous_update=True,
-            layout=W.Layout(width="100%"),
-            style={"description_width": DESCRIPTION_WIDTH},
-        )
 
     def _release(self) -> None:
         self._stop.set()

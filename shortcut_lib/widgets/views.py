@@ -58,14 +58,15 @@ class View:
     readout: Callable[[object, Mapping], tuple[list[str], list[str]]]
 
     def notes(
-        self, bold: str, band: tuple[float, float] | None, hidden: tuple[str, ...]
+        self, bold: str, band: tuple[float, float] | None, hidden: tuple[str, ...], thin: bool
     ) -> list[str]:
-        """The readout's last lines: the green band, named by its range (at a scale of 40
-        decades it is a few pixels high), and which wiring is hidden, if one is."""
+        """The readout's last lines: the green band, named by its range (``thin``: it is drawn
+        a few pixels high, as at a scale of 40 decades), and which wiring is hidden, if one is."""
         notes = []
         if band is not None:
+            name = "green band (a thin line at this scale)" if thin else "green band"
             notes.append(
-                f"green band: {band[0]:.2g} to {band[1]:.2g}, within {HEALTHY[1]:g}x of where "
+                f"{name}: {band[0]:.2g} to {band[1]:.2g}, within {HEALTHY[1]:g}x of where "
                 f"the bold {bold} line ends: the healthy range"
             )
         if hidden:
