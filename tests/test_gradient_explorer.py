@@ -572,7 +572,7 @@ def coloured_pixels(figure):
 
 
 def test_a_full_canvas_draw_keeps_the_lines():
-    # ipympl's canvas.draw() runs when the browser initialises, resizes or refreshes the view.
+    # canvas.draw() renders the whole figure (savefig, a code that asks for a full frame).
     # It used to render the axes without the two (animated) lines, leaving only the legend's
     # samples coloured; see tests/test_plotting.py::
     # test_a_full_canvas_draw_after_redraw_still_shows_the_data. Compared by coloured pixels,

@@ -379,10 +379,10 @@ def test_blitted_redraw_with_bottom_markers_and_band_matches_a_full_redraw():
 
 
 def test_a_full_canvas_draw_after_redraw_still_shows_the_data():
-    # ipympl does a normal canvas draw whenever the browser asks (view initialised, resize,
-    # refresh, a second view of the widget); the data artists are animated (left out of the
-    # cached background), so without care that draw shows empty axes until the next slider
-    # move. Found failing; GradientPlot now draws its data on every draw_event.
+    # A normal canvas draw can come at any time (a full frame asked for by code); the data
+    # artists are animated (left out of the cached background), so without care that draw
+    # shows empty axes until the next slider move. Found failing; GradientPlot now draws its
+    # data on every draw_event.
     plot = GradientPlot(figure=agg_figure())
     plot.update({"plain": np.logspace(-4, -1, 12), "shortcut": np.full(12, 1e-2)})
     plot.redraw(full=True)

@@ -56,7 +56,7 @@ class GradientPlot:
     Args:
         labels: the series, in drawing order, e.g. ``("plain", "shortcut")``.
         ylabel: the y-axis label; the diagnostic's name.
-        figure: draw into this figure (its canvas may be an ipympl widget); a new one if ``None``.
+        figure: draw into this figure (its canvas may be an explorer's); a new one if ``None``.
         title: an optional axes title.
         show_note: write the count of such values under the axes. A live plot may show
             ``notes`` elsewhere instead: text is the dearest thing to redraw.

@@ -39,7 +39,7 @@ class TrainingPlot:
 
     Args:
         models: the models to draw, e.g. ``("plain", "shortcut")``; one heatmap each.
-        figure: draw into this figure (its canvas may be an ipympl widget); a new one if ``None``.
+        figure: draw into this figure (its canvas may be an explorer's); a new one if ``None``.
 
     Introduced in notebook 04.
     """
