@@ -3,6 +3,7 @@ was refused (and the controls went back), that a run is going on, that the figur
 of other settings; in colours that read in a light and a dark theme."""
 
 import re
+import time
 
 import matplotlib
 
@@ -14,7 +15,7 @@ import pytest  # noqa: E402
 import shortcut_lib as sl  # noqa: E402
 from shortcut_lib.compare import Comparison  # noqa: E402
 from shortcut_lib.widgets import layout  # noqa: E402
-from shortcut_lib.widgets.messages import MessageArea  # noqa: E402
+from shortcut_lib.widgets.messages import BusyBadge, MessageArea  # noqa: E402
 
 SMALL = dict(depth=6, width=8, batch_size=4)
 
@@ -23,26 +24,42 @@ def pixels(explorer):
     return np.asarray(explorer.figure.canvas.buffer_rgba()).copy()
 
 
-def test_the_explorer_shows_it_is_computing_while_it_probes(monkeypatch):
+def test_a_slow_update_shows_the_badge_while_it_computes(monkeypatch):
     explorer = sl.gradient_explorer(**SMALL)
-    seen = []
+    explorer.busy.delay = 0.05
+    seen, sent = [], []
+    explorer.busy.observe(lambda change: sent.append(change["new"]), names="value")
     probe = Comparison.profiles
 
-    def watched(self, settings):
-        seen.append(explorer.busy.value)  # what the page shows while the probe runs
+    def slow(self, settings):
+        time.sleep(0.4)  # a probe longer than the badge's delay
+        seen.append(explorer.busy.value)  # what the page shows meanwhile
         return probe(self, settings)
 
-    monkeypatch.setattr(Comparison, "profiles", watched)
+    monkeypatch.setattr(Comparison, "profiles", slow)
     explorer.controls["depth"].value = 9
-    assert seen and "computing" in seen[-1] and "role='status'" in seen[-1]
-    assert explorer.busy.value == ""  # and nothing once the frame is there
+    assert "computing" in seen[-1] and "role='status'" in seen[-1]
+    assert explorer.busy.value == "" and sent == [seen[-1], ""]  # shown, then hidden
     explorer.close()
 
 
-def test_the_busy_badge_waits_a_moment_so_quick_updates_do_not_flicker():
-    badge = layout.busy_html()
-    assert re.search(r"opacity:0;animation:sl-appear 0s linear 0\.15s forwards", badge)
-    assert "@keyframes sl-appear { to { opacity: 1; } }" in badge
+def test_a_quick_update_sends_no_badge_at_all():
+    # Every message costs the page a re-render: a badge for each quick update made frames late.
+    explorer = sl.gradient_explorer(**SMALL)
+    sent = []
+    explorer.busy.observe(lambda change: sent.append(change["new"]), names="value")
+    for depth in (7, 8, 9):
+        explorer.controls["depth"].value = depth
+    assert sent == []
+    explorer.close()
+
+
+def test_the_badge_never_stays_when_its_timer_and_the_update_end_together():
+    badge = BusyBadge(delay=0.0)  # the timer fires at once, racing the end of the update
+    for _ in range(50):
+        with badge.computing():
+            pass
+        assert badge.value == ""
 
 
 @pytest.mark.parametrize(

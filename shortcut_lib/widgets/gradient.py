@@ -30,7 +30,6 @@ from .controls import (
 )
 from .layout import (
     DESCRIPTION_WIDTH,
-    busy_html,
     control_grid,
     explorer_children,
     explorer_figure,
@@ -38,7 +37,7 @@ from .layout import (
     readout_html,
     state_html,
 )
-from .messages import MessageArea
+from .messages import BusyBadge, MessageArea
 from .views import VIEWS, ExplorerSettings
 
 __all__ = ["GradientExplorer"]
@@ -122,7 +121,7 @@ class GradientExplorer(Explorer):
         )
         self.readout = W.HTML()
         self.errors = MessageArea()
-        self.busy = W.HTML(value="")  # over the figure while an update is computed
+        self.busy = BusyBadge()  # over the figure while a slow update is computed
 
     def _lay_out(self, frame: W.Widget, shown: list[W.Widget]) -> list[W.Widget]:
         """The shared explorer layout: the controls (depth across a whole row), the state line,
@@ -167,9 +166,8 @@ class GradientExplorer(Explorer):
     def refresh(self) -> None:
         """Recompute both models for the current controls and redraw. A setting the settings
         class refuses is named in ``errors``, and the controls go back to the last good ones."""
-        with self._refreshing:
+        with self._refreshing, self.busy.computing():
             self._pending = None
-            self.busy.value = busy_html()
             try:
                 values = read_controls(self.controls, self.settings_class.specs())
                 settings = self.settings_class(**values)
@@ -182,8 +180,6 @@ class GradientExplorer(Explorer):
                 self.settings = settings
                 self._show(profiles)
                 self.errors.clear()
-            finally:
-                self.busy.value = ""
 
     def _show(self, profiles: Mapping[str, object]) -> None:
         s = self.settings

@@ -134,18 +134,6 @@ def frame_box(image: W.Widget, overlays: Sequence[W.Widget] = ()) -> W.GridBox:
     )
 
 
-def busy_html() -> str:
-    """A badge saying that an update is being computed. It appears only when the update takes
-    longer than a moment (a CSS delay in the browser), so quick updates do not flicker."""
-    return (
-        "<style>@keyframes sl-appear { to { opacity: 1; } }</style>"
-        "<span role='status' style='opacity:0;animation:sl-appear 0s linear 0.15s forwards;"
-        "display:inline-block;margin:6px 10px;padding:1px 8px;border-radius:3px;"
-        "font-size:12px;background:#fff;color:#222;border:1px solid #888'>"
-        "computing the new settings\u2026</span>"
-    )
-
-
 def run_controls() -> tuple[W.Button, W.Button, W.IntProgress, W.Label, W.IntSlider]:
     """A training explorer's Train and Stop buttons, its progress bar and status line, and the
     step slider that replays a finished run (off until there is one)."""

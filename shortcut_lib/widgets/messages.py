@@ -1,4 +1,5 @@
-"""An explorer's own place for what it has to say: a refused setting, a bug, a notice.
+"""An explorer's own places for what it has to say: a refused setting, a bug, a notice
+(:class:`MessageArea`), and that it is computing (:class:`BusyBadge`).
 
 Text wraps between words only (an output area's ``<pre>`` breaks anywhere, mid-word), takes the
 page's text colour in every theme on a translucent tint that reads on light and dark pages, and
@@ -8,12 +9,22 @@ for notices).
 
 from __future__ import annotations
 
+import contextlib
 import html
+import threading
 import traceback
+from collections.abc import Iterator
 
 import ipywidgets as W
 
-__all__ = ["MessageArea"]
+__all__ = ["BusyBadge", "MessageArea"]
+
+# Over the figure, which is always a white card: fixed colours read in every theme.
+_BADGE = (
+    "<span role='status' style='display:inline-block;margin:6px 10px;padding:1px 8px;"
+    "border-radius:3px;font-size:12px;background:#fff;color:#222;border:1px solid #888'>"
+    "computing the new settings\u2026</span>"
+)
 
 _BOX = (
     "white-space:pre-wrap;word-break:normal;overflow-wrap:break-word;line-height:1.35;"
@@ -59,3 +70,41 @@ class MessageArea(W.HTML):
         style, role = (_ERROR, "alert") if kind == "error" else (_NOTICE, "status")
         body = html.escape(text)
         self.value = f"<div role='{role}' class='sl-{kind}' style='{style}'>{body}</div>"
+
+
+class BusyBadge(W.HTML):
+    """A badge over the figure while an update takes longer than ``delay`` seconds.
+
+    Shown from a timer thread, so a quick update sends no message at all and nothing flickers;
+    a lock orders the timer's "show" before the update's "hide". (A badge sent at every update
+    and hidden by a CSS delay cost the browser a style recalculation of the whole page twice an
+    update: frames came 20-35% later.)
+    """
+
+    def __init__(self, delay: float = 0.15) -> None:
+        super().__init__(value="")
+        self.delay = delay
+        self._lock = threading.Lock()
+        self._computing = False
+
+    @contextlib.contextmanager
+    def computing(self) -> Iterator[None]:
+        """Show the badge if the body of the ``with`` runs longer than ``delay``."""
+        with self._lock:
+            self._computing = True
+        timer = threading.Timer(self.delay, self._show)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+            with self._lock:
+                self._computing = False
+                if self.value:
+                    self.value = ""
+
+    def _show(self) -> None:
+        with self._lock:
+            if self._computing:
+                self.value = _BADGE
