@@ -152,3 +152,24 @@ def test_before_any_run_a_changed_setting_is_no_news():
     explorer.controls["depth"].value = 3
     assert explorer.status.value == status and not explorer.plot.notice.text.get_visible()
     explorer.close()
+
+
+def test_settings_the_run_refuses_at_train_send_the_controls_back_to_the_last_runs(monkeypatch):
+    # A limit the run itself enforces (say, an estimate of its memory) is known only at Train.
+    import shortcut_lib.widgets.training as training_module
+
+    explorer = sl.training_explorer(depth=2, width=8, steps=20)
+    first = explorer.settings
+    explorer.controls["depth"].value = 7
+    real = training_module.TrainingRun
+
+    def refusing(settings):
+        if settings.depth == 7:
+            raise ValueError("depth=7 would need about 9 GB; lower depth")
+        return real(settings)
+
+    monkeypatch.setattr(training_module, "TrainingRun", refusing)
+    explorer.train()
+    assert not explorer.running and "depth=7 would need about 9 GB" in explorer.errors.text
+    assert explorer.controls["depth"].value == first.depth == 2
+    explorer.close()

@@ -31,10 +31,11 @@ from .style import (
     BAND_FILL_ALPHA,
     BOLD_LINE,
     DIAGNOSTIC_LABELS,
-    FADED_LINE,
     MODEL_MARKERS,
     OKABE_ITO,
     series_color,
+    series_legend,
+    series_style,
 )
 
 __all__ = ["GradientPlot", "plot_gradients"]
@@ -145,19 +146,8 @@ class GradientPlot:
         """A legend of the series drawn, each in the style it is drawn in (bold or faded)."""
         if self.legend is not None:
             self.legend.remove()
-        shown = [label for label in self.lines if label not in hidden]
-        handles = [
-            Line2D([], [], color=self.lines[label].get_color(),
-                   marker=MODEL_MARKERS.get(label, "o"), **_style(label, emphasis))
-            for label in shown
-        ]  # fmt: skip
-        if sum(len(label) for label in shown) <= 40:  # short labels: one row above the axes
-            self.legend = self.ax.legend(
-                handles, shown, loc="lower left", bbox_to_anchor=(0, 1),
-                ncols=max(1, len(shown)), frameon=False, borderaxespad=0.2,
-            )  # fmt: skip
-        else:  # long labels: a box inside, wherever it hides the least (fine for static plots)
-            self.legend = self.ax.legend(handles, shown, loc="best", fontsize=8, framealpha=0.85)
+        colors = {k: line.get_color() for k, line in self.lines.items() if k not in hidden}
+        self.legend = series_legend(self.ax, colors, emphasis)
         self._legend_state = (emphasis, tuple(hidden))
 
     def set_ylabel(self, ylabel: str) -> None:
@@ -224,7 +214,7 @@ class GradientPlot:
         if (emphasis, tuple(hidden)) != self._legend_state:
             self._build_legend(emphasis, hidden)
         for i, (label, line) in enumerate(self.lines.items()):
-            line.set(**_style(label, emphasis))
+            line.set(**series_style(label, emphasis))
             y = values.get(label, np.empty(0))
             visible = label in values and label not in hidden
             notes += self._draw_series(label, y if visible else np.empty(0), i)
@@ -284,10 +274,6 @@ class GradientPlot:
         self.ax.yaxis.set_major_locator(FixedLocator(inside if len(inside) >= 2 else ticks))
         self.limits = limits
         return True
-
-
-def _style(label: str, emphasis: str | None) -> dict:
-    return FADED_LINE if emphasis not in (None, label) else BOLD_LINE
 
 
 def plot_gradients(

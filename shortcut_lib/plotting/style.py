@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
+from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
 # Okabe and Ito (2008), "Color Universal Design": distinguishable with every common form of
@@ -47,6 +52,30 @@ DIAGNOSTIC_LABELS = {
 # being thin and dashed, in greyscale too.
 BOLD_LINE = {"alpha": 1.0, "linewidth": 2.5, "linestyle": "-", "markersize": 5}
 FADED_LINE = {"alpha": 1.0, "linewidth": 1.3, "linestyle": (0, (5, 2)), "markersize": 3}
+
+
+def series_style(label: str, emphasis: str | None) -> dict:
+    """How series ``label`` is drawn when ``emphasis`` is bold (``None``: every series bold)."""
+    return FADED_LINE if emphasis not in (None, label) else BOLD_LINE
+
+
+def series_legend(ax: Axes, colors: Mapping[str, str], emphasis: str | None) -> Legend:
+    """A legend naming each series in ``colors`` ({label: colour}) in the style it is drawn in:
+    one row above the axes for short labels, else a box inside where it hides the least."""
+    handles = [
+        Line2D([], [], color=color, marker=MODEL_MARKERS.get(label, "o"),
+               **series_style(label, emphasis))
+        for label, color in colors.items()
+    ]  # fmt: skip
+    labels = list(colors)
+    if sum(len(label) for label in labels) <= 40:
+        return ax.legend(
+            handles, labels, loc="lower left", bbox_to_anchor=(0, 1),
+            ncols=max(1, len(labels)), frameon=False, borderaxespad=0.2,
+        )  # fmt: skip
+    return ax.legend(handles, labels, loc="best", fontsize=8, framealpha=0.85)
+
+
 # The healthy band: a pale fill, and edges that show it even when it is a few pixels high.
 BAND_FILL_ALPHA = 0.14
 BAND_EDGE_ALPHA = 0.7

@@ -156,6 +156,8 @@ class TrainingExplorer(Explorer):
             settings = self._read_settings()
             run = TrainingRun(settings)
         except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
+            # Refused only now (by the run, not the settings): back to the last run's settings.
+            self._chosen = self.settings
             self._refuse(exc)
             return
         self.settings = self._chosen = settings

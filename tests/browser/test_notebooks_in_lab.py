@@ -99,8 +99,12 @@ def test_notebook_in_lab(name, request):
         assert roots.count() >= 1, "no training explorer on the page"
         explorers.append(roots.first)
         which = f"explorer{len(explorers) - 1}"
-        seen += look_as_a_learner(nb, Explorer(nb, roots.first), which, readout=False)
-        exercised += operate.exercise_training_explorer(nb, Explorer(nb, roots.first))
+        ex = Explorer(nb, roots.first)
+        # The cell trained before showing the explorer: its picture (and the still picture
+        # committed with the notebook) is a finished run, not empty axes.
+        assert "done:" in ex.readout_text(), f"no finished run: {ex.readout_text()[:200]!r}"
+        seen += look_as_a_learner(nb, ex, which, readout=False)
+        exercised += operate.exercise_training_explorer(nb, ex)
     assert exercised, f"{name} calls an explorer this test does not know how to operate"
     if name in LEARN_BY_DOING:
         todo = LEARN_BY_DOING[name]
