@@ -2,10 +2,10 @@
 
 Sets the explorer's controls the way a drag does and times each update: the new settings, both
 models' profiles (a rebuild only when the cache misses), the artists updated and the canvas
-rendered (blitted, or drawn in full when the axis limits change) and the frame's PNG encoded,
-whole (ipympl counts the canvas itself as a web socket, so ``blit`` -> ``refresh_all`` ->
-``get_diff_image`` runs even here). No event loop runs, so every ``.value =`` returns after its
-update. Not included: the comm message to the browser and the browser's paint.
+rendered (blitted, or drawn in full when the axis limits change) and the frame's PNG encoded
+and set as its Image's value (``canvas.blit`` -> ``send``). No event loop runs, so every
+``.value =`` returns after its update. Not included: the comm message to the browser (no kernel
+sends it here) and the browser's paint.
 
 Times are wall clock and CPU time of this process (``time.process_time``): on a shared machine
 the wall clock also counts other processes' turns, the CPU time is what the update itself costs.
@@ -111,8 +111,8 @@ def split(explorer: sl.GradientExplorer, target: int, steps: int) -> Clock:
     """Probe and draw timed apart, on the explorer's own comparison and plot."""
     comparison, plot = explorer._comparison, explorer.plot  # a benchmark may look inside
     settings = explorer.settings
-    manager = explorer.figure.canvas.manager
-    sockets = manager.web_sockets
+    canvas = explorer.canvas
+    send = canvas.send
     clock = Clock()
     for depth in depth_path("drag", target, steps):
         s = settings.replace(depth=depth)
@@ -123,10 +123,10 @@ def split(explorer: sl.GradientExplorer, target: int, steps: int) -> Clock:
         full = plot.update(values, emphasis="shortcut")
         clock.lap("plot.update")
         plot.redraw(full=full)
-        with_frame = clock.lap("redraw (blit + ipympl frame PNG)", keep=not full)
-        manager.web_sockets = []  # the same blit again, without the frame's PNG
+        with_frame = clock.lap("redraw (blit + frame PNG to the Image)", keep=not full)
+        canvas.send = lambda: None  # the same blit again, without the frame's PNG
         plot.redraw(full=False)
-        manager.web_sockets = sockets
+        canvas.send = send
         clock.lap("redraw (blit only)", keep=not full)
         if not full:
             clock.wall.setdefault("  so the frame PNG costs", []).append(
@@ -186,7 +186,7 @@ def main() -> None:
     )
     print(
         "one update = control.value = ... returning: settings, probe of both models, artists,"
-        " canvas render + blit, ipympl's frame PNG"
+        " canvas render + blit, the frame's PNG set on its Image"
     )
     header = f"{'depth':>5} {'pattern':<7} | {'wall ms':>15} | {'CPU ms':>15} | full redraws | goal"
     print(header)

@@ -7,9 +7,8 @@ The figure is the kernel process's peak resident set (VmHWM in /proc/<pid>/statu
 read after the last cell ran and before the kernel shuts down. Binder gives a user 1-2 GB.
 A figure, not a test: nothing here asserts.
 
-Without a browser, ipympl figures are never drawn by the front end (the kernel renders an image
-only when a front end asks for it), so live widget figures cost a little more in JupyterLab; the
-browser tests report the kernel's peak there too (artifacts/browser-timing.txt).
+The explorers render their frames in the kernel with or without a browser; the browser tests
+report the kernel's peak in JupyterLab too (artifacts/browser-timing.txt).
 """
 
 from __future__ import annotations

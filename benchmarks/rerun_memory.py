@@ -2,7 +2,7 @@
 
     python benchmarks/rerun_memory.py [--times 10]
 
-One fresh kernel (ipympl backend, as in the notebooks) runs each explorer cell ``--times`` times at
+One fresh kernel (inline backend, as in the notebooks) runs each explorer cell ``--times`` times at
 large settings: the gradient explorer at depth 200, width 256 and the largest batch an update may
 take there (28), the training explorer at depth 200, width 148 (the widest a run of that depth may
 be under its 300 MB limit), trained for 20 steps, and the transformer explorer at 48 blocks. Each
@@ -23,7 +23,7 @@ from jupyter_client.manager import start_new_kernel
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from memory import _isolate_jupyter_state, _status_mb  # noqa: E402
 
-SETUP = "%matplotlib widget\nimport shortcut_lib as sl"
+SETUP = "%matplotlib inline\nimport shortcut_lib as sl"
 CELLS = {
     "gradient explorer": "e = sl.gradient_explorer(depth=200, width=256, batch_size=28)\ne",
     "training explorer": (

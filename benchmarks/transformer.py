@@ -77,8 +77,8 @@ def time_updates(explorer, moves) -> tuple[list[float], list[float]]:
         explorer.controls[name].value = value  # no event loop: returns after its update
         wall.append(time.perf_counter() - w)
         cpu.append(time.process_time() - c)
-    if explorer.errors.outputs:
-        raise RuntimeError(f"the explorer reported an error: {explorer.errors.outputs}")
+    if explorer.errors.text:
+        raise RuntimeError(f"the explorer reported an error: {explorer.errors.text}")
     return wall, cpu
 
 

@@ -118,3 +118,26 @@ def test_repo2docker_dockerfile():
     assert dockerfile.index("COPY --chown=0:0 src/ ${REPO_DIR}/") < dockerfile.index(
         "RUN ./binder/postBuild"
     )
+
+
+def test_every_binder_link_in_the_readme_opens_a_notebook_that_exists():
+    # The badge opens JupyterLab; the instructors' links open a page in Voilà (voila/render).
+    readme = (ROOT / "README.md").read_text()
+    links = re.findall(
+        r"https://mybinder\.org/v2/gh/[^\s)]*?urlpath=([a-z]+)/(?:tree|render)/([^\s)]+)", readme
+    )
+    kinds = {kind for kind, _ in links}
+    assert {"lab", "voila"} <= kinds, links
+    for _, path in links:
+        assert (ROOT / path).is_file(), f"a Binder link opens {path}, which does not exist"
+    voila = [path for kind, path in links if kind == "voila"]
+    assert sorted(voila) == sorted(
+        str(p.relative_to(ROOT)) for p in (ROOT / "notebooks" / "instructor").glob("*.ipynb")
+    ), "every instructor page has its Binder link"
+
+
+def test_binder_serves_voila_and_notebook_7():
+    # urlpath=voila/render/... needs Voilà's server extension in the image Binder builds.
+    pins = _pins(BINDER / "requirements.txt")
+    assert {"voila", "notebook", "ipywidgets"} <= set(pins)
+    assert "ipympl" not in pins

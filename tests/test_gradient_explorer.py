@@ -40,11 +40,6 @@ CONTROLS = (
 )
 SMALL = dict(depth=8, width=12, batch_size=4)  # quick to probe
 
-# ipympl's Toolbar passes an argument traitlets no longer wants: not ours to fix.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Passing unrecognized arguments to super\\(Toolbar\\):DeprecationWarning"
-)
-
 
 # --- the oracle ---------------------------------------------------------------------------------
 
@@ -92,7 +87,7 @@ def type_state(explorer, text):
 
 
 def error_text(explorer):
-    return "".join(o.get("text", "") for o in explorer.errors.outputs)
+    return explorer.errors.text
 
 
 def descendants(widget):
@@ -288,11 +283,13 @@ def test_a_state_beyond_the_slider_limits_is_reported_not_clamped():
     )
 
 
-def test_an_impossible_combination_shows_a_message_not_an_exception():
+def test_an_impossible_combination_is_named_and_the_controls_go_back():
     e = sl.gradient_explorer(**SMALL)
     e.controls["norm"].value = "layernorm"
     e.controls["width"].value = 1  # must not raise
     assert "layernorm" in error_text(e) and "width" in error_text(e)
+    assert e.controls["width"].value == SMALL["width"]  # back to the last good width
+    assert e.state == str(e.settings)  # the controls describe the figure
     e.controls["width"].value = 3
     assert error_text(e) == ""
     assert e.settings.width == 3 and e.settings.norm == "layernorm"
@@ -529,25 +526,42 @@ def test_readout_words_hold_still_while_depth_moves():
 
 def test_the_shortcut_toggle_moves_the_emphasis():
     e = sl.gradient_explorer(**SMALL, use_shortcut=True)
-    alpha = {k: line.get_alpha() for k, line in e.plot.lines.items()}
-    assert alpha["shortcut"] > alpha["plain"]
+    width = {k: line.get_linewidth() for k, line in e.plot.lines.items()}
+    assert width["shortcut"] > width["plain"]
     e.controls["use_shortcut"].value = False
-    alpha = {k: line.get_alpha() for k, line in e.plot.lines.items()}
-    assert alpha["plain"] > alpha["shortcut"]
-    assert "plain model's last layer" in e.readout.value
+    width = {k: line.get_linewidth() for k, line in e.plot.lines.items()}
+    assert width["plain"] > width["shortcut"]
+    assert "bold plain line ends" in e.readout.value
 
 
-def test_the_compare_checkbox_hides_the_other_model():
+def legend_entries(e):
+    """``{label: linewidth}`` of the legend's entries: what the legend says is drawn, and how."""
+    legend = e.plot.legend
+    return {
+        t.get_text(): h.get_linewidth()
+        for t, h in zip(legend.get_texts(), legend.legend_handles, strict=True)
+    }
+
+
+def test_the_compare_checkbox_shows_or_hides_the_other_model_in_figure_legend_and_readout():
     e = sl.gradient_explorer(**SMALL, use_shortcut=True)
-    assert "faded" in e.compare.description
+    assert e.compare.description == "show the other model"
+    # Shown: both drawn, both in the legend as drawn (bold and thin), both in the readout.
+    assert set(readout_lines(e)) == {"plain", "shortcut"}
+    drawn = {k: line.get_linewidth() for k, line in e.plot.lines.items()}
+    assert legend_entries(e) == drawn and drawn["shortcut"] > drawn["plain"]
     e.compare.value = False
     assert len(e.plot.lines["plain"].get_ydata()) == 0
     assert len(e.plot.lines["shortcut"].get_ydata()) == SMALL["depth"]
+    assert list(legend_entries(e)) == ["shortcut"] and set(readout_lines(e)) == {"shortcut"}
+    assert "the plain model is hidden" in e.readout.value
     e.controls["use_shortcut"].value = False
     assert len(e.plot.lines["shortcut"].get_ydata()) == 0
     assert len(e.plot.lines["plain"].get_ydata()) == SMALL["depth"]
+    assert list(legend_entries(e)) == ["plain"] and set(readout_lines(e)) == {"plain"}
     e.compare.value = True
     assert_plot_shows(e, e.settings)
+    assert set(legend_entries(e)) == set(readout_lines(e)) == {"plain", "shortcut"}
 
 
 def coloured_pixels(figure):
@@ -558,7 +572,7 @@ def coloured_pixels(figure):
 
 
 def test_a_full_canvas_draw_keeps_the_lines():
-    # ipympl's canvas.draw() runs when the browser initialises, resizes or refreshes the view.
+    # canvas.draw() renders the whole figure (savefig, a code that asks for a full frame).
     # It used to render the axes without the two (animated) lines, leaving only the legend's
     # samples coloured; see tests/test_plotting.py::
     # test_a_full_canvas_draw_after_redraw_still_shows_the_data. Compared by coloured pixels,
@@ -587,7 +601,7 @@ def test_the_state_line_prints_values_as_the_learner_set_them():
 def test_a_malformed_state_names_every_bad_field_with_near_misses():
     explorer = sl.gradient_explorer(depth=5, width=8, batch_size=4)
     explorer.state_input.value = "depht=5 activation=sigmod depth=500 seed=-5 gain=lots"
-    text = "".join(o.get("text", "") for o in explorer.errors.outputs)
+    text = explorer.errors.text
     for part in ("'depht' (did you mean depth?)", "'sigmod' (did you mean sigmoid?)",
                  "depth must be between 1 and 200; got 500", "seed must be between 0",
                  "got -5", "gain needs a number"):  # fmt: skip
@@ -596,17 +610,18 @@ def test_a_malformed_state_names_every_bad_field_with_near_misses():
     explorer.close()
 
 
-def test_a_negative_seed_typed_into_its_box_is_reported_not_replaced():
+def test_a_negative_seed_typed_into_its_box_is_named_and_the_box_goes_back():
     explorer = sl.gradient_explorer(depth=5, width=8, batch_size=4)
     before = [line.get_ydata().copy() for line in explorer.plot.lines.values()]
     explorer.controls["seed"].value = -5
-    text = "".join(o.get("text", "") for o in explorer.errors.outputs)
+    text = explorer.errors.text
     assert "seed must be between 0 and 2147483647; got -5" in text
-    assert explorer.controls["seed"].value == -5  # the box keeps what was typed, to correct
+    # The controls show what the figure shows: the last good settings, seed 0.
+    assert explorer.controls["seed"].value == 0 and "seed=0" in explorer.state.split()
     for line, old in zip(explorer.plot.lines.values(), before, strict=True):
-        np.testing.assert_array_equal(line.get_ydata(), old)  # the figure still shows seed 0
+        np.testing.assert_array_equal(line.get_ydata(), old)
     explorer.controls["seed"].value = 3
-    assert explorer.errors.outputs == () and "seed=3" in explorer.state.split()
+    assert explorer.errors.text == "" and "seed=3" in explorer.state.split()
     explorer.close()
 
 

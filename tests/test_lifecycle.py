@@ -16,9 +16,6 @@ import torch  # noqa: E402
 import shortcut_lib as sl  # noqa: E402
 from shortcut_lib.widgets import controls  # noqa: E402
 
-pytestmark = pytest.mark.filterwarnings(
-    r"ignore:Passing unrecognized arguments to super\(Toolbar\):DeprecationWarning"
-)
 EXPLORERS = {
     "gradient": lambda: sl.gradient_explorer(depth=6, width=8, batch_size=4),
     "training": lambda: sl.training_explorer(depth=3, width=8, steps=20, update_every=10),
@@ -102,7 +99,7 @@ def test_train_right_after_stop_starts_a_new_run_and_train_during_a_run_says_so(
     explorer = sl.training_explorer(depth=3, width=8, steps=2000, update_every=10)
     explorer.train()
     explorer.train()  # while the first run goes on: refused, in words
-    text = "".join(o.get("text", "") for o in explorer.output.outputs)
+    text = explorer.errors.text
     assert "A run is going on: press Stop first" in text
     explorer.stop()
     explorer.train()  # waits for the stopping run, then starts afresh

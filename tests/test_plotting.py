@@ -317,11 +317,13 @@ def test_limits_depend_on_the_data_alone_so_going_back_gives_the_first_picture()
 def test_update_emphasis_and_hidden():
     plot = GradientPlot(figure=agg_figure())
     plot.update({"plain": [1e-3, 0.0], "shortcut": [1e-2, 1e-2]}, emphasis="shortcut")
-    assert plot.lines["shortcut"].get_alpha() > plot.lines["plain"].get_alpha()
+    assert plot.lines["shortcut"].get_linewidth() > plot.lines["plain"].get_linewidth()
+    assert plot.lines["plain"].get_linestyle() == "--"  # faded: thin and dashed
     plot.update(
         {"plain": [1e-3, 0.0], "shortcut": [1e-2, 1e-2]}, emphasis="plain", hidden=("shortcut",)
     )
-    assert plot.lines["plain"].get_alpha() > plot.lines["shortcut"].get_alpha()
+    assert plot.lines["plain"].get_linewidth() > plot.lines["shortcut"].get_linewidth()
+    assert [t.get_text() for t in plot.legend.get_texts()] == ["plain"]  # names what is drawn
     assert len(plot.lines["shortcut"].get_ydata()) == 0
     assert len(plot.lines["plain"].get_ydata()) == 2
     assert len(edge_points(plot.figure, "plain", "zero")[0]) == 1
@@ -377,10 +379,10 @@ def test_blitted_redraw_with_bottom_markers_and_band_matches_a_full_redraw():
 
 
 def test_a_full_canvas_draw_after_redraw_still_shows_the_data():
-    # ipympl does a normal canvas draw whenever the browser asks (view initialised, resize,
-    # refresh, a second view of the widget); the data artists are animated (left out of the
-    # cached background), so without care that draw shows empty axes until the next slider
-    # move. Found failing; GradientPlot now draws its data on every draw_event.
+    # A normal canvas draw can come at any time (a full frame asked for by code); the data
+    # artists are animated (left out of the cached background), so without care that draw
+    # shows empty axes until the next slider move. Found failing; GradientPlot now draws its
+    # data on every draw_event.
     plot = GradientPlot(figure=agg_figure())
     plot.update({"plain": np.logspace(-4, -1, 12), "shortcut": np.full(12, 1e-2)})
     plot.redraw(full=True)

@@ -21,11 +21,6 @@ IDS = ["01.a", "01.b", "01.c", "01.d", "02.a", "02.b", "02.c", "02.d", "03.a", "
        "03.d", "04.a", "04.b", "04.c", "04.d", "05.a", "05.b", "05.c"]  # fmt: skip
 NUMERIC = ["01.c", "03.d"]
 
-# ipympl's Toolbar passes an argument traitlets no longer wants: not ours to fix.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Passing unrecognized arguments to super\\(Toolbar\\):DeprecationWarning"
-)
-
 
 # --- the bank -------------------------------------------------------------------------------------
 

@@ -9,15 +9,11 @@ import pytest
 
 matplotlib.use("Agg")
 
-from ipympl.backend_nbagg import Canvas  # noqa: E402
+import ipywidgets as W  # noqa: E402
 
 import shortcut_lib as sl  # noqa: E402
 import shortcut_lib.widgets.training as widget_module  # noqa: E402
 
-# ipympl's own Toolbar passes traitlets an argument it no longer wants; nothing of ours.
-pytestmark = pytest.mark.filterwarnings(
-    r"ignore:Passing unrecognized arguments to super\(Toolbar\):DeprecationWarning"
-)
 SMALL = {"depth": 3, "width": 8, "steps": 50, "update_every": 10}
 CONTROLS = [
     "task", "depth", "width", "activation", "models", "init", "gain", "norm", "final_norm",
@@ -32,14 +28,14 @@ def descendants(widget):
         yield from descendants(child)
 
 
-def test_controls_buttons_and_canvas_are_what_the_browser_tests_look_for():
+def test_controls_buttons_and_frame_are_what_the_browser_tests_look_for():
     explorer = sl.training_explorer()
     descriptions = {c.description for c in explorer.controls.values()}
     assert set(CONTROLS) <= descriptions
     assert explorer.train_button.description == "Train"
     assert explorer.stop_button.description == "Stop" and explorer.stop_button.disabled
-    assert isinstance(explorer.figure.canvas, Canvas)
-    assert explorer.figure.canvas in descendants(explorer)
+    assert isinstance(explorer.canvas.image, W.Image) and explorer.figure.canvas is explorer.canvas
+    assert explorer.canvas.image in descendants(explorer)
     assert explorer.replay.description == "step" and explorer.replay.disabled
 
 
@@ -58,7 +54,7 @@ def test_train_fills_the_plots_with_the_numbers_sl_train_gives():
     assert explorer.status.value.startswith("done: 50/50 steps")
     assert not explorer.train_button.disabled and explorer.stop_button.disabled
     assert not any(c.disabled for c in explorer.controls.values())
-    assert explorer.output.outputs == ()
+    assert explorer.errors.text == ""
 
 
 def test_plots_update_live_while_the_run_goes_on():
@@ -141,13 +137,13 @@ def test_errors_show_in_the_output_and_the_controls_stay_usable(monkeypatch):
     monkeypatch.setattr(widget_module.TrainingRun, "advance", broken_advance)
     explorer.train()
     assert explorer.wait(timeout=120)
-    text = "".join(o.get("text", "") for o in explorer.output.outputs)
+    text = explorer.errors.text
     assert "RuntimeError: something broke mid-run" in text
     assert not explorer.train_button.disabled and explorer.stop_button.disabled
     monkeypatch.undo()
     explorer.train()  # the next run works and clears the old error
     assert explorer.wait(timeout=120)
-    assert explorer.output.outputs == () and explorer.histories["plain"].steps == 50
+    assert explorer.errors.text == "" and explorer.histories["plain"].steps == 50
 
 
 def test_a_bad_start_value_is_refused_at_once_not_when_train_is_pressed():
@@ -155,13 +151,16 @@ def test_a_bad_start_value_is_refused_at_once_not_when_train_is_pressed():
         sl.training_explorer(**SMALL, batch_size=1000)  # the tasks have 256 points
 
 
-def test_a_bad_setting_typed_in_later_is_reported_not_raised():
+def test_a_bad_setting_typed_in_later_is_named_and_its_control_goes_back():
     explorer = sl.training_explorer(**SMALL)
+    explorer.controls["seed"].value = 7
     explorer.controls["seed"].value = -5  # a number box takes any int; the settings do not
+    assert "seed must be between 0 and 2147483647; got -5" in explorer.errors.text
+    assert explorer.controls["seed"].value == 7  # the last good value, which Train would use
     explorer.train()
-    assert not explorer.running
-    text = "".join(o.get("text", "") for o in explorer.output.outputs)
-    assert "seed must be between 0 and 2147483647; got -5" in text
+    assert explorer.wait(timeout=120)
+    assert explorer.settings.seed == 7 and explorer.histories["plain"].settings["seed"] == 7
+    assert explorer.errors.text == ""
 
 
 @pytest.mark.parametrize(
@@ -182,21 +181,19 @@ def test_bad_start_values_are_named(kwargs, error, words):
         sl.training_explorer(**kwargs)
 
 
-def test_a_front_end_draw_request_renders_under_the_lock():
+def test_frames_are_drawn_under_the_lock_the_training_thread_holds():
+    # Whoever draws (the training thread, the replay slider, a changed setting), the frame is
+    # rendered under the lock, so no frame shows half an update.
     explorer = sl.training_explorer(**SMALL)
     explorer.train()
     explorer.wait(timeout=120)
-    canvas = explorer.figure.canvas
-    canvas.draw()  # what ipympl runs when the browser asks for a frame
-    pixels = np.asarray(canvas.buffer_rgba())
-    width, height = explorer.figure.get_size_inches() * explorer.figure.dpi
-    assert pixels.shape[:2] == (round(height), round(width))
-    # The lock is the one the training thread holds while it changes the artists.
-    got = []
+    frames, got = explorer.canvas.frames, []
     with explorer._lock:
-        thread = threading.Thread(target=lambda: (canvas.draw(), got.append("drawn")))
+        thread = threading.Thread(
+            target=lambda: (setattr(explorer.replay, "value", 20), got.append("drawn"))
+        )
         thread.start()
         thread.join(0.2)
-        assert got == []  # the draw waits for the artists to be complete
+        assert got == [] and explorer.canvas.frames == frames  # waits for the lock
     thread.join(60)
-    assert got == ["drawn"]
+    assert got == ["drawn"] and explorer.canvas.frames == frames + 1

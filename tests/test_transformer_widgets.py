@@ -9,19 +9,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import ipywidgets as W  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from ipympl.backend_nbagg import Canvas  # noqa: E402
 from oracles import spy_on_refresh  # noqa: E402
 
 import shortcut_lib as sl  # noqa: E402
 import shortcut_lib.widgets.training as training_module  # noqa: E402
 from shortcut_lib.compare import Comparison  # noqa: E402
 
-# ipympl's Toolbar passes traitlets an argument it no longer wants; nothing of ours.
-pytestmark = pytest.mark.filterwarnings(
-    r"ignore:Passing unrecognized arguments to super\(Toolbar\):DeprecationWarning"
-)
 SMALL = dict(depth=3, width=16, heads=2, context_length=8, batch_size=2)
 
 
@@ -52,7 +48,7 @@ def test_each_control_is_named_after_its_setting():
     explorer = sl.transformer_explorer(**SMALL)
     assert list(explorer.controls) == list(sl.BlockSettings.specs())
     assert {c.description for c in explorer.controls.values()} == set(sl.BlockSettings.specs())
-    assert isinstance(explorer.figure.canvas, Canvas)
+    assert isinstance(explorer.canvas.image, W.Image) and explorer.figure.canvas is explorer.canvas
     explorer.close()
 
 
@@ -84,7 +80,7 @@ def test_setting_a_control_plots_an_independent_computation(name, value):
         len(before[k]) != len(line.get_ydata()) or not np.allclose(before[k], line.get_ydata())
         for k, line in explorer.plot.lines.items()
     )
-    assert f"{name}=" in explorer.state and explorer.errors.outputs == ()
+    assert f"{name}=" in explorer.state and explorer.errors.text == ""
 
 
 def test_the_shortcut_toggle_moves_the_emphasis_and_keeps_the_data():
@@ -112,14 +108,14 @@ def test_bad_input_shows_a_message_and_the_explorer_stays_usable():
     drawn = explorer.plot.lines["shortcut"].get_ydata().copy()
     explorer.controls["width"].value = 24  # 24 / 16 heads is no whole number...
     explorer.controls["heads"].value = 16
-    text = "".join(o.get("text", "") for o in explorer.errors.outputs)
+    text = explorer.errors.text
     assert "width (24) must be divisible by heads (16)" in text
     assert len(explorer.plot.lines["shortcut"].get_ydata()) == len(drawn)  # the old picture
     explorer.controls["heads"].value = 4  # ...fixed: drawn again, message gone
-    assert explorer.errors.outputs == ()
+    assert explorer.errors.text == ""
     assert_plotted(explorer)
     explorer.state_input.value = "depth=100"
-    text = "".join(o.get("text", "") for o in explorer.errors.outputs)
+    text = explorer.errors.text
     assert "depth" in text and "48" in text
     assert explorer.settings.depth == 3
 
@@ -158,7 +154,7 @@ def test_updates_from_two_threads_run_one_at_a_time(monkeypatch):
     for thread in threads:
         thread.join(30)
     assert most[0] == 1 and len(updates) == 2
-    assert explorer.errors.outputs == ()
+    assert explorer.errors.text == ""
 
 
 @pytest.mark.parametrize(
@@ -201,7 +197,7 @@ def test_train_fills_the_plots_with_the_numbers_a_run_gives():
     np.testing.assert_allclose(image, np.array(expected["plain"].weight_grad_mean).T)
     assert explorer.status.value.startswith("done: 20/20 steps")
     assert "norm post" in explorer.plot.title.get_text()
-    assert explorer.output.outputs == () and not explorer.train_button.disabled
+    assert explorer.errors.text == "" and not explorer.train_button.disabled
 
 
 def test_settings_reach_the_run():
@@ -231,18 +227,17 @@ def test_stop_ends_a_run_early():
     assert not explorer.train_button.disabled and explorer.stop_button.disabled
 
 
-def test_bad_input_shows_in_the_output_and_the_explorer_stays_usable():
+def test_a_refused_setting_is_named_and_its_control_goes_back():
     explorer = sl.transformer_training_explorer(**TRAIN)
     explorer.controls["heads"].value = 16  # width 16 takes 16 heads; width 8 does not
     explorer.controls["width"].value = 8
+    assert "width (8) must be divisible by heads (16)" in explorer.errors.text
+    assert (explorer.controls["width"].value, explorer.controls["heads"].value) == (16, 16)
+    explorer.controls["heads"].value = 2  # a good setting clears the message
+    assert explorer.errors.text == ""
     explorer.train()
-    assert not explorer.running
-    text = "".join(o.get("text", "") for o in explorer.output.outputs)
-    assert "width (8) must be divisible by heads (16)" in text
-    explorer.controls["heads"].value = 2
-    explorer.train()  # the next run works and clears the message
     assert explorer.wait(timeout=120)
-    assert explorer.output.outputs == () and explorer.histories["plain"].steps == 20
+    assert explorer.histories["plain"].steps == 20 and explorer.settings.heads == 2
 
 
 def test_an_error_mid_run_lands_in_the_output(monkeypatch):
@@ -254,7 +249,7 @@ def test_an_error_mid_run_lands_in_the_output(monkeypatch):
     monkeypatch.setattr(training_module.TrainingRun, "advance", broken)
     explorer.train()
     assert explorer.wait(timeout=120)
-    text = "".join(o.get("text", "") for o in explorer.output.outputs)
+    text = explorer.errors.text
     assert "RuntimeError: something broke mid-run" in text
     assert not explorer.train_button.disabled
 

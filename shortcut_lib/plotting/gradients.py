@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, NullLocator
@@ -29,7 +30,17 @@ from .scales import (
     roomy,
     series_values,
 )
-from .style import DIAGNOSTIC_LABELS, MODEL_MARKERS, OKABE_ITO, series_color
+from .style import (
+    BAND_EDGE_ALPHA,
+    BAND_FILL_ALPHA,
+    BOLD_LINE,
+    DIAGNOSTIC_LABELS,
+    MODEL_MARKERS,
+    OKABE_ITO,
+    series_color,
+    series_legend,
+    series_style,
+)
 
 __all__ = ["GradientPlot", "plot_gradients"]
 
@@ -50,7 +61,7 @@ class GradientPlot:
     Args:
         labels: the series, in drawing order, e.g. ``("plain", "shortcut")``.
         ylabel: the y-axis label; the diagnostic's name.
-        figure: draw into this figure (its canvas may be an ipympl widget); a new one if ``None``.
+        figure: draw into this figure (its canvas may be an explorer's); a new one if ``None``.
         title: an optional axes title.
         show_note: write the count of such values under the axes. A live plot may show
             ``notes`` elsewhere instead: text is the dearest thing to redraw.
@@ -79,12 +90,18 @@ class GradientPlot:
         self.notes: list[str] = []
         self.figure = check_figure(figure) or Figure(figsize=(7, 3.6), dpi=100)
         self.ax = self._build_axes(ylabel, title)
-        self.band = self.ax.axhspan(1, 1, color=OKABE_ITO["green"], alpha=0.12, lw=0, visible=False)
+        green = to_rgb(OKABE_ITO["green"])
+        self.band = self.ax.axhspan(
+            1, 1, facecolor=(*green, BAND_FILL_ALPHA), edgecolor=(*green, BAND_EDGE_ALPHA),
+            lw=0.8, visible=False,
+        )  # fmt: skip
         self.lines: dict[str, Line2D] = {}
         self.edge_markers: dict[str, dict[str, Line2D]] = {}
         for i, label in enumerate(labels):
             self._build_series(label, i)
-        self._build_legend(labels)
+        self.legend = None
+        self._legend_state: tuple = ()  # (emphasis, hidden) the legend shows
+        self._build_legend(None, ())
         # Below the axes, right of the x label: the note never hides data.
         self.note = self.figure.text(
             0.99, 0.01, "", ha="right", va="bottom", fontsize=8, color="0.2"
@@ -113,9 +130,8 @@ class GradientPlot:
     def _build_series(self, label: str, index: int) -> None:
         color = series_color(label, index)
         (self.lines[label],) = self.ax.plot(
-            [], [], color=color, lw=2, label=label, marker=MODEL_MARKERS.get(label, "o"),
-            markersize=5,
-        )  # fmt: skip
+            [], [], color=color, label=label, marker=MODEL_MARKERS.get(label, "o"), **BOLD_LINE
+        )
         edge = self.ax.get_xaxis_transform()  # x in data, y in axes coordinates
         self.edge_markers[label] = {
             kind: self.ax.plot(
@@ -131,14 +147,13 @@ class GradientPlot:
             for kind, marker in offscale.SYMBOL.items()
         }
 
-    def _build_legend(self, labels: Sequence[str]) -> None:
-        if sum(len(label) for label in labels) <= 40:  # short labels: one row above the axes
-            self.legend = self.ax.legend(
-                loc="lower left", bbox_to_anchor=(0, 1), ncols=len(labels), frameon=False,
-                borderaxespad=0.2,
-            )  # fmt: skip
-        else:  # long labels: a box inside, wherever it hides the least (fine for static plots)
-            self.legend = self.ax.legend(loc="best", fontsize=8, framealpha=0.85)
+    def _build_legend(self, emphasis: str | None, hidden: Sequence[str]) -> None:
+        """A legend of the series drawn, each in the style it is drawn in (bold or faded)."""
+        if self.legend is not None:
+            self.legend.remove()
+        colors = {k: line.get_color() for k, line in self.lines.items() if k not in hidden}
+        self.legend = series_legend(self.ax, colors, emphasis)
+        self._legend_state = (emphasis, tuple(hidden))
 
     def set_ylabel(self, ylabel: str) -> None:
         """Change the y label (a diagnostic's name); the next update sets the limits afresh."""
@@ -153,12 +168,21 @@ class GradientPlot:
         draw otherwise. ``full=True`` forgets every kept background first."""
         if full:
             self._live.forget()
-        self._live.draw((self.limits, self.ax.get_ylabel()))
+        self._live.draw((self.limits, self.ax.get_ylabel(), self._legend_state))
 
     def close(self) -> None:
         """Let go of the kept backgrounds and the figure's artists: the explorer was closed."""
         self._live.forget()
         self.figure.clear()
+
+    @property
+    def band_pixels(self) -> float:
+        """How high the healthy band is drawn, in pixels (0 when none is shown)."""
+        if not self.band.get_visible():
+            return 0.0
+        low, high = self.band.get_y(), self.band.get_y() + self.band.get_height()
+        (_, y0), (_, y1) = self.ax.transData.transform([(1, low), (1, high)])
+        return float(abs(y1 - y0))
 
     @property
     def _changing(self) -> list[Artist]:
@@ -179,8 +203,9 @@ class GradientPlot:
             series: ``{label: per-layer values}`` (a sequence, or a GradientProfile read by
                 ``diagnostic``); labels not given keep nothing drawn.
             diagnostic: which GradientProfile series to read.
-            emphasis: the label drawn bold; the others fade. ``None`` draws all alike.
-            hidden: labels not to draw at all.
+            emphasis: the label drawn bold; the others thin and dashed. ``None`` draws all
+                alike.
+            hidden: labels not to draw at all (nor to name in the legend).
             band: ``(low, high)`` shaded as the healthy range, or ``None``.
         """
         check_view(series, diagnostic, emphasis, hidden)
@@ -192,15 +217,13 @@ class GradientPlot:
             )
         band = check_band(band)
         notes: list[str] = []
+        if (emphasis, tuple(hidden)) != self._legend_state:
+            self._build_legend(emphasis, hidden)
         for i, (label, line) in enumerate(self.lines.items()):
+            line.set(**series_style(label, emphasis))
             y = values.get(label, np.empty(0))
             visible = label in values and label not in hidden
             notes += self._draw_series(label, y if visible else np.empty(0), i)
-            faded = emphasis is not None and label != emphasis
-            line.set_alpha(0.35 if faded else 1.0)
-            line.set_linewidth(1.5 if faded else 2.5)
-            for marker in self.edge_markers[label].values():
-                marker.set_alpha(0.35 if faded else 1.0)
         self.notes = notes
         self.note.set_text("\n".join(notes))
         self.note.set_visible(bool(notes) and self.show_note)

@@ -26,7 +26,7 @@ class LiveFigure:
     """Draws ``figure`` with ``changing`` artists blitted over a cached background.
 
     Args:
-        figure: the figure; its canvas may be an ipympl widget, or none (an Agg one is made).
+        figure: the figure; its canvas may be an explorer's, or none (an Agg one is made).
         changing: the artists a frame updates; everything else is background.
     """
 
@@ -53,7 +53,7 @@ class LiveFigure:
         self._key = (key, tuple(self.figure.bbox.bounds))
         background = self._backgrounds.get(self._key)
         if background is None:
-            # Render without sending (an ipympl canvas's own draw() would send a frame too);
+            # Render without sending (an explorer canvas's own draw() would send a frame too);
             # the draw_event handler keeps the background and draws the data on top.
             FigureCanvasAgg.draw(canvas)
             self.full_draws += 1

@@ -6,12 +6,17 @@ from __future__ import annotations
 
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
+from matplotlib.transforms import ScaledTranslation
 
 BAND = 0.12  # each band's share of the axes height
 SYMBOL = {"zero": "v", "inf": "^", "nan": "x"}
 NAME = {"zero": "exactly 0", "inf": "inf", "nan": "NaN"}
 _LABEL = {"zero": "0", "top": "NaN/inf"}
 _ROW_STEP = 0.04  # axes fraction between the rows of two series, inside one band
+LABEL_SIZE = 9  # pt, the bands' labels
+# The y label's right edge, left of the axes: clear of the bands' labels ("NaN/inf", 9 pt) and
+# of the tick labels (10^-40, 10 pt). In inches, so that it scales with the fonts at any dpi.
+YLABEL_OFFSET = 0.64
 
 
 def draw_bands(ax: Axes) -> None:
@@ -23,8 +28,12 @@ def draw_bands(ax: Axes) -> None:
         ax.plot([0, 1], [edge, edge], transform=ax.transAxes, color="0.45", lw=0.9, zorder=1.5)
         ax.text(
             -0.012, bottom + BAND / 2, label, transform=ax.transAxes, ha="right", va="center",
-            fontsize=9, color="0.2",
+            fontsize=LABEL_SIZE, color="0.2",
         )  # fmt: skip
+    # Where matplotlib would put the y label (left of the tick labels alone), "NaN/inf", wider
+    # than any tick label, overlapped it.
+    offset = ScaledTranslation(-YLABEL_OFFSET, 0, ax.figure.dpi_scale_trans)
+    ax.yaxis.set_label_coords(0, 0.5, transform=ax.transAxes + offset)
 
 
 def row(kind: str, index: int, count: int) -> float:

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from .._checks import check_float, short_repr
 from ..history import History
 from .scales import check_count, check_figure, check_labels, check_text
-from .style import MODEL_MARKERS, series_color
+from .style import MODEL_MARKERS, readable, series_color
 
 __all__ = ["plot_final_losses", "plot_loss_curves"]
 
@@ -51,7 +51,7 @@ def plot_loss_curves(
     axes[0].set_ylabel("training loss (log)")
     axes[0].legend(fontsize=8, frameon=False)
     figure.set_layout_engine("constrained")
-    return figure
+    return readable(figure)
 
 
 def plot_final_losses(
@@ -91,7 +91,7 @@ def plot_final_losses(
     ax.grid(True, axis="y", alpha=0.3)
     ax.legend(fontsize=8, frameon=False, loc="best")
     figure.set_layout_engine("constrained")
-    return figure
+    return readable(figure)
 
 
 def _check_reference(reference: object) -> None:

@@ -15,9 +15,10 @@ from matplotlib.ticker import FixedLocator, NullLocator
 from .._checks import MAX_LAYERS, check_memory
 from ..history import History
 from .live import LiveFigure
+from .notice import Notice
 from .runs import check_histories, describe_progress, describe_settings, numbers
 from .scales import GrowingDecades, check_count, check_figure, check_labels, in_out_ticks
-from .style import MODEL_MARKERS, OKABE_ITO, series_color
+from .style import MODEL_MARKERS, OKABE_ITO, readable, series_color
 
 __all__ = ["TrainingPlot", "plot_training"]
 
@@ -40,7 +41,7 @@ class TrainingPlot:
 
     Args:
         models: the models to draw, e.g. ``("plain", "shortcut")``; one heatmap each.
-        figure: draw into this figure (its canvas may be an ipympl widget); a new one if ``None``.
+        figure: draw into this figure (its canvas may be an explorer's); a new one if ``None``.
 
     Introduced in notebook 04.
     """
@@ -70,7 +71,8 @@ class TrainingPlot:
             *self.empty_notes.values(),
             self.progress,
         ]
-        self._live = LiveFigure(self.figure, changing)
+        self.notice = Notice(self.loss_ax)  # over everything else: drawn last
+        self._live = LiveFigure(self.figure, [*changing, *self.notice.artists])
 
     def _build_axes(self) -> None:
         """The four panels at fixed places, the settings line and the progress line."""
@@ -78,8 +80,9 @@ class TrainingPlot:
         grid = fig.add_gridspec(2, 2, hspace=0.55, wspace=0.3)
         # Fixed margins: a layout engine would re-measure every label on every live redraw.
         # In pixels, so a shorter figure keeps room for the title and the x labels.
-        height = fig.get_figheight() * fig.dpi
-        fig.subplots_adjust(left=0.08, right=0.88, bottom=48 / height, top=1 - 64 / height)
+        width, height = fig.get_figwidth() * fig.dpi, fig.get_figheight() * fig.dpi
+        left = max(0.08, 60 / width)  # a narrow copy keeps room for the y labels
+        fig.subplots_adjust(left=left, right=0.88, bottom=48 / height, top=1 - 64 / height)
         self.loss_ax = fig.add_subplot(grid[0, 0])
         self.ratio_ax = fig.add_subplot(grid[0, 1])
         cells = [grid[1, 0], grid[1, 1]] if len(self.models) == 2 else [grid[1, :]]
@@ -111,7 +114,7 @@ class TrainingPlot:
         ax = self.ratio_ax
         ax.set(yscale="log", xlabel="layer", ylabel="||ΔW|| / ||W|| (log)")
         ax.set_title(
-            f"update ratio, mean of last {RATIO_WINDOW} steps (▼ exactly 0)",
+            f"update ratio, mean of last {RATIO_WINDOW} steps (▼ = 0)",  # fits at 64 dpi too
             loc="left",
             fontsize=10,
         )
@@ -241,6 +244,11 @@ class TrainingPlot:
         self._live.forget()
         self.figure.clear()
 
+    def set_notice(self, text: str | None) -> None:
+        """Pale the figure and write ``text`` over it (e.g. "the settings changed since this
+        run"), or show it plainly again (``None``). Takes effect at the next :meth:`redraw`."""
+        self.notice.set(text)
+
     def redraw(self, full: bool = False) -> None:
         """Render the last update to the figure's canvas, as cheaply as possible.
 
@@ -317,7 +325,7 @@ def plot_training(
     planned = max((p for p in planned if isinstance(p, int) and 0 < p <= MAX_STEPS), default=None)
     recorded = max(h.steps for h in histories.values())
     plot.update(histories, step=step, total_steps=max(planned or 0, recorded) or None)
-    return plot.figure
+    return readable(plot.figure)
 
 
 def _rows(model: str, values: list[list[float]], n: int, layers: int) -> np.ndarray:

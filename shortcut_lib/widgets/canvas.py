@@ -1,9 +1,12 @@
-"""The explorers' canvas: an ipympl widget that sends every frame whole, encoded fast.
+"""The explorers' canvas: matplotlib's Agg renderer, each finished frame shown in a core
+``ipywidgets.Image``.
 
-ipympl sends a frame as a PNG of the pixels that changed since the frame before (a *diff*), which
-the browser composites over what it shows. A browser that skips a frame (a busy tab) would then
-lay the next diff over the wrong picture and leave ghosts of old lines; a whole frame is always
-right. The PNG is written here, without PNG's per-row filters, at zlib's fastest level: for these
+Every front end that draws ipywidgets draws an ``Image`` (JupyterLab, Notebook 7, Voilà, VS Code,
+Colab), with no extension of its own to install or to fetch from a CDN. A frame is the whole
+picture, sent as one binary message from the kernel; the widget's state holds the last one, so a
+page that embeds widget state shows it too.
+
+The PNG is written here, without PNG's per-row filters, at zlib's fastest level: for these
 flat-colour plots the filters save little and cost most of the time. Measured on the transformer
 explorer's 800 x 300 frame: 31 kB in 1.8 ms, against 29 kB in 5.7 ms as Pillow writes it at the
 same zlib level; the training explorer's 800 x 410 frame: 59 kB in 3.5 ms against 57 kB in 8.6.
@@ -12,51 +15,60 @@ same zlib level; the training explorer's 800 x 410 frame: 59 kB in 3.5 ms agains
 from __future__ import annotations
 
 import struct
-import threading
 import zlib
-from collections.abc import Callable
-from typing import Protocol
 
+import ipywidgets as W
 import numpy as np
-from ipympl.backend_nbagg import Canvas, FigureManager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from traitlets import Unicode
 
-__all__ = ["FrameCanvas", "LockedCanvas", "encode_png", "make_canvas"]
-
-
-class LivePlot(Protocol):
-    """What :class:`LockedCanvas` draws: a plot with a figure and a ``redraw()``."""
-
-    figure: Figure
-
-    def redraw(self) -> None: ...
+__all__ = ["FrameCanvas", "FrameImage", "encode_png"]
 
 
-class FrameCanvas(Canvas):
-    """An ipympl canvas whose frames are whole pictures, PNG-encoded fast (:func:`encode_png`)."""
+class FrameImage(W.Image):
+    """A core ``Image`` whose ``tooltip`` (the picture's accessible name) can be shown.
 
-    def get_diff_image(self) -> bytes | None:
-        # What the canvas's manager sends after draw() or blit(); None: nothing new to send.
-        if not self._png_is_old:
-            return None
-        self._png_is_old = False
-        self.set_image_mode("full")  # the browser clears its picture before drawing this one
-        return encode_png(np.asarray(self.get_renderer().buffer_rgba()))
+    ipywidgets' front end (8.1) reads a widget's ``description`` before it sets a tooltip, and an
+    ``Image`` has none: the view then fails to render at all. An empty ``description`` synced
+    with the model lets it through; the front end's ``ImageModel`` is used unchanged.
+    """
+
+    description = Unicode("").tag(sync=True)
 
 
-class LockedCanvas(FrameCanvas):
-    """A canvas for a live plot that another thread updates (a training run): its draws wait
-    while that thread holds ``lock`` to change the artists, and go through the plot's own
-    ``redraw``, which blits when the axes did not change."""
+class FrameCanvas(FigureCanvasAgg):
+    """An Agg canvas for ``figure`` that shows each frame in ``image``, an ``ipywidgets.Image``.
 
-    def __init__(self, plot: LivePlot, lock: threading.RLock) -> None:
-        self._plot, self._artist_lock = plot, lock
-        super().__init__(plot.figure)
+    A live plot (:mod:`shortcut_lib.plotting.live`) ends every frame, blitted or drawn in full,
+    with ``canvas.blit``: that is when the picture is sent. ``frames`` counts what was sent.
+    """
+
+    def __init__(self, figure: Figure, description: str) -> None:
+        super().__init__(figure)  # becomes figure.canvas
+        width, height = (round(v) for v in figure.bbox.size)
+        # The <img> keeps the figure's size before the first frame arrives, so nothing jumps;
+        # a narrower page scales it down (ipywidgets' style: max-width 100%, height auto).
+        # The tooltip is the picture's accessible name (an <img> needs one).
+        self.image = FrameImage(
+            format="png", width=str(width), height=str(height), tooltip=description
+        )
+        self.image.add_class("sl-frame")
+        self.frames = 0
+
+    def blit(self, bbox: object = None) -> None:
+        """Send the rendered picture: the last step of every frame of a live plot."""
+        self.send()
 
     def draw(self) -> None:
-        # Called in the kernel's main thread when the front end asks for a frame.
-        with self._artist_lock:
-            self._plot.redraw()
+        """Render the whole figure and send it."""
+        super().draw()
+        self.send()
+
+    def send(self) -> None:
+        """Show what the renderer holds now, as one PNG in ``image``."""
+        self.image.value = encode_png(np.asarray(self.buffer_rgba()))
+        self.frames += 1
 
 
 def encode_png(pixels: np.ndarray) -> bytes:
@@ -71,16 +83,3 @@ def encode_png(pixels: np.ndarray) -> bytes:
         struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
         for kind, data in chunks
     )
-
-
-def make_canvas(
-    figure: Figure, canvas_class: Callable[..., FrameCanvas] = FrameCanvas
-) -> FrameCanvas:
-    """A :class:`FrameCanvas` for ``figure`` (whatever the notebook's backend), bare: no toolbar,
-    header, footer or resize handle, and no PNG copy of every frame kept in the notebook."""
-    canvas = canvas_class(figure)
-    FigureManager(canvas, 0)
-    canvas.header_visible = canvas.footer_visible = canvas.toolbar_visible = False
-    canvas.resizable = False
-    canvas.syncing_data_url = False
-    return canvas

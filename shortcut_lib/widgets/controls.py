@@ -1,5 +1,6 @@
-"""What both explorers share: a control for each setting made from its Spec, the error display
-and the coalescing of rapid changes (the canvas is in :mod:`.canvas`)."""
+"""What both explorers share: a control for each setting made from its Spec, moving controls
+back to good settings, and the coalescing of rapid changes (the canvas is in :mod:`.canvas`, the
+error area in :mod:`.messages`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import ctypes
 import gc
 import math
 import sys
-import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
@@ -211,7 +211,7 @@ class Explorer(W.VBox):
         }
 
     def close(self) -> None:
-        """Free the explorer: its widgets, its canvas and figure, and what it computed."""
+        """Free the explorer: its widgets, its figure, and what it computed."""
         if not hasattr(self, "plot"):  # closed while it was being built (ipywidgets' __del__)
             super().close()
             return
@@ -236,27 +236,18 @@ def _return_freed_memory() -> None:
     libc.malloc_trim(0)
 
 
-def show_error(output: W.Output, exc: BaseException) -> None:
-    """Show an error in an explorer's own output area: type and message for a bad setting, the
-    whole traceback for anything else (a bug, which the traceback helps to report)."""
-    if isinstance(exc, (ValueError, TypeError)):
-        show_message(output, f"{type(exc).__name__}: {exc}")
-    else:
-        show_message(output, "".join(traceback.format_exception(exc)))
-
-
-def show_message(output: W.Output, text: str) -> None:
-    """Replace what an explorer's output area shows with ``text``, in the error colour."""
-    output.outputs = ()  # not clear_output(): outside a kernel that prints
-    output.append_stderr(text.rstrip("\n") + "\n")
+def set_controls(controls: Mapping[str, W.Widget], settings: Settings) -> None:
+    """Move each control to its setting's value in ``settings`` (say, the last good ones)."""
+    for name, control in controls.items():
+        control.value = getattr(settings, name)
 
 
 def close_tree(widget: W.Widget) -> None:
-    """Close ``widget``, everything it holds (children, layouts, styles, an ipympl canvas's
-    toolbar) and so free them: ipywidgets keeps every widget alive until it is closed."""
+    """Close ``widget``, everything it holds (children, layouts, styles) and so free them:
+    ipywidgets keeps every widget alive until it is closed."""
     for child in getattr(widget, "children", ()):
         close_tree(child)
-    for part in ("toolbar", "layout", "style"):
+    for part in ("layout", "style"):
         held = getattr(widget, part, None)
         if isinstance(held, W.Widget):
             close_tree(held)

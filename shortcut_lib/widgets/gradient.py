@@ -18,33 +18,33 @@ from ..families.mlp import MODELS
 from ..plotting.gradients import GradientPlot
 from ..settings import format_state
 from ..words import healthy_band
-from .canvas import make_canvas
+from .canvas import FrameCanvas
 from .controls import (
     COALESCE_SECONDS,
     Explorer,
-    check_controls,
     check_explorer,
-    check_limits,
     kernel_loop,
     make_control,
     read_controls,
     replace_in_cell,
-    show_error,
-    start_settings,
+    set_controls,
 )
 from .layout import (
     DESCRIPTION_WIDTH,
     control_grid,
     explorer_children,
     explorer_figure,
+    frame_box,
     readout_html,
     state_html,
 )
+from .messages import BusyBadge, MessageArea
 from .views import VIEWS, ExplorerSettings
 
-__all__ = ["GradientExplorer", "gradient_explorer", "transformer_explorer"]
+__all__ = ["GradientExplorer"]
 
 FIGURE_HEIGHT = 300  # px: with the controls above it, the explorer fits 1280x800
+THIN_BAND_PX = 8  # a band drawn less high than this is mostly hidden under a bold line
 
 
 class GradientExplorer(Explorer):
@@ -55,7 +55,9 @@ class GradientExplorer(Explorer):
     explorer, which the settings' class configures. ``controls`` maps each setting's name to its
     widget, ``plot`` is the :class:`~shortcut_lib.plotting.GradientPlot` being updated, ``state``
     the one-line settings string (shown in ``state_line``; typing one into ``state_input`` loads
-    it). Errors show in ``errors`` and leave the controls usable.
+    it). A setting the settings class refuses is named in ``errors`` and the controls go back
+    to the last good settings; ``compare`` shows or hides the other wiring (in the figure, its
+    legend and the readout alike).
 
     Introduced in notebook 02 (the GPT stack in notebook 05).
     """
@@ -76,19 +78,20 @@ class GradientExplorer(Explorer):
         self._muted = False
         # The loop of the thread that runs the notebook's cells. JupyterLab may deliver control
         # messages on a kernel subshell's thread instead; every update is run here, so that the
-        # probe, the figure and ipympl's frames are only ever touched from one thread.
+        # probe, the figure and its frames are only ever touched from one thread.
         self._loop = kernel_loop()
         # And one update at a time even when code calls refresh() from another thread: two
         # probes must not run one network under each other.
         self._refreshing = threading.Lock()
 
         figure = explorer_figure(FIGURE_HEIGHT)
-        canvas = make_canvas(figure)
+        self.canvas = FrameCanvas(figure, self.view.picture)
         # The note on values off the log scale goes into the readout, not the figure.
         self.plot = GradientPlot(MODELS, figure=figure, show_note=False, decade_step=5)
         if self.view.xlabel is not None:
             self.plot.ax.set_xlabel(self.view.xlabel, loc="left")
-        self.children = self._lay_out(canvas, [self.controls[name] for name in shown])
+        frame = frame_box(self.canvas.image, [self.busy])
+        self.children = self._lay_out(frame, [self.controls[name] for name in shown])
         for control in [*self.controls.values(), self.compare]:
             control.observe(self._on_change, names="value")
         self.state_input.observe(self._on_state_input, names="value")
@@ -119,15 +122,16 @@ class GradientExplorer(Explorer):
             style={"description_width": DESCRIPTION_WIDTH},
         )
         self.readout = W.HTML()
-        self.errors = W.Output()
+        self.errors = MessageArea()
+        self.busy = BusyBadge()  # over the figure while a slow update is computed
 
-    def _lay_out(self, canvas: W.Widget, shown: list[W.Widget]) -> list[W.Widget]:
+    def _lay_out(self, frame: W.Widget, shown: list[W.Widget]) -> list[W.Widget]:
         """The shared explorer layout: the controls (depth across a whole row), the state line,
         the load box, errors and the readout beside or above the figure."""
         wide = [c for c in shown if c is self.controls.get("depth")]
         grid = control_grid([*shown, self.compare], wide=wide)
         panel = [grid, self.state_line, self.state_input, self.errors, self.readout]
-        return explorer_children(panel, canvas)
+        return explorer_children(panel, frame)
 
     def _release(self) -> None:
         if self._pending is not None:
@@ -162,28 +166,38 @@ class GradientExplorer(Explorer):
         self.refresh()
 
     def refresh(self) -> None:
-        """Recompute both models for the current controls and redraw; errors go to ``errors``."""
-        with self._refreshing:
+        """Recompute both models for the current controls and redraw. A setting the settings
+        class refuses is named in ``errors``, and the controls go back to the last good ones."""
+        with self._refreshing, self.busy.computing():
             self._pending = None
             try:
                 values = read_controls(self.controls, self.settings_class.specs())
-                self.settings = self.settings_class(**values)
-                self._show(self._comparison.profiles(self.settings))
-                self.errors.outputs = ()  # not clear_output(): outside a kernel that prints
+                settings = self.settings_class(**values)
+                profiles = self._comparison.profiles(settings)
             except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
-                show_error(self.errors, exc)
+                self.errors.show_error(exc)
+                with self._paused():  # the figure still shows these: the controls say so too
+                    set_controls(self.controls, self.settings)
+            else:
+                self.settings = settings
+                self._show(profiles)
+                self.errors.clear()
 
     def _show(self, profiles: Mapping[str, object]) -> None:
         s = self.settings
         bold = MODELS[s.use_shortcut]
         values, ylabel = self.view.series(s, profiles)
         hidden = () if self.compare.value else tuple(k for k in values if k != bold)
+        band = healthy_band(values[bold][-1])
         self.plot.set_ylabel(ylabel)
-        self.plot.update(values, emphasis=bold, hidden=hidden, band=healthy_band(values[bold][-1]))
+        self.plot.update(values, emphasis=bold, hidden=hidden, band=band)
         self.plot.redraw()
         self.state_line.value = state_html(str(s))
-        lines, notes = self.view.readout(s, profiles)
-        self.readout.value = readout_html(lines + self.plot.notes + notes)
+        shown = {k: p for k, p in profiles.items() if k not in hidden}
+        lines, notes = self.view.readout(s, shown)
+        thin = self.plot.band_pixels < THIN_BAND_PX
+        notes = [*self.plot.notes, *notes, *self.view.notes(bold, band, hidden, thin)]
+        self.readout.value = readout_html(lines + notes)
 
     def _on_change(self, change: Mapping[str, object]) -> None:
         if self._muted:
@@ -206,7 +220,7 @@ class GradientExplorer(Explorer):
         try:
             self.set_state(text)
         except (TypeError, ValueError) as exc:
-            show_error(self.errors, exc)  # the text stays in the box, to be corrected
+            self.errors.show_error(exc)  # the text stays in the box, to be corrected
         else:
             self.state_input.value = ""
 
@@ -218,55 +232,3 @@ class GradientExplorer(Explorer):
             yield
         finally:
             self._muted = False
-
-
-def gradient_explorer(
-    state: str | None = None,
-    *,
-    controls: Iterable[str] | None = None,
-    limits: Mapping[str, tuple[float, float]] | None = None,
-    **settings: object,
-) -> GradientExplorer:
-    """A live plot of per-layer gradients, plain against shortcut, with a control per setting.
-
-    Args:
-        state: a state string to start from, e.g. ``"depth=50 activation=sigmoid"``.
-        controls: the names of the controls to show (default: one for every field of
-            :class:`ExplorerSettings`); the others stay fixed.
-        limits: ``{name: (low, high)}`` ranges for the sliders, e.g. ``{"depth": (1, 100)}``.
-        **settings: start values, e.g. ``depth=50, activation="sigmoid"``; they win over
-            ``state``.
-
-    Returns:
-        A :class:`GradientExplorer` widget; display it, or make it the cell's last line.
-
-    Raises:
-        ValueError: a malformed state string (naming every bad part), an unknown control or an
-            impossible setting.
-
-    Introduced in notebook 02 (in full in notebook 03).
-    """
-    start = start_settings(ExplorerSettings, state, settings, "gradient_explorer")
-    names = tuple(ExplorerSettings.specs())
-    shown = check_controls(controls, names, names)
-    return GradientExplorer(start, shown, check_limits(limits, start, names))
-
-
-def transformer_explorer(state: str | None = None, **settings: object) -> GradientExplorer:
-    """A live plot of per-block ||dL/dx|| in a GPT block stack, plain against shortcut.
-
-    Args:
-        state: a state string to start from, e.g. ``"depth=24 norm=post"``.
-        **settings: start values (fields of :class:`~shortcut_lib.BlockSettings`); they win
-            over ``state``.
-
-    Returns:
-        A :class:`GradientExplorer` widget; display it, or make it the cell's last line.
-
-    Raises:
-        ValueError: a malformed state string (naming every bad part) or an impossible setting.
-
-    Introduced in notebook 05.
-    """
-    start = start_settings(BlockSettings, state, settings, "transformer_explorer")
-    return GradientExplorer(start, tuple(BlockSettings.specs()), {})

@@ -5,9 +5,9 @@ Only wiring lives here: the training is :class:`~shortcut_lib.training.TrainingR
 
 Training runs in a background thread, in chunks of a few steps, so the kernel stays free to
 handle clicks: Stop sets a ``threading.Event`` that the thread checks between chunks. The thread
-updates the plot's artists under a lock and asks the front end to redraw (``draw_idle``); the
-redraw itself runs in the kernel's main thread and takes the same lock, so it never sees half an
-update. ipywidgets send their messages from any thread.
+updates the plot's artists and renders a frame under a lock, which everything else that draws
+(the replay slider, a changed setting) takes too, so no frame shows half an update. ipywidgets
+send their messages from any thread.
 """
 
 from __future__ import annotations
@@ -19,50 +19,41 @@ from collections.abc import Mapping
 import ipywidgets as W
 
 from .._checks import check_int
-from ..families import RUN_SETTINGS, BlockTrainingSettings, TrainingSettings, training_settings
+from ..families import RUN_SETTINGS, BlockTrainingSettings, TrainingSettings
 from ..families.mlp import MODELS
 from ..plotting.training import TrainingPlot
 from ..training import History, TrainingRun
-from .canvas import LockedCanvas, make_canvas
+from .canvas import FrameCanvas
 from .controls import (
     Explorer,
-    check_controls,
     check_explorer,
-    check_limits,
     make_control,
     read_controls,
     replace_in_cell,
-    show_error,
-    show_message,
-    start_settings,
+    set_controls,
 )
 from .layout import (
-    DESCRIPTION_WIDTH,
-    FIGURE_WIDTH,
     control_grid,
     explorer_children,
     explorer_figure,
+    frame_box,
+    run_controls,
 )
+from .messages import MessageArea
 
-__all__ = ["TrainingExplorer", "training_explorer", "transformer_training_explorer"]
+__all__ = ["TrainingExplorer"]
 
 _STOP_CHECK_STEPS = 5  # Stop waits for at most this many steps (~0.1 s at depth 60)
-# While a run goes on, frames are asked for at most this often. A frame (about 25 ms) is drawn in
-# the kernel's main thread and holds the GIL the training thread needs: about ten a second look
-# smooth and leave most of the time to the training (a frame at every plot update made the
-# default run take 3.0-3.8 s instead of 2.5-2.8).
+# While a run goes on, frames are drawn at most this often. A frame (about 25 ms) holds the GIL
+# the training needs: about ten a second look smooth and leave most of the time to the training
+# (a frame at every plot update made the default run take 3.0-3.8 s instead of 2.5-2.8).
 _FRAME_SECONDS = 0.07
-# Shown by default: every setting but those of the task itself (batch size; for GPT stacks also
-# the context length and the vocabulary), which rarely need changing here; with them the GPT
-# explorer would not fit a 1280x800 screen. All stay settable from code and state strings.
-CONTROL_NAMES = {
-    TrainingSettings: tuple(n for n in TrainingSettings.specs() if n != "batch_size"),
-    BlockTrainingSettings: tuple(
-        n for n in BlockTrainingSettings.specs()
-        if n not in ("batch_size", "context_length", "vocab_size")
-    ),
-}  # fmt: skip
 FIGURE_HEIGHT = 410  # px: two rows of panels; with the controls above, 1280x800 holds it all
+STALE = "The settings changed since this run: press Train to run them"
+PICTURE = (
+    "the last run's loss curves, update ratios and per-layer gradient heatmaps (the status "
+    "line beside the buttons says how far it got)"
+)
 
 
 class TrainingExplorer(Explorer):
@@ -74,7 +65,9 @@ class TrainingExplorer(Explorer):
     its widget; ``train_button``/``stop_button`` (or :meth:`train`/:meth:`stop`) start and stop
     a run; ``replay`` is the step slider of a finished run; ``plot`` the
     :class:`~shortcut_lib.plotting.TrainingPlot` being drawn; ``histories`` the last run's
-    histories; errors show in ``output`` and leave the controls usable.
+    histories. A setting the settings class refuses is named in ``errors`` and the controls go
+    back to the last good settings; once the settings differ from the last run's, the figure
+    and the status line say that the figure shows that run.
 
     Introduced in notebook 04.
     """
@@ -98,25 +91,32 @@ class TrainingExplorer(Explorer):
         }
         for control in self.controls.values():
             control.continuous_update = False  # a run starts from the value let go
-        self._build_run_controls()
-        self.output = W.Output()
+        self.train_button, self.stop_button, self.progress, self.status, self.replay = (
+            run_controls()
+        )
+        self.errors = MessageArea()
         self.histories: dict[str, History] = {}
+        self._chosen = settings  # the last good settings the controls showed
+        self._stale, self._reverting, self._run_status = False, False, ""
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._running = False  # set by train(), cleared by the run's thread before it lets go
 
-        self.plot = TrainingPlot(MODELS, figure=explorer_figure(FIGURE_HEIGHT))
+        figure = explorer_figure(FIGURE_HEIGHT)
+        self.canvas = FrameCanvas(figure, PICTURE)
+        self.plot = TrainingPlot(MODELS, figure=figure)
         # Before the first run: the axes of the run the controls describe.
-        self.plot.update({}, total_steps=settings.steps, layers=settings.depth + 2)
-        canvas = make_canvas(self.plot.figure, lambda figure: LockedCanvas(self.plot, self._lock))
-        super().__init__(self._lay_out(canvas))
+        self._show({}, total=settings.steps, layers=settings.depth + 2)
+        super().__init__(self._lay_out(frame_box(self.canvas.image)))
         self.train_button.on_click(lambda _: self.train())
         self.stop_button.on_click(lambda _: self.stop())
         self.replay.observe(self._on_replay, names="value")
+        for control in self.controls.values():
+            control.observe(self._on_setting, names="value")
         replace_in_cell(self)
 
-    def _lay_out(self, canvas: W.Widget) -> list[W.Widget]:
+    def _lay_out(self, frame: W.Widget) -> list[W.Widget]:
         """The shared explorer layout: the controls, Train and Stop with the progress, errors,
         the figure, and the replay slider under it."""
         # Depth, and the three-way models toggle, each get a whole row.
@@ -126,45 +126,8 @@ class TrainingExplorer(Explorer):
             [self.train_button, self.stop_button, self.progress, self.status],
             layout=W.Layout(align_items="center", flex_flow="row wrap"),
         )
-        panel = [grid, buttons, self.output]
-        return explorer_children(panel, canvas, under_figure=[self.replay])
-
-    def _build_run_controls(self) -> None:
-        # Train and Stop, the progress bar with its status line, and the replay slider.
-        self.train_button = W.Button(
-            description="Train",
-            icon="play",
-            button_style="success",
-            tooltip="train with these settings",
-            layout=W.Layout(width="100px"),
-        )
-        self.stop_button = W.Button(
-            description="Stop",
-            icon="stop",
-            button_style="danger",
-            disabled=True,
-            tooltip="stop after the current few steps",
-            layout=W.Layout(width="100px"),
-        )
-        self.progress = W.IntProgress(
-            value=0,
-            min=0,
-            max=1,
-            description="progress",
-            style={"description_width": "64px"},
-            layout=W.Layout(width="220px"),
-        )
-        self.status = W.Label(value="press Train")
-        self.replay = W.IntSlider(
-            value=0,
-            min=0,
-            max=1,
-            description="step",
-            disabled=True,
-            continuous_update=True,
-            layout=W.Layout(width=f"{FIGURE_WIDTH}px"),
-            style={"description_width": DESCRIPTION_WIDTH},
-        )
+        panel = [grid, buttons, self.errors]
+        return explorer_children(panel, frame, under_figure=[self.replay])
 
     def _release(self) -> None:
         self._stop.set()
@@ -186,25 +149,28 @@ class TrainingExplorer(Explorer):
         """Start a run with the current settings in a background thread (what Train does).
 
         Right after :meth:`stop`, it waits the moment the stopping run needs to end. While a run
-        goes on, it says so in the output instead of starting a second one.
+        goes on, it says so in ``errors`` instead of starting a second one.
         """
         if self.running and self._stop.is_set():
             self._thread.join(timeout=10)  # Stop is honoured within a few steps
         if self.running:
-            show_message(self.output, "A run is going on: press Stop first, then Train.")
+            self.errors.show_notice("A run is going on: press Stop first, then Train.")
             return
-        self.output.outputs = ()  # not clear_output(): outside a kernel that prints
+        self.errors.clear()
         try:
-            values = read_controls(self.controls, type(self.settings).specs())
-            self.settings = self.settings.replace(**values)
-            run = TrainingRun(self.settings)
+            settings = self._read_settings()
+            run = TrainingRun(settings)
         except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
-            show_error(self.output, exc)
+            # Refused only now (by the run, not the settings): back to the last run's settings.
+            self._chosen = self.settings
+            self._refuse(exc)
             return
+        self.settings = self._chosen = settings
         self._stop.clear()
         self._running = True
         self._set_running(True)
         self.progress.max, self.progress.value = run.steps, 0
+        self._set_stale(False)
         self._thread = threading.Thread(
             target=self._train, args=(run,), daemon=True, name="shortcut_lib training"
         )
@@ -238,11 +204,11 @@ class TrainingExplorer(Explorer):
                 self.progress.value = run.step
                 self.status.value = f"training, {run.step / elapsed:.0f} steps/s"
         except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
-            show_error(self.output, exc)
+            self.errors.show_error(exc)
         try:
             self._finish(run, time.perf_counter() - start)
         except Exception as exc:  # noqa: BLE001
-            show_error(self.output, exc)
+            self.errors.show_error(exc)
         finally:
             self._running = False  # first, so a click on the Train button that comes back works
             self._set_running(False)  # whatever happened, the controls come back
@@ -254,10 +220,13 @@ class TrainingExplorer(Explorer):
             self.replay.value = run.step
         self.progress.value = run.step  # a stopped run's last chunk, too
         word = "done" if run.done else "stopped"
-        self.status.value = (
+        self._run_status = (
             f"{word}: {run.step}/{run.steps} steps in {elapsed:.1f} s "
             f"({run.step / max(elapsed, 1e-9):.0f} steps/s)"
         )
+        self.status.value = self._run_status
+        if self.errors.kind == "notice":  # "a run is going on" is over
+            self.errors.clear()
         self._show(self.histories, total=run.steps)
 
     def _show(
@@ -267,12 +236,50 @@ class TrainingExplorer(Explorer):
         total: int,
         step: int | None = None,
         frame: bool = True,
+        layers: int | None = None,
     ) -> None:
-        # The artists always follow; a frame is asked for unless one was asked for just now.
+        # The artists always follow; a frame is drawn unless one was drawn just now.
         with self._lock:
-            self.plot.update(histories, step=step, total_steps=total)
-        if frame:
-            self.figure.canvas.draw_idle()
+            self.plot.update(histories, step=step, total_steps=total, layers=layers)
+            if frame:
+                self.plot.redraw()
+
+    def _read_settings(self) -> TrainingSettings | BlockTrainingSettings:
+        values = read_controls(self.controls, type(self.settings).specs())
+        return self._chosen.replace(**values)
+
+    def _on_setting(self, change: Mapping[str, object]) -> None:
+        # A control moved: refuse a setting the settings class refuses, at once, and say
+        # whether the figure still shows what the controls describe.
+        if self._reverting or self.running:
+            return
+        try:
+            self._chosen = self._read_settings()
+        except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
+            self._refuse(exc)
+            return
+        if self.errors.kind == "error":
+            self.errors.clear()
+        self._set_stale(bool(self.histories) and self._chosen != self.settings)
+
+    def _refuse(self, exc: BaseException) -> None:
+        """Name the refused setting and move the controls back to the last good settings."""
+        self.errors.show_error(exc)
+        self._reverting = True
+        try:
+            set_controls(self.controls, self._chosen)
+        finally:
+            self._reverting = False
+
+    def _set_stale(self, stale: bool) -> None:
+        """Say, in the figure and the status line, whether it shows the settings chosen."""
+        if stale == self._stale:
+            return
+        self._stale = stale
+        with self._lock:
+            self.plot.set_notice(STALE if stale else None)
+            self.plot.redraw()
+        self.status.value = "settings changed: press Train" if stale else self._run_status
 
     def _on_replay(self, change: Mapping[str, object]) -> None:
         if self.running or not self.histories:
@@ -281,7 +288,7 @@ class TrainingExplorer(Explorer):
             total = next(iter(self.histories.values())).settings["steps"]
             self._show(self.histories, total=total, step=change["new"])
         except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
-            show_error(self.output, exc)
+            self.errors.show_error(exc)
 
     def _set_running(self, running: bool) -> None:
         for control in self.controls.values():
@@ -289,61 +296,3 @@ class TrainingExplorer(Explorer):
         self.train_button.disabled = running
         self.stop_button.disabled = not running
         self.replay.disabled = running
-
-
-def training_explorer(
-    task: str = "spirals",
-    *,
-    controls: tuple[str, ...] | None = None,
-    limits: Mapping[str, tuple[int, int]] | None = None,
-    update_every: int | None = None,
-    **settings: object,
-) -> TrainingExplorer:
-    """Controls, a Train and a Stop button, and live plots of a plain and a shortcut network.
-
-    While a run goes on, the loss curves, a layer x step heatmap of each model's gradients and
-    each layer's update ratio are redrawn every few steps, with a progress bar and the speed in
-    steps per second; Stop ends the run early. A finished run can be replayed with the step slider.
-
-    Args:
-        task: ``"spirals"`` or ``"regression"`` (notebook 04's MLP), or ``"tokens"``
-            (notebook 05's GPT stacks, as :func:`transformer_training_explorer`).
-        controls: the names of the controls to show (default: every field of the settings
-            class, :class:`~shortcut_lib.TrainingSettings` or
-            :class:`~shortcut_lib.BlockTrainingSettings`, but those of the task's size).
-        limits: ``{name: (low, high)}`` ranges for the sliders, e.g. ``{"depth": (1, 100)}``.
-        update_every: steps between plot updates (and Stop checks); ``None`` picks about 50
-            updates per run, at least 5 steps apart.
-        **settings: start values, the fields of the settings class (for the MLP, ``lr`` one of
-            1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1 for its slider).
-
-    Returns:
-        A :class:`TrainingExplorer` widget; display it, or make it the cell's last line.
-
-    Introduced in notebook 04.
-    """
-    start, _ = training_settings(task, settings)
-    names = tuple(type(start).specs())
-    shown = check_controls(controls, names, CONTROL_NAMES[type(start)])
-    if update_every is not None:
-        check_int("update_every", update_every, low=1)
-    ranges = check_limits(limits, start, shown)
-    return TrainingExplorer(start, shown=shown, limits=ranges, update_every=update_every)
-
-
-def transformer_training_explorer(
-    state: str | None = None,
-    *,
-    controls: tuple[str, ...] | None = None,
-    limits: Mapping[str, tuple[int, int]] | None = None,
-    update_every: int | None = None,
-    **settings: object,
-) -> TrainingExplorer:
-    """The training explorer for GPT stacks, from a state string such as ``"depth=4 norm=post"``
-    and start values (fields of :class:`~shortcut_lib.BlockTrainingSettings`, which win over
-    ``state``); the other arguments as for :func:`training_explorer`.
-
-    Introduced in notebook 05.
-    """
-    start = start_settings(BlockTrainingSettings, state, settings, "transformer_training_explorer")
-    return training_explorer(start, controls=controls, limits=limits, update_every=update_every)

@@ -1,4 +1,6 @@
-"""A throw-away JupyterLab server: its own port, token, settings and copy of the notebooks."""
+"""A throw-away Jupyter server, as a learner starts it: JupyterLab (``jupyter lab``, light or dark
+theme), Notebook 7 (``jupyter notebook``) or Voilà (``voila``); its own port, token, settings and
+copy of the notebooks."""
 
 from __future__ import annotations
 
@@ -27,6 +29,8 @@ USER_SETTINGS = {
         "checkForUpdates": False,
     },
 }
+THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
+FRONT_ENDS = ("lab", "notebook", "voila")
 
 
 def _not_copied(folder: str, names: list[str]) -> list[str]:
@@ -45,9 +49,15 @@ def _free_port() -> int:
 
 
 class LabServer:
-    """`python -m jupyterlab` serving `root`; `stop()` ends it and every kernel it started."""
+    """A server of ``front_end`` ("lab", "notebook" or "voila") serving a copy of ``notebooks``,
+    in JupyterLab's ``theme`` ("light" or "dark"); ``stop()`` ends it and every kernel it
+    started."""
 
-    def __init__(self, notebooks: Path, workdir: Path):
+    def __init__(
+        self, notebooks: Path, workdir: Path, front_end: str = "lab", theme: str = "light"
+    ):
+        assert front_end in FRONT_ENDS and theme in THEMES, (front_end, theme)
+        self.front_end, self.theme = front_end, theme
         self.workdir = workdir
         self.root = workdir / "notebooks"
         # A copy, so that autosave and checkpoints never write into the repository.
@@ -68,7 +78,9 @@ class LabServer:
             os.makedirs(self.env[var], exist_ok=True)
         self.env["JUPYTER_PATH"] = self.env["JUPYTER_DATA_DIR"]
         settings = Path(self.env["JUPYTER_CONFIG_DIR"]) / "lab" / "user-settings"
-        for name, values in USER_SETTINGS.items():
+        theme = {"@jupyterlab/apputils-extension/themes.jupyterlab-settings": {
+            "theme": THEMES[theme]}}  # fmt: skip
+        for name, values in {**USER_SETTINGS, **theme}.items():
             (settings / name).parent.mkdir(parents=True, exist_ok=True)
             (settings / name).write_text(json.dumps(values))
 
@@ -79,14 +91,7 @@ class LabServer:
     def start(self, timeout: float = 60.0) -> None:
         for _attempt in range(3):  # another process may grab the free port before the server
             self.port = _free_port()
-            cmd = [
-                sys.executable, "-m", "jupyterlab", "--allow-root", "--no-browser",
-                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
-                "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
-                f"--ServerApp.root_dir={self.root}",
-                "--LabApp.news_url=None", "--LabApp.expose_app_in_browser=True",
-                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            ]  # fmt: skip
+            cmd = self.command()
             with open(self.log_path, "ab") as log:
                 self.proc = subprocess.Popen(
                     cmd, cwd=self.root, env=self.env, stdout=log, stderr=subprocess.STDOUT
@@ -96,13 +101,35 @@ class LabServer:
             self.stop()
         raise RuntimeError(f"JupyterLab did not start; its log:\n{self.log()}")
 
+    def command(self) -> list[str]:
+        """What a learner types (``jupyter lab``, ``jupyter notebook``, ``voila``), with the
+        options a test needs: this port only, this token, no browser, the app exposed."""
+        if self.front_end == "voila":
+            return [
+                sys.executable, "-m", "voila", str(self.root), "--no-browser",
+                "--Voila.ip=127.0.0.1", f"--port={self.port}", "--Voila.port_retries=0",
+                f"--token={self.token}",
+            ]  # fmt: skip
+        app = {"lab": "LabApp", "notebook": "JupyterNotebookApp"}[self.front_end]
+        module = {"lab": "jupyterlab", "notebook": "notebook"}[self.front_end]
+        return [
+            sys.executable, "-m", module, "--allow-root", "--no-browser",
+            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={self.root}", f"--{app}.expose_app_in_browser=True",
+            *(["--LabApp.news_url=None",
+               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+              if self.front_end == "lab" else []),
+        ]  # fmt: skip
+
     def _wait_ready(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:  # failed start (e.g. port taken): fail fast
                 return False
             try:
-                self.api("GET", "/api/status", timeout=2)
+                # Voilà serves its page tree, not Jupyter's REST API.
+                self.api("GET", "/" if self.front_end == "voila" else "/api/status", timeout=2)
                 return True
             except (OSError, urllib.error.URLError):
                 time.sleep(0.2)
@@ -115,6 +142,8 @@ class LabServer:
         )  # fmt: skip
         with urllib.request.urlopen(request, timeout=timeout) as response:
             body = response.read()
+        if "json" not in response.headers.get("Content-Type", "json"):
+            return body.decode(errors="replace")
         return json.loads(body) if body else None
 
     def kernel_peak_mb(self) -> list[float]:
@@ -141,15 +170,16 @@ class LabServer:
         notes = []
         server = _processes.identify(self.proc.pid)
         started = _processes.descendants(self.proc.pid)  # before the kernels get reparented
-        if self.proc.poll() is None:
+        if self.proc.poll() is None and self.front_end != "voila":  # Voilà: SIGTERM below
             try:
                 kernels = self.api("GET", "/api/kernels", timeout=3)
                 notes.append(f"kernels at shutdown: {[k['id'] for k in kernels]}")
                 self.api("POST", "/api/shutdown", timeout=5)
             except (OSError, urllib.error.URLError, ValueError) as err:
                 notes.append(f"/api/shutdown failed: {err!r}")
+        if self.proc.poll() is None:
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=10 if self.front_end != "voila" else 0.1)
             except subprocess.TimeoutExpired:
                 notes += _processes.terminate([server] if server else [])
         self.proc.wait()

@@ -1,19 +1,14 @@
-"""Driving a notebook in JupyterLab as a person would, with waits borrowed from Galata.
+"""Driving a notebook as a person would, in JupyterLab or Notebook 7 (with waits borrowed from
+Galata), or a page in Voilà.
 
-Pictures are read from the figure's <canvas> (`toDataURL`), so two pictures compare exactly.
-Redraws are timed in the page: an init script wraps `drawImage`, which ipympl calls each time a
-new image of the figure reaches a canvas in the notebook.
+Frames are timed in the page: an init script notes each ``load`` of an explorer's frame (an
+``<img class="sl-frame">``, whose picture each new frame replaces) and each key press.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
-import statistics
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # playwright may be missing: the tests then skip, they must still import
@@ -23,19 +18,29 @@ INIT_SCRIPT = """
 (() => {
   window.__draws = [];
   window.__keys = [];
-  const drawImage = CanvasRenderingContext2D.prototype.drawImage;
-  CanvasRenderingContext2D.prototype.drawImage = function (...args) {
-    const c = this.canvas;
-    if (c && c.isConnected && c.closest && c.closest('.jupyter-matplotlib')) {
+  // A frame is shown when its <img> has loaded the new picture ("load" does not bubble: caught
+  // on its way down).
+  document.addEventListener('load', e => {
+    const t = e.target;
+    if (t && t.tagName === 'IMG' && t.classList.contains('sl-frame')) {
       window.__draws.push(performance.now());
     }
-    return drawImage.apply(this, args);
-  };
+  }, true);
   document.addEventListener('keydown', () => window.__keys.push(performance.now()), true);
 })();
 """
 
-# What the notebook and its kernel are doing, read from the application JupyterLab exposes.
+# What an explorer says in its own message area, and whether it is computing (any page).
+EXPLORERS_JS = """
+() => ({
+  explorerErrors: Array.from(document.querySelectorAll('.sl-error')).map(e => e.innerText),
+  busy: Array.from(document.querySelectorAll('.sl-frame ~ * [role=status]')).length,
+  now: performance.now(),
+})
+"""
+
+# What the notebook and its kernel are doing, read from the application JupyterLab (and
+# Notebook 7) expose.
 STATE_JS = """
 () => {
   const panel = window.jupyterapp.shell.currentWidget;
@@ -61,6 +66,7 @@ STATE_JS = """
       widgetStderr.push(e.innerText);
     }
   }
+  const explorers = (EXPLORERS_JS)();
   return {
     path: panel.context.path,
     stderr,
@@ -77,14 +83,17 @@ STATE_JS = """
     now: performance.now(),
     lastDraw: window.__draws.length ? window.__draws[window.__draws.length - 1] : -1,
     draws: window.__draws.length,
+    explorerErrors: explorers.explorerErrors,
+    busy: explorers.busy,
   };
 }
-"""
+""".replace("EXPLORERS_JS", EXPLORERS_JS.strip())
 
 # Text that means a widget was shown as its Python repr or failed to render.
 WIDGET_AS_TEXT = re.compile(
-    r"\b(IntSlider|FloatSlider|Dropdown|ToggleButtons|BoundedIntText|VBox|HBox|Button|Canvas|"
-    r"Output|HTML)\(|Error displaying widget|model not found|Loading widget\.\.\."
+    r"\b(IntSlider|FloatSlider|Dropdown|ToggleButtons|BoundedIntText|VBox|HBox|Button|Image|"
+    r"Output|HTML)\(|Error displaying widget|model not found|Loading widget\.\.\.|"
+    r"javascript error"
 )
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)|\b\w*Error\b|\bException\b")
 
@@ -93,46 +102,114 @@ def label(description: str) -> re.Pattern:
     return re.compile(rf"^\s*{re.escape(description)}\s*:?\s*$", re.IGNORECASE)
 
 
-@dataclass
-class Timing:
-    """Key press to the next picture on the canvas, in milliseconds."""
+class FramePage:
+    """What every page with explorers has: a clock, the frames shown, and a wait for quiet."""
 
-    notebook: str
-    first: list[float] = field(default_factory=list)  # to the first new image on the canvas
-    settled: list[float] = field(default_factory=list)  # to the last image of that update
+    name = "the page"
+    expect_errors = False  # True while a test provokes a refused setting on purpose
 
-    def summary(self) -> str:
-        def stats(xs):
-            xs = sorted(xs)
-            p95 = xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
-            return f"median {statistics.median(xs):.0f} ms, p95 {p95:.0f} ms"
+    def __init__(self, page: Page):
+        self.page = page
 
-        return (
-            f"{self.notebook}: key press on depth (depth 100, width 64) to new plot over "
-            f"{len(self.first)} presses: {stats(self.first)}; to the last image of the update: "
-            f"{stats(self.settled)}"
-        )
+    def state(self) -> dict:
+        raise NotImplementedError
+
+    def draws_since(self, t: float) -> list[float]:
+        return self.page.evaluate("t => window.__draws.filter(d => d > t)", t)
+
+    def now(self) -> float:
+        return self.page.evaluate("() => performance.now()")
+
+    def _check_errors(self, state: dict, what: str) -> None:
+        assert not state["errors"], f"{self.name}: error output during {what}: {state['errors']}"
+        # Top-level stderr may hold a harmless warning; an Output widget inside a widget shows
+        # stderr only when a callback failed; an explorer names what went wrong in its own area.
+        bad = [t for t in state["stderr"] if TRACEBACK.search(t)] + state["widgetStderr"]
+        bad += [] if self.expect_errors else state["explorerErrors"]
+        assert not bad, f"{self.name}: error shown during {what}:\n" + "\n---\n".join(bad)
+
+    def settle(
+        self, since: float, quiet_ms: float = 400, timeout: float = 30, need_draw=True
+    ) -> list[float]:
+        """Wait until a frame was shown after `since` (page clock), no frame came for
+        `quiet_ms`, no explorer is computing and the kernel is idle; returns the frames' times
+        after `since`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.state()
+            self._check_errors(state, "an update")  # a callback error means no redraw: fail now
+            draws = self.draws_since(since)
+            drew = bool(draws) or not need_draw
+            if (
+                drew
+                and state["status"] == "idle"
+                and not state["busy"]
+                and state["now"] - max(draws or [since]) > quiet_ms
+            ):
+                return draws
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{self.name}: no settled frame {timeout} s after the change "
+                    f"(frames {draws}, kernel {state['status']})"
+                )
+            time.sleep(0.05)
 
 
-class Notebook:
-    """One notebook open in JupyterLab."""
+class VoilaPage(FramePage):
+    """A notebook rendered by Voilà: its outputs only, the kernel behind them out of reach."""
 
     def __init__(self, page: Page, name: str):
-        self.page = page
+        super().__init__(page)
         self.name = name
 
+    def open(self, base_url: str, token: str, timeout: float = 120_000) -> None:
+        self.page.goto(f"{base_url}/voila/render/{self.name}?token={token}")
+        # Voilà shows the outputs once every cell ran; the frames then load.
+        self.page.wait_for_function(
+            "() => { const f = document.querySelectorAll('img.sl-frame');"
+            " return f.length > 0 && Array.from(f).every(i => i.complete && i.naturalWidth); }",
+            timeout=timeout,
+        )
+
+    def state(self) -> dict:
+        state = self.page.evaluate(EXPLORERS_JS)
+        # No kernel status in the page: an explorer's own busy badge says it is computing.
+        return {**state, "status": "idle", "errors": [], "stderr": [], "widgetStderr": []}
+
+    def assert_widgets_rendered(self) -> None:
+        text = self.page.locator("body").inner_text()
+        assert not WIDGET_AS_TEXT.search(text), f"{self.name}: widgets not rendered: {text[:300]}"
+
+
+class Notebook(FramePage):
+    """One notebook open in JupyterLab (``front_end="lab"``) or Notebook 7 (``"notebook"``)."""
+
+    def __init__(self, page: Page, name: str, front_end: str = "lab"):
+        super().__init__(page)
+        self.name, self.front_end = name, front_end
+
     # -- opening and running ----------------------------------------------------------------
-    def open(self, base_url: str, token: str, timeout: float = 60_000) -> None:
+    def open(
+        self, base_url: str, token: str, timeout: float = 60_000, workspace: str | None = None
+    ) -> None:
+        """Open the notebook; in JupyterLab, in ``workspace`` if given (a fresh one restores
+        no tab of an earlier page on the same server)."""
         page = self.page
-        page.goto(f"{base_url}/lab/tree/{self.name}?token={token}")
+        if self.front_end == "notebook":
+            page.goto(f"{base_url}/notebooks/{self.name}?token={token}")
+        else:
+            where = f"/lab/workspaces/{workspace}" if workspace else "/lab"
+            page.goto(f"{base_url}{where}/tree/{self.name}?token={token}")
         page.wait_for_function(
             "() => window.jupyterapp && window.jupyterapp.started", timeout=timeout
         )
-        page.wait_for_function(
-            "() => window.jupyterapp.restored && !document.querySelector('#jupyterlab-splash')",
-            timeout=timeout,
-        )
-        page.locator("#jp-main-dock-panel .lm-TabBar-tab", has_text=self.name).first.click()
+        if self.front_end == "lab":
+            page.wait_for_function(
+                "() => window.jupyterapp.restored && !document.querySelector('#jupyterlab-splash')",
+                timeout=timeout,
+            )
+            tab = self.name.rsplit("/", 1)[-1]  # a tab shows the file's name, not its folder
+            page.locator("#jp-main-dock-panel .lm-TabBar-tab", has_text=tab).first.click()
         ready = "name => { const s = (" + STATE_JS + ")(); return s && s.path === name"
         page.wait_for_function(ready + " && s.status === 'idle'; }", arg=self.name, timeout=timeout)
 
@@ -184,13 +261,6 @@ class Notebook:
     def assert_no_errors(self) -> None:
         self._check_errors(self.state(), "the run")
 
-    def _check_errors(self, state: dict, what: str) -> None:
-        assert not state["errors"], f"{self.name}: error output during {what}: {state['errors']}"
-        # Top-level stderr may hold a harmless warning; an Output widget inside a widget shows
-        # stderr only when a callback failed (explorers write their errors there).
-        bad = [t for t in state["stderr"] if TRACEBACK.search(t)] + state["widgetStderr"]
-        assert not bad, f"{self.name}: error shown during {what}:\n" + "\n---\n".join(bad)
-
     def assert_widgets_rendered(self) -> None:
         as_text = [t[:200] for t in self.output_texts() if WIDGET_AS_TEXT.search(t)]
         assert not as_text, f"{self.name}: widgets shown as text (front-end extension?): {as_text}"
@@ -200,121 +270,3 @@ class Notebook:
         return self.page.locator(
             ".jp-Cell-outputArea > .jp-OutputArea-child > .jp-OutputArea-output"
         ).filter(has=inner)
-
-    # -- waiting for pictures -----------------------------------------------------------------
-    def draws_since(self, t: float) -> list[float]:
-        return self.page.evaluate("t => window.__draws.filter(d => d > t)", t)
-
-    def now(self) -> float:
-        return self.page.evaluate("() => performance.now()")
-
-    def settle(
-        self, since: float, quiet_ms: float = 400, timeout: float = 30, need_draw=True
-    ) -> list[float]:
-        """Wait until the figure was redrawn after `since` (page clock), no redraw came for
-        `quiet_ms`, and the kernel is idle; returns the redraw times after `since`."""
-        deadline = time.monotonic() + timeout
-        while True:
-            state = self.state()
-            self._check_errors(state, "an update")  # a callback error means no redraw: fail now
-            draws = self.draws_since(since)
-            drew = bool(draws) or not need_draw
-            if (
-                drew
-                and state["status"] == "idle"
-                and state["now"] - max(draws or [since]) > quiet_ms
-            ):
-                return draws
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"{self.name}: no settled redraw {timeout} s after the change "
-                    f"(redraws {draws}, kernel {state['status']})"
-                )
-            time.sleep(0.05)
-
-
-class Explorer:
-    """One explorer's output: its controls by description, and the pictures of its figures."""
-
-    def __init__(self, notebook: Notebook, root: Locator):
-        self.nb = notebook
-        self.page = notebook.page
-        self.root = root
-        self.images: dict[str, str] = {}  # digest -> data: URL, to save pictures on failure
-
-    def pictures(self) -> tuple[str, ...]:
-        """A digest of each figure's pixels (the canvas as PNG), in page order."""
-        urls = self.root.locator(".jupyter-matplotlib-canvas-div canvas:first-child").evaluate_all(
-            "cs => cs.map(c => c.toDataURL())"
-        )
-        digests = tuple(hashlib.sha1(url.encode()).hexdigest()[:12] for url in urls)
-        self.images.update(zip(digests, urls, strict=True))
-        return digests
-
-    def save_pictures(self, digests: tuple[str, ...], path_stem: Path) -> list[Path]:
-        """Write the PNGs behind `digests` (as returned by `pictures`) for a failure report."""
-        paths = []
-        for i, digest in enumerate(digests):
-            path = path_stem.with_name(f"{path_stem.name}-{i}.png")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(base64.b64decode(self.images[digest].split(",", 1)[1]))
-            paths.append(path)
-        return paths
-
-    def _labelled(self, selector: str, description: str) -> Locator:
-        return self.root.locator(selector).filter(
-            has=self.page.locator("label.widget-label", has_text=label(description))
-        )
-
-    def has(self, selector: str, description: str) -> bool:
-        return self._labelled(selector, description).count() > 0
-
-    def slider(self, description: str) -> Locator:
-        return self._labelled(".widget-slider", description).first
-
-    def slider_value(self, description: str) -> float:
-        handle = self.slider(description).locator(".noUi-handle[role='slider']")
-        return float(handle.get_attribute("aria-valuenow"))
-
-    def dropdown(self, description: str) -> Locator:
-        return self._labelled(".widget-dropdown", description).first.locator("select")
-
-    def toggle_buttons(self, description: str) -> Locator:
-        return self._labelled(".widget-toggle-buttons", description).first.locator("button")
-
-    def button(self, description: str) -> Locator:
-        return self.root.locator("button.jupyter-button", has_text=label(description)).first
-
-    def readout_text(self) -> str:
-        # HTML widgets and Label widgets (descriptions are <label>s, left out).
-        return " ".join(
-            self.root.locator(
-                ".widget-html-content, div.widget-label:not(.jupyter-matplotlib-header)"
-            ).all_inner_texts()
-        )
-
-    # -- a person's interactions --------------------------------------------------------------
-    def type_slider_value(self, description: str, value: int) -> None:
-        """Type an exact value into the slider's readout, as a person sets a precise number."""
-        readout = self.slider(description).locator(".widget-readout")
-        readout.click()
-        self.page.keyboard.press("Control+A")
-        self.page.keyboard.type(str(value))
-        self.page.keyboard.press("Enter")
-
-    def press_on_slider(self, description: str, key: str, times: int = 1) -> None:
-        handle = self.slider(description).locator(".noUi-handle[role='slider']")
-        handle.focus()
-        for _ in range(times):
-            self.page.keyboard.press(key)
-
-    def drag_slider(self, description: str, dx: float) -> None:
-        handle = self.slider(description).locator(".noUi-handle[role='slider']")
-        handle.scroll_into_view_if_needed()
-        box = handle.bounding_box()
-        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        mouse = self.page.mouse
-        mouse.move(x, y)
-        mouse.down()
-        mouse.move(x + dx, y, steps=12)
-        mouse.up()

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from ._support import ARTIFACTS
 
 if TYPE_CHECKING:
-    from ._page import Explorer, Notebook
+    from ._explorer import Explorer
+    from ._page import Notebook
 
 SIZES = ((1280, 800), (1920, 1080))  # a laptop, and a desktop monitor
 AS_TEXT = re.compile(r"Explorer\(children=")
@@ -40,7 +41,9 @@ mime => {
 # Boxes of an explorer's parts, in page pixels, and the notebook's visible area.
 BOXES_JS = """
 root => {
-  const panel = window.jupyterapp.shell.currentWidget.content.node;
+  // The notebook's visible area; a Voilà page has only the window.
+  const current = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const panel = current && current.content ? current.content.node : document.documentElement;
   const view = panel.getBoundingClientRect();
   const box = e => { const r = e.getBoundingClientRect();
                      return [r.left, r.top, r.right, r.bottom]; };
@@ -59,9 +62,9 @@ root => {
     '.widget-checkbox, button.jupyter-button');
   return {
     view: [view.left, view.top, view.right, view.bottom],
-    figure: box(root.querySelector('.jupyter-matplotlib canvas')),
+    figure: box(root.querySelector('img.sl-frame')),
     controls: Array.from(controls)
-      .filter(c => c.offsetParent !== null && !c.closest('.jupyter-matplotlib'))  // not ipympl's
+      .filter(c => c.offsetParent !== null)
       .map(c => ({
       name: (c.querySelector('label.widget-label') || c).innerText.trim().slice(0, 30),
       box: c.matches('button') ? box(c) : parts(c),
@@ -126,6 +129,41 @@ def assert_on_one_screen(nb: Notebook, ex: Explorer, which: str, size: tuple[int
         f"{tuple(round(v) for v in boxes['view'])}: {outside}"
     )
     return screenshot(nb, which, size)
+
+
+# Words a control shows that do not fit: a label cut off, a row of buttons wrapped onto a second
+# row, a menu entry wider than its menu (any entry: a learner may pick each).
+WORDS_FIT_JS = """
+root => {
+  const bad = [];
+  const canvas = document.createElement('canvas').getContext('2d');
+  for (const l of root.querySelectorAll('label.widget-label')) {
+    if (l.offsetParent && l.scrollWidth > l.clientWidth + 1) bad.push(`label ${l.innerText} cut`);
+  }
+  for (const t of root.querySelectorAll('.widget-toggle-buttons')) {
+    const tops = new Set(Array.from(t.querySelectorAll('button')).map(b => b.offsetTop));
+    const name = t.querySelector('label').innerText;
+    if (tops.size > 1) bad.push(`buttons of ${name} on ${tops.size} rows`);
+  }
+  for (const s of root.querySelectorAll('.widget-dropdown select')) {
+    const cs = getComputedStyle(s);
+    canvas.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+    const room = s.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    for (const o of s.options) {
+      const w = canvas.measureText(o.text).width;
+      if (w > room + 1) bad.push(`menu entry "${o.text}" ${w.toFixed(0)} px in ${room} px`);
+    }
+  }
+  return bad;
+}
+"""
+
+
+def assert_words_fit(nb: Notebook, ex: Explorer, which: str) -> str:
+    """Every label, button row and menu entry of the explorer shows whole."""
+    bad = ex.root.evaluate(WORDS_FIT_JS)
+    assert not bad, f"{nb.name} {which}: {bad}"
+    return "every label, button row and menu entry whole"
 
 
 def assert_figure_beside_controls(nb: Notebook, ex: Explorer, which: str) -> str:

@@ -82,8 +82,8 @@ def lab_factory(tmp_path):
     """Start a JupyterLab on a copy of a notebooks folder; every server is stopped by PID."""
     servers: list[LabServer] = []
 
-    def start(notebooks: Path) -> LabServer:
-        server = LabServer(notebooks, tmp_path / f"lab{len(servers)}")
+    def start(notebooks: Path, front_end: str = "lab", theme: str = "light") -> LabServer:
+        server = LabServer(notebooks, tmp_path / f"lab{len(servers)}", front_end, theme)
         servers.append(server)
         server.start()
         return server
@@ -93,7 +93,7 @@ def lab_factory(tmp_path):
     finally:
         for server in servers:
             notes = server.stop()
-            print("\n".join([f"stopped JupyterLab on port {server.port}", *notes]))
+            print("\n".join([f"stopped {server.front_end} on port {server.port}", *notes]))
 
 
 @pytest.fixture
