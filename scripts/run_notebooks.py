@@ -1,6 +1,6 @@
 """Execute the notebooks top to bottom in a fresh kernel and save them with their outputs.
 
-    python scripts/run_notebooks.py                 # every notebook in notebooks/
+    python scripts/run_notebooks.py                 # the series and the instructor pages
     python scripts/run_notebooks.py notebooks/01_vanishing_gradients.ipynb
 
 This is how the committed notebooks are produced: clean execution counts 1..N, no error outputs.
@@ -59,10 +59,12 @@ def main() -> int:
     parser.add_argument("paths", nargs="*", type=Path, help="notebooks (default: all)")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
     args = parser.parse_args()
-    paths = args.paths or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    series = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    paths = args.paths or [*series, *sorted((ROOT / "notebooks" / "instructor").glob("*.ipynb"))]
     _isolate_jupyter_state()
     for path in paths:
-        print(f"{path.name}: {run(path, args.timeout):.1f} s", flush=True)
+        name = path.resolve().relative_to(ROOT / "notebooks")
+        print(f"{name}: {run(path, args.timeout):.1f} s", flush=True)
     return 0
 
 

@@ -120,16 +120,17 @@ def test_the_explorers_show_the_refusal_and_keep_working():
     e = sl.gradient_explorer(depth=20, width=16, batch_size=4)
     for name, value in [("depth", 200), ("width", 256), ("batch_size", 256)]:
         e.controls[name].value = value
-    text = "".join(o.get("text", "") for o in e.errors.outputs)
-    assert REFUSAL.search(text) and "fits" in text, text
-    e.controls["batch_size"].value = 4  # back within the bounds: it updates again
-    assert not e.errors.outputs and e.settings.batch_size == 4
+    assert REFUSAL.search(e.errors.text) and "fits" in e.errors.text, e.errors.text
+    # the refused value is not kept: the controls went back to the last good settings
+    assert e.controls["batch_size"].value == 4 and e.settings.batch_size == 4
+    e.controls["batch_size"].value = 8  # within the bounds: it updates again
+    assert not e.errors.text and e.settings.batch_size == 8
     e.close()
     b = sl.transformer_explorer(depth=4, width=16, heads=2)
     for name, value in [("batch_size", 64), ("context_length", 64), ("width", 256)]:
         b.controls[name].value = value
-    text = "".join(o.get("text", "") for o in b.errors.outputs)
-    assert REFUSAL.search(text) and "fits" in text, text
+    assert REFUSAL.search(b.errors.text) and "fits" in b.errors.text, b.errors.text
+    assert b.controls["width"].value == b.settings.width == 16
     b.close()
 
 
