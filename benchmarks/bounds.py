@@ -1,8 +1,8 @@
 """Is every explorer bounded: at its extremes, after any sequence of changes, and as estimated?
 
 extremes  each explorer opened at its notebook's start, then every control moved to its end, one
-          after the other as a learner drags them, in a fresh kernel-like process (a child,
-          ipympl's Agg canvas): each update's time, the outcome of the last one (updated, or
+          after the other as a learner drags them, in a fresh kernel-like process (a child, the
+          explorers' own Agg canvas): each update's time, the outcome of the last one (updated, or
           refused before computing, with the estimate and a setting that fits, in the explorer's
           own error area) and the process's peak memory (VmHWM) above what it held at the start.
           A training explorer's controls at their ends: Train, and the run's outcome.
@@ -37,8 +37,7 @@ import shortcut_lib as sl
 def memory(field):
     return int(open("/proc/self/status").read().split(field + ":")[1].split()[0]) * 1024
 def error(explorer):
-    area = getattr(explorer, "errors", None) or explorer.output
-    return "".join(o.get("text", "") for o in area.outputs).strip()
+    return explorer.errors.text
 job = json.loads(sys.argv[1])
 make = getattr(sl, job["make"])
 explorer = make(**job["start"])

@@ -4,9 +4,9 @@ For each explorer cell of notebooks 02-05 (its own start settings) and each sett
 suggests, the explorer is built at that setting and a control is moved the way a learner moves
 it (a drag back and forth by one step, a dropdown cycled, a toggle flipped), and each update is
 timed end to end in-process: the settings read from the controls, both wirings probed, the plot
-updated and the canvas rendered, the frame's PNG encoded (ipympl counts the canvas as a web
-socket even here). No event loop runs, so each ``.value =`` returns after its update. Not
-included: the comm message to the browser and the browser's paint (tests/browser reports those).
+updated and the canvas rendered, the frame's PNG encoded into the explorer's Image widget. No
+event loop runs, so each ``.value =`` returns after its update. Not included: the comm message to
+the browser and the browser's paint (tests/browser reports those).
 
 Wall clock and CPU time of this process (both probe threads): on a shared machine the wall clock
 counts other processes' turns too. Median and p95 (nearest rank) per setting, against the goal:
@@ -111,8 +111,8 @@ def time_moves(explorer, moves, repeats: int) -> tuple[list[float], list[float]]
         if n >= len(moves):  # the first round warms the caches up
             wall.append(time.perf_counter() - w)
             cpu.append(time.process_time() - c)
-    if explorer.errors.outputs:
-        raise RuntimeError(f"the explorer reported an error: {explorer.errors.outputs}")
+    if explorer.errors.text:
+        raise RuntimeError(f"the explorer reported an error: {explorer.errors.text}")
     return wall, cpu
 
 

@@ -4,10 +4,9 @@ explorer  one update of ``sl.transformer_explorer`` end to end in-process, as a 
           the new settings read from the controls, both wirings probed (``Comparison``: the
           stream only, the two wirings side by side on two threads that flush subnormal numbers;
           the residual projections rescaled when the depth changes, every weight redrawn when
-          the seed does),
-          the artists updated, the canvas rendered (blitted, or drawn in full when the axes
-          change) and the frame's PNG encoded (ipympl counts the canvas as a web socket even
-          here). Not included: the comm message to the browser and the browser's paint.
+          the seed does), the artists updated, the canvas rendered (blitted, or drawn in full
+          when the axes change) and the frame's PNG encoded into the explorer's Image widget.
+          Not included: the comm message to the browser and the browser's paint.
           Patterns, at 12 and at 48 blocks (width 64, 4 heads, batch 8; context 32, the issue's
           size, and 16, the explorer's default):
             drag    depth alternates target, target-1, target, ... (weights redrawn each time)

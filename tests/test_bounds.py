@@ -25,10 +25,6 @@ import shortcut_lib as sl  # noqa: E402
 from shortcut_lib.families import BlockSettings, BlockTrainingSettings  # noqa: E402
 from shortcut_lib.families.bounds import MEMORY_LIMIT, UPDATE_SECONDS  # noqa: E402
 
-# ipympl's Toolbar passes an argument traitlets no longer wants: not ours to fix.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Passing unrecognized arguments to super\\(Toolbar\\):DeprecationWarning"
-)
 REFUSAL = re.compile(
     r"would take (about [0-9.]+ s|under 0\.1 s) and about [0-9]+ MB, more than the 1 s and 300 MB"
 )
