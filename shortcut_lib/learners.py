@@ -108,15 +108,17 @@ class Learner:
             with torch.random.fork_rng(devices=[], enabled=random):
                 if random:
                     torch.set_rng_state(self._rng)
-                stats = [self._step(index) for index in self.batches[self.step : self.step + n]]
+                batches = self.batches[self.step : self.step + n]
+                stats = chunk_stats(len(batches), (), (len(self.weights),))
+                for i, index in enumerate(batches):
+                    self._step(index, [s[i] for s in stats])
                 if random:
                     self._rng = torch.get_rng_state()
         self.optimizer.zero_grad(set_to_none=True)  # leave no .grad for a probe to trip over
-        if not stats:
+        if not len(batches):
             return
-        # stacked once a chunk: one .tolist() per series, not one sync a step
-        series = (torch.stack(s).double() for s in zip(*stats, strict=True))
-        losses, grad_l1, weight_l2, change_l2 = series  # (steps,), then (steps, matrices)
+        # one .tolist() per series a chunk, not one sync a step
+        losses, grad_l1, weight_l2, change_l2 = (s.double() for s in stats)
         weight_norm = (weight_l2.square() @ self.groups).sqrt()  # (steps, layers)
         records = self.records
         records["loss"] += losses.tolist()
@@ -126,8 +128,9 @@ class Learner:
         ).tolist()
         records["weight_norm"] += weight_norm.tolist()
 
-    def _step(self, index: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        # One update; returns the loss and, per weight matrix, ||dL/dW||_1, ||W|| and ||dW||.
+    def _step(self, index: torch.Tensor, out: list[torch.Tensor]) -> None:
+        # One update; writes into ``out`` the loss and, per weight matrix, ||dL/dW||_1, ||W||
+        # and ||dW||.
         weights, change = self.weights, self._change
         for group in self.optimizer.param_groups:
             group["lr"] = self.lr * warmup_factor(self.step, self.warmup)
@@ -137,14 +140,14 @@ class Learner:
         loss.backward()
         with torch.no_grad():
             grads = [w.grad if w.grad is not None else torch.zeros_like(w) for w in weights]
-            grad_l1 = torch.stack(torch._foreach_norm(grads, 1))  # the gradients this step uses
-            weight_l2 = torch.stack(torch._foreach_norm(weights))
+            out[0].copy_(loss)
+            torch.stack(torch._foreach_norm(grads, 1), out=out[1])  # the gradients it uses
+            torch.stack(torch._foreach_norm(weights), out=out[2])
             torch._foreach_copy_(change, weights)
             self.optimizer.step()
             torch._foreach_sub_(change, weights)  # W_before - W_after
-            change_l2 = torch.stack(torch._foreach_norm(change))
+            torch.stack(torch._foreach_norm(change), out=out[3])
         self.step += 1
-        return loss.detach(), grad_l1, weight_l2, change_l2
 
 
 class StackedLearner:
@@ -178,14 +181,17 @@ class StackedLearner:
     def advance(self, n: int) -> None:
         """Run the next ``n`` steps (fewer at the end of the batches) and record them (also
         under ``no_grad`` or ``inference_mode``)."""
+        steps = max(0, min(n, len(self.index) - self.step))
+        models = len(self.entries)
         with torch.inference_mode(False), torch.enable_grad():
-            stats = [self._step() for _ in range(min(n, len(self.index) - self.step))]
+            stats = chunk_stats(steps, (models,), (models, len(self.numel)))
+            for i in range(steps):
+                self._step([s[i] for s in stats])
         self.optimizer.zero_grad(set_to_none=True)
-        if not stats:
+        if not steps:
             return
-        # stacked once a chunk: one .tolist() per series, not one sync a step
-        stacked = (torch.stack(s).double() for s in zip(*stats, strict=True))
-        losses, grad_l1, weight_l2, change_l2 = stacked
+        # one .tolist() per series a chunk, not one sync a step
+        losses, grad_l1, weight_l2, change_l2 = (s.double() for s in stats)
         series = {  # each (steps, models, layers), the loss (steps, models)
             "loss": losses,
             "weight_grad_mean": grad_l1 / self.numel,
@@ -196,9 +202,9 @@ class StackedLearner:
             for entry, column in zip(self.entries, values.unbind(1), strict=True):
                 entry.records[key] += column.tolist()
 
-    def _step(self) -> tuple[torch.Tensor, ...]:
-        # One update of every model; returns the losses (models,) and, per model and layer
-        # (models, layers), ||dL/dW||_1, ||W|| before and ||W_before - W_after||.
+    def _step(self, out: list[torch.Tensor]) -> None:
+        # One update of every model; writes into ``out`` the losses (models,) and, per model
+        # and layer (models, layers), ||dL/dW||_1, ||W|| before and ||W_before - W_after||.
         index = self.index[self.step]  # (models, batch)
         losses = self._losses(self.task.x[index], self.task.y[index])
         self.optimizer.zero_grad(set_to_none=True)
@@ -206,13 +212,14 @@ class StackedLearner:
         weights = self._weights()
         with torch.no_grad():
             grads = [w.grad if w.grad is not None else torch.zeros_like(w) for w in weights]
-            grad_l1, weight_l2 = _layer_norms(grads, 1), _layer_norms(weights, 2)
+            out[0].copy_(losses)
+            _layer_norms(grads, 1, out=out[1])
+            _layer_norms(weights, 2, out=out[2])
             before = [w.clone() for w in weights]
             self.optimizer.step()
             torch._foreach_sub_(before, weights)  # W_before - W_after
-            change_l2 = _layer_norms(before, 2)
+            _layer_norms(before, 2, out=out[3])
         self.step += 1
-        return losses.detach(), grad_l1, weight_l2, change_l2
 
     def _losses(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         # Each model's mean loss (models,) on its batch: x (models, batch, in), y (models,
@@ -262,16 +269,24 @@ def _layer_norm(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> to
     return F.layer_norm(h, h.shape[-1:]) * weight + bias  # weight, bias (models, 1, width)
 
 
-def _layer_norms(tensors: list[torch.Tensor], ord: int) -> torch.Tensor:
-    # (models, layers): the norm of each model's matrix of the input layer, each hidden layer
-    # (a stack (layers, models, out, in)) and the output layer.
+def _layer_norms(tensors: list[torch.Tensor], ord: int, *, out: torch.Tensor) -> None:
+    # Into out (models, layers): the norm of each model's matrix of the input layer, each hidden
+    # layer (a stack (layers, models, out, in)) and the output layer.
     first, hidden, last = tensors
     parts = [
         torch.linalg.vector_norm(first, ord, dim=(1, 2)).unsqueeze(1),
         torch.linalg.vector_norm(hidden, ord, dim=(2, 3)).T,
         torch.linalg.vector_norm(last, ord, dim=(1, 2)).unsqueeze(1),
     ]
-    return torch.cat(parts, 1)
+    torch.cat(parts, 1, out=out)
+
+
+def chunk_stats(steps: int, loss: tuple[int, ...], per_layer: tuple[int, ...]) -> list:
+    """Where a chunk's steps write their statistics: the loss (steps, *loss) and three series
+    (steps, *per_layer), made before the chunk. Small results kept from step to step would sit
+    between the steps' large blocks and keep the C heap from reusing them: a run of 5000 steps
+    at depth 200 grew to 2.3 GB that way."""
+    return [torch.empty(steps, *loss), *(torch.empty(steps, *per_layer) for _ in range(3))]
 
 
 def _stack(models: list[nn.Module]) -> dict[str, nn.Parameter]:

@@ -75,9 +75,15 @@ class _Search:
         self.estimate, self.specs, self.valid, self.seconds = estimate, specs, valid, seconds
 
     def fitting(self, values: Mapping[str, object], lower: Sequence[str]) -> tuple | None:
-        """``("name=value ...", its Cost)``, or None if nothing lowered fits: the first field
-        lowered as little as needed, or if that is not enough, set to its lowest and the next
-        one lowered, and so on."""
+        """``("name=value ...", its Cost)``, or None if nothing lowered fits: the one field
+        that fits alone keeping the largest part of its value, if at least half; else the first
+        field lowered as little as needed, or if that is not enough, set to its lowest and the
+        next one lowered, and so on."""
+        alone = [(name, self._largest(dict(values), name)) for name in lower]
+        alone = [(found[name] / values[name], name, found) for name, found in alone if found]
+        kept, name, found = max(alone, key=lambda a: a[0], default=(0, "", {}))
+        if kept >= 0.5:
+            return f"{name}={found[name]}", self.estimate(found)
         changed = dict(values)
         for i, name in enumerate(lower):
             found = self._largest(changed, name)
