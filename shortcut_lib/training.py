@@ -22,9 +22,10 @@ from .families import training_settings
 from .families.gpt import BlockTrainingSettings
 from .families.mlp import MODELS, TrainingSettings
 from .history import History
-from .learners import Entry, Learner, StackedLearner
+from .learners import Entry, Learner
 from .models.gpt import GPTModel, check_model
 from .models.sizes import run_memory
+from .stacked import StackedLearner
 
 __all__ = ["History", "TrainingRun", "train", "train_seeds", "train_transformer"]
 
@@ -150,7 +151,7 @@ def train_seeds(
     """:func:`train` for several seeds at once: ``{seed: train(task, seed=seed, **settings)}``.
 
     Notebook 04's networks of every seed are trained together, as one batched network (see
-    :mod:`~shortcut_lib.learners`): about as fast as one run for a dozen seeds. Each seed's
+    :mod:`~shortcut_lib.stacked`): about as fast as one run for a dozen seeds. Each seed's
     histories are those ``train`` gives, up to float32 rounding in the last bits. GPT stacks are
     trained one seed after the other.
 
