@@ -431,6 +431,26 @@ def test_kernel_interrupt_stops_the_learners_code_with_a_verdict():
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+def test_an_interrupt_while_the_check_opens_waits_and_then_gives_a_verdict(monkeypatch):
+    # Kernel > Interrupt while the guard reads the kernel's state: not lost (the learner's
+    # endless loop would then run to the time limit), but delivered once the state is read.
+    before, read = Settings.read(), Settings.read
+
+    def read_interrupted(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.01)  # the signal lands here, in the window
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(Settings, "read", read_interrupted)
+    started = time.perf_counter()
+    result = check_exercise("02.1", _forever)
+    monkeypatch.setattr(Settings, "read", read)
+    assert time.perf_counter() - started < 5  # not the 10 s time limit
+    assert not result.passed and "interrupted (Kernel > Interrupt)" in result.message
+    assert Settings.read() == before
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def test_an_interrupt_anywhere_in_a_check_gives_a_verdict_and_leaves_no_setting_changed():
     before, verdicts = Settings.read(), []
     for delay in (0.005, 0.008, 0.011, 0.014, 0.017, 0.02, 0.03, 0.045):

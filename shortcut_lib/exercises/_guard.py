@@ -114,7 +114,7 @@ class Guard:
             self.clean()
 
     def close(self) -> None:
-        with _interrupts_deferred(then=getattr(self, "entry_interrupt", None)):
+        with _interrupts_deferred(then=getattr(self, "entry_interrupt", None), deliver=False):
             if self in _ACTIVE:
                 _ACTIVE.remove(self)
             if not self._opened:
@@ -221,17 +221,23 @@ def _disarm() -> None:
 
 
 @contextlib.contextmanager
-def _interrupts_deferred(then: object = None) -> Iterator[None]:
+def _interrupts_deferred(then: object = None, *, deliver: bool = True) -> Iterator[None]:
     """Kernel > Interrupt waits until the kernel's state is read or put back whole; then the
-    handler is the one before (or ``then``)."""
+    handler is the one before (or ``then``), and an interrupt that came meanwhile reaches it
+    (``deliver``: while a check opens, so that it ends with a verdict) or is dropped (at its
+    close, when the verdict is ready)."""
     if not _on_main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: None)
+    came: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: came.append(signum))
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous if then is None else then)
+        handler = previous if then is None else then
+        signal.signal(signal.SIGINT, handler)
+        if came and deliver and callable(handler):
+            handler(signal.SIGINT, None)  # Python's own handler raises KeyboardInterrupt
 
 
 # --- Python's own state ---------------------------------------------------------------------------
