@@ -405,6 +405,16 @@ def test_the_time_limit_holds_even_after_the_learner_replaced_its_alarm():
     assert "still running after 0.3 s" in result.message
 
 
+@pytest.fixture
+def kernel_sigint():
+    """SIGINT raising KeyboardInterrupt, as in a Jupyter kernel. A process started in the
+    background by a non-interactive shell inherits SIGINT ignored, and Python then installs no
+    handler: Kernel > Interrupt would do nothing there."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def _interrupt_after(seconds: float) -> threading.Thread:
     """Kernel > Interrupt (SIGINT) ``seconds`` after this returns."""
     started = threading.Event()
@@ -420,7 +430,7 @@ def _interrupt_after(seconds: float) -> threading.Thread:
     return thread
 
 
-def test_kernel_interrupt_stops_the_learners_code_with_a_verdict():
+def test_kernel_interrupt_stops_the_learners_code_with_a_verdict(kernel_sigint):
     before = Settings.read()
     thread = _interrupt_after(0.2)
     result = check_exercise("02.1", _forever)
@@ -431,7 +441,9 @@ def test_kernel_interrupt_stops_the_learners_code_with_a_verdict():
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_an_interrupt_while_the_check_opens_waits_and_then_gives_a_verdict(monkeypatch):
+def test_an_interrupt_while_the_check_opens_waits_and_then_gives_a_verdict(
+    monkeypatch, kernel_sigint
+):
     # Kernel > Interrupt while the guard reads the kernel's state: not lost (the learner's
     # endless loop would then run to the time limit), but delivered once the state is read.
     before, read = Settings.read(), Settings.read
@@ -451,7 +463,9 @@ def test_an_interrupt_while_the_check_opens_waits_and_then_gives_a_verdict(monke
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_an_interrupt_anywhere_in_a_check_gives_a_verdict_and_leaves_no_setting_changed():
+def test_an_interrupt_anywhere_in_a_check_gives_a_verdict_and_leaves_no_setting_changed(
+    kernel_sigint,
+):
     before, verdicts = Settings.read(), []
     for delay in (0.005, 0.008, 0.011, 0.014, 0.017, 0.02, 0.03, 0.045):
         returned = False
