@@ -9,6 +9,9 @@ import atexit
 import os
 import shutil
 import tempfile
+import time
+
+import pytest
 
 _state = tempfile.mkdtemp(prefix="shortcut-lib-tests-")
 atexit.register(shutil.rmtree, _state, ignore_errors=True)
@@ -23,3 +26,34 @@ for _var, _sub in [
     os.makedirs(os.environ[_var], exist_ok=True)
 # Leave the kernelspec search to the running interpreter, never a stray user-wide one.
 os.environ["JUPYTER_PATH"] = os.environ["JUPYTER_DATA_DIR"]
+
+
+# The suite runs on every core (pytest-xdist, `-n auto --dist loadgroup` in pyproject.toml). A
+# worker gets whole files: a notebook's cells share one kernel, and a module's fixtures (a claim's
+# training runs) are computed once. The quiz's measured answers share notebook 04's and 05's
+# runs with their claim tests (tests/measured.py), so they go with those files.
+_WITH = {"04.a 04.b": "tests/test_claims_04.py", "04.c": "tests/test_claims_04.py",
+         "05.a 05.b 05.c": "tests/test_claims_05.py"}  # fmt: skip
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the marks
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = item.path.relative_to(config.rootpath)
+        group = "browser" if "browser" in path.parts else str(path)
+        if path.name == "test_quiz.py":
+            group = _WITH.get(getattr(item, "callspec", None) and item.callspec.id, group)
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+_TIMINGS = os.path.join(os.path.dirname(__file__), "artifacts", "browser-timing.txt")
+_START = time.time()
+
+
+def pytest_terminal_summary(terminalreporter):
+    # The browser tests' figures, written by whichever process ran them (tests/browser).
+    if os.path.exists(_TIMINGS) and os.path.getmtime(_TIMINGS) >= _START:
+        terminalreporter.write_sep("-", "browser timings (figures, not assertions)")
+        with open(_TIMINGS) as f:
+            for line in f:
+                terminalreporter.write_line(line.rstrip("\n"))

@@ -170,11 +170,13 @@ def train_seeds(
     Introduced in notebook 04.
     """
     seeds = _check_seeds(seeds, settings)
+    stacked, _ = training_settings(task, {**settings, "seed": seeds[0]})
+    if isinstance(stacked, TrainingSettings):  # refused before any model is built
+        total = stacked.memory_estimate() * len(seeds)
+        check_memory(f"{len(seeds)} seeds of {stacked.size()}", total, "the seeds' count")
     runs = {seed: TrainingRun(task, **settings, seed=seed) for seed in seeds}
     first = runs[seeds[0]]
-    if isinstance(first.settings, TrainingSettings):
-        total = first.settings.memory_estimate() * len(seeds)
-        check_memory(f"{len(seeds)} seeds of {first.settings.size()}", total, "the seeds' count")
+    if isinstance(stacked, TrainingSettings):
         entries = [entry for run in runs.values() for entry in run._entries.values()]
         with torch.inference_mode(False):
             StackedLearner(entries, first.settings, first.task).advance(first.steps)

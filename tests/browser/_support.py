@@ -19,7 +19,7 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 INSTALL_HINT = "install with `apt-get install chromium` and `pip install -r requirements-test.txt`"
 
-FIGURES: list[str] = []  # measured timings, printed in the terminal summary
+FIGURES: list[str] = []  # this process's measured timings (the summary reads TIMING_FILE)
 
 
 def in_ci() -> bool:

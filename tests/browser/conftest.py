@@ -16,14 +16,7 @@ import pytest
 
 from . import _processes
 from ._lab import LabServer
-from ._support import CHROMIUM, CHROMIUM_ARGS, FAILURES, FIGURES, INSTALL_HINT, skip_or_fail
-
-
-def pytest_terminal_summary(terminalreporter):
-    if FIGURES:
-        terminalreporter.write_sep("-", "browser timings (figures, not assertions)")
-        for line in FIGURES:
-            terminalreporter.write_line(line)
+from ._support import CHROMIUM, CHROMIUM_ARGS, FAILURES, INSTALL_HINT, skip_or_fail
 
 
 @pytest.hookimpl(wrapper=True)
