@@ -18,8 +18,12 @@ def _kind(value: object) -> str:
 
 
 def short_repr(value: object, limit: int = 60) -> str:
-    """``repr(value)``, cut to ``limit`` characters: a message never floods the screen."""
-    text = repr(value)
+    """``repr(value)``, cut to ``limit`` characters: a message never floods the screen, nor fails
+    on a value whose ``repr`` raises."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - words about a bad value must not fail on it
+        return f"<an object of type {type(value).__name__}>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from ._checks import check_tensor, short_repr
+from ._checks import check_choice, check_tensor
 
 __all__ = ["ACTIVATIONS", "GELU", "activation_derivative", "make_activation"]
 
@@ -43,18 +43,6 @@ ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
 }
 
 
-def _check_activation_name(activation: object) -> str:
-    valid = ", ".join(repr(name) for name in ACTIVATIONS)
-    if not isinstance(activation, str):
-        raise TypeError(
-            f"activation must be a string, one of {valid}; got {short_repr(activation)} "
-            f"of type {type(activation).__name__}"
-        )
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {valid}; got {short_repr(activation)}")
-    return activation
-
-
 def make_activation(activation: str) -> nn.Module:
     """Return a fresh activation module for a name.
 
@@ -69,7 +57,7 @@ def make_activation(activation: str) -> nn.Module:
 
     Introduced in notebook 01.
     """
-    return ACTIVATIONS[_check_activation_name(activation)]()
+    return ACTIVATIONS[check_choice("activation", activation, ACTIVATIONS)]()
 
 
 def activation_derivative(activation: str, x: torch.Tensor) -> torch.Tensor:

@@ -21,7 +21,8 @@ import torch
 from ._checks import check_bool, check_choice
 from ._memory import release_freed_memory
 from .families import BlockSettings, ComparisonSettings
-from .models.gpt import NORM_PLACEMENTS, GPTModel
+from .models.block import NORM_PLACEMENTS
+from .models.gpt import GPTModel
 from .probes import GradientProfile, TransformerProfile, check_batch, transformer_profile
 
 __all__ = ["Comparison", "compare_shortcut", "compare_transformer"]

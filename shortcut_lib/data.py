@@ -21,7 +21,7 @@ from ._checks import (
     check_seed,
     check_tensor,
 )
-from .models.attention import MAX_WIDTH
+from .models.block import MAX_WIDTH
 
 __all__ = [
     "TASKS",

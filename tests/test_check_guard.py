@@ -490,5 +490,5 @@ def test_a_bad_argument_to_the_checker_still_raises_a_clear_error():
         check_exercise("02.1", _BadRepr())
     with pytest.raises(ValueError, match="must be one of"):
         check_exercise("x" * 10**6, abs)
-    with pytest.raises(TypeError, match="id string"):
+    with pytest.raises(TypeError, match="exercise must be one of '01.1'.*_BadRepr"):
         check_exercise(_BadRepr(), abs)

@@ -57,6 +57,42 @@ def test_train_fills_the_plots_with_the_numbers_sl_train_gives():
     assert explorer.errors.text == ""
 
 
+def test_show_opens_on_a_run_trained_elsewhere_as_train_would():
+    trained = sl.training_explorer(**SMALL)
+    trained.train()
+    assert trained.wait(timeout=120)
+    explorer = sl.training_explorer(**SMALL)
+    explorer.show(sl.train(depth=3, width=8, steps=50))
+    assert explorer.histories == trained.histories
+    for a, b in zip(explorer.figure.axes, trained.figure.axes, strict=True):
+        for x, y in zip(a.get_lines(), b.get_lines(), strict=True):
+            np.testing.assert_array_equal(x.get_ydata(), y.get_ydata())
+        for x, y in zip(a.get_images(), b.get_images(), strict=True):
+            np.testing.assert_array_equal(x.get_array(), y.get_array())
+    assert explorer.replay.value == explorer.replay.max == 50 and not explorer.replay.disabled
+    assert explorer.status.value == "trained in the notebook"
+
+
+def _stopped_early():
+    run = sl.TrainingRun(depth=3, width=8, steps=60)
+    run.advance(50)
+    return run.history()
+
+
+@pytest.mark.parametrize(
+    ("histories", "error"),
+    [({"plain": None}, TypeError), ("run", TypeError),
+     (sl.train(depth=3, width=8, steps=40), ValueError), (_stopped_early(), ValueError),
+     ({"plain": sl.train(depth=3, width=8, steps=60)["plain"]}, ValueError)],
+    ids=["not histories", "a string", "another setting", "stopped early", "one model of two"],
+)  # fmt: skip
+def test_show_refuses_what_is_not_a_whole_run_of_its_settings(histories, error):
+    explorer = sl.training_explorer(**{**SMALL, "steps": 60})
+    with pytest.raises(error, match="histories"):
+        explorer.show(histories)
+    assert explorer.histories == {}
+
+
 def test_plots_update_live_while_the_run_goes_on():
     explorer = sl.training_explorer(**SMALL)
     seen = []  # (progress, points on the loss curve) at every progress update, from the thread

@@ -15,7 +15,8 @@ from shortcut_lib.compare import Comparison, compare_transformer
 from shortcut_lib.data import make_token_task
 from shortcut_lib.families import BlockSettings
 from shortcut_lib.families import gpt as gpt_family
-from shortcut_lib.models.gpt import NORM_PLACEMENTS, GPTModel, TransformerBlock
+from shortcut_lib.models.block import NORM_PLACEMENTS, TransformerBlock
+from shortcut_lib.models.gpt import GPTModel
 from shortcut_lib.probes import transformer_profile
 from shortcut_lib.training import train_transformer
 

@@ -25,7 +25,7 @@ SMALL = dict(depth=3, width=16, heads=2, context_length=8, batch_size=2)
 
 
 def expected_lines(s):
-    """||dL/dx|| per block of a fresh GPTModel for each wiring, probed on its own."""
+    """||dL/dh|| per block of a fresh GPTModel for each wiring, probed on its own."""
     task = sl.make_token_task(s.batch_size, s.context_length, 16, seed=s.seed)
     result = {}
     for label, use_shortcut in (("plain", False), ("shortcut", True)):
@@ -124,7 +124,7 @@ def test_the_readout_gives_each_wirings_ratios():
     explorer = sl.transformer_explorer(**{**SMALL, "depth": 6})
     readout = explorer.readout.value
     for label, values in expected_lines(explorer.settings).items():
-        words = f"||dL/dx|| entering block 1 / after the last {values[0] / values[-1]:.2g};"
+        words = f"||dL/dh|| entering block 1 / after the last {values[0] / values[-1]:.2g};"
         assert f"<b>{label}</b>: {words}" in readout
 
 

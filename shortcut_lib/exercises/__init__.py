@@ -17,9 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .._checks import check_choice
 from . import _kernel, activations, shortcuts, training, transformer, vanishing
-from ._core import CheckResult, Exercise, run_check
+from ._core import Exercise, run_check
 from ._values import shown
+from ._verdicts import CheckResult
 from .questions import Band, Choice, Feedback, Question, judge, question_markdown
 
 __all__ = [
@@ -75,7 +77,7 @@ def check_exercise(exercise: str, function: Callable) -> CheckResult:
 
     Introduced in notebook 01.
     """
-    entry = _lookup(exercise, EXERCISES, "exercise", "'02.2'")
+    entry = _lookup(exercise, EXERCISES, "exercise")
     if not callable(function):
         raise TypeError(
             f"function must be the function you wrote, passed without calling it: "
@@ -93,7 +95,7 @@ def get_question(question: str) -> Question:
 
     Introduced in notebook 01.
     """
-    return _lookup(question, QUESTIONS, "question", "'02.a'")
+    return _lookup(question, QUESTIONS, "question")
 
 
 def answer_question(question: str, response: object) -> Feedback:
@@ -112,15 +114,8 @@ def answer_question(question: str, response: object) -> Feedback:
     return judge(get_question(question), response)
 
 
-def _lookup(key: object, table: dict, what: str, example: str):
-    if not isinstance(key, str):
-        raise TypeError(
-            f"{what} must be an id string such as {example}; got {shown(key)} of type "
-            f"{type(key).__name__}"
-        )
-    if key not in table:
-        raise ValueError(f"{what} must be one of {', '.join(table)}; got {shown(key)}")
-    return table[key]
+def _lookup(key: object, table: dict, what: str):
+    return table[check_choice(what, key, list(table))]
 
 
 # Last, once every exercise module is loaded: the checker keeps torch's and the library's

@@ -7,17 +7,13 @@ too. Nothing prints: a check returns a :class:`CheckResult`. The learner's code 
 
 from __future__ import annotations
 
-import textwrap
-import traceback
-import types
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ._guard import TIME_LIMIT, Guard, TimeLimit, learners
 from ._inputs import ADVICE, changed, keep
 from ._values import Failure, describe
-
-WIDTH = 100  # the width a message is wrapped to: a notebook output, read without scrolling
+from ._verdicts import CheckResult, broken, failed, raised_words, stopped_outside, verdict
 
 
 @dataclass(frozen=True)
@@ -96,36 +92,6 @@ class Exercise:
         return self.arguments or tuple(a.split("=")[0].strip() for a in inside.split(","))
 
 
-@dataclass(frozen=True)
-class CheckResult:
-    """The verdict of :func:`~shortcut_lib.check_exercise`, in words.
-
-    ``bool(result)`` is ``passed``; a notebook shows ``message``.
-
-    Attributes:
-        exercise: the exercise's id, e.g. ``"02.2"``.
-        passed: whether the function matched the reference on every input.
-        message: "correct" and what was tested, or the input that failed, what came back, what
-            was expected, and why or a hint.
-
-    Introduced in notebook 01.
-    """
-
-    exercise: str
-    passed: bool
-    message: str
-
-    def __bool__(self) -> bool:
-        return self.passed
-
-    def __str__(self) -> str:
-        return self.message
-
-    def _repr_pretty_(self, printer: object, cycle: bool) -> None:
-        # IPython shows the words, not the dataclass.
-        printer.text(self.message)
-
-
 def run_check(
     exercise: Exercise, function: Callable, *, time_limit: float = TIME_LIMIT
 ) -> CheckResult:
@@ -137,12 +103,12 @@ def run_check(
         guard.open()
         problem = _first_problem(exercise, function, guard)
     except (KeyboardInterrupt, TimeLimit) as stop:  # Kernel > Interrupt, outside the learner's code
-        problem = _stopped_outside(exercise, stop)
+        problem = stopped_outside(exercise, stop)
     except Exception as exc:  # noqa: BLE001 - a verdict even if the check itself breaks
-        problem = _broken(exercise, exc)
+        problem = broken(exercise, exc)
     finally:
         guard.close()
-    return _verdict(exercise, function, problem, guard.printed.summary())
+    return verdict(exercise, function, problem, guard.printed.summary())
 
 
 def _first_problem(exercise: Exercise, function: Callable, guard: Guard) -> str | None:
@@ -162,15 +128,15 @@ def _attempt(
     kept = keep(given, exercise.argument_names, exercise.changes)
     outcome = guard.call(lambda: exercise.run(lambda *a: learners(function, *a), given))
     if outcome.raised is not None:
-        return _failed(exercise, case, *_raised_words(outcome.raised, function, guard, exercise))
+        return failed(exercise, case, *raised_words(outcome.raised, function, guard, exercise))
     problem = _compare(exercise.compare, outcome.value, expected, args)
     if problem is not None:
         why = _diagnose(exercise, outcome.value, case, args)
-        return _failed(exercise, case, problem, why or f"Hint: {exercise.hint}")
+        return failed(exercise, case, problem, why or f"Hint: {exercise.hint}")
     moved = guard.call(lambda: changed(kept))
     if moved.raised is not None or moved.value is not None:
         words = moved.value or "it changed what it was given (reading it again raised an error)"
-        return _failed(exercise, case, f"the value is right, but {words}", ADVICE)
+        return failed(exercise, case, f"the value is right, but {words}", ADVICE)
     return None
 
 
@@ -193,112 +159,3 @@ def _diagnose(exercise: Exercise, got: object, case: Case, args: tuple) -> str |
         except Exception:  # a mistake that cannot even run on this input is not the one made
             continue
     return None
-
-
-def _failed(exercise: Exercise, case: Case, problem: str, advice: str) -> str:
-    lines = [
-        f"✗ {exercise.id} not yet: {exercise.name} {exercise.task}",
-        f"Input: {case.describe}.",
-        f"Problem: {problem if problem.endswith(('.', '?')) else problem + '.'}",
-        advice,
-    ]
-    return "\n".join(_wrap(line) for line in lines)
-
-
-def _wrap(text: str) -> str:
-    return textwrap.fill(text, WIDTH, subsequent_indent="    ", break_on_hyphens=False)
-
-
-def _verdict(
-    exercise: Exercise, function: Callable, problem: str | None, printed: str | None
-) -> CheckResult:
-    message = problem
-    if problem is None:
-        label, subject = _subject(exercise, function)
-        words = (
-            f"✓ {exercise.id} correct{label}: {subject} matches the reference {exercise.tested}."
-        )
-        message = _wrap(words)
-    if printed is not None:
-        message += "\n" + printed
-    return CheckResult(exercise.id, problem is None, message)
-
-
-def _subject(exercise: Exercise, function: Callable) -> tuple[str, str]:
-    """Whose verdict it is: the worked solution is named ``<name>_solution`` in the notebook,
-    so that its cell never replaces the learner's function."""
-    name = function.__name__ if type(function) is types.FunctionType else None
-    if name == exercise.function_name + "_solution":
-        return " (worked solution)", name
-    return "", exercise.name
-
-
-# --- when the learner's code raised, or was stopped -----------------------------------------------
-
-
-def _raised_words(
-    raised: BaseException, function: Callable, guard: Guard, exercise: Exercise
-) -> tuple[str, str]:
-    """(problem, advice) for what the learner's code raised; reading its message is guarded."""
-    if isinstance(raised, TimeLimit):
-        return (
-            f"it was still running after {guard.time_limit:g} s on this input (the worked "
-            "solution takes a fraction of a second), so the check stopped it. Is there a loop "
-            "that never ends?",
-            "Hint: if a cell ever runs on and on, Kernel > Interrupt (the ■ button) stops it.",
-        )
-    if isinstance(raised, KeyboardInterrupt):
-        return (
-            "it was interrupted (Kernel > Interrupt) while it ran on this input",
-            "Hint: run the check again when your function is ready.",
-        )
-    hint = f"Hint: {exercise.hint}"
-    if isinstance(raised, Failure):
-        said = guard.call(lambda: str(raised)[:500])
-        return (said.value if type(said.value) is str else "it returned something unreadable"), hint
-    words = guard.call(lambda: _raised(raised, function))
-    if type(words.value) is str:
-        return words.value, hint
-    return f"it raised {type(raised).__name__} (whose message could not be read)", hint
-
-
-def _raised(exc: BaseException, function: Callable) -> str:
-    if isinstance(exc, NotImplementedError):
-        return "it raised NotImplementedError: the body is not written yet."
-    if isinstance(exc, SystemExit):
-        return "it raised SystemExit (sys.exit() or exit() ends a script; a function returns)"
-    message = str(exc)
-    text = message.strip().splitlines()[0] if message.strip() else "(no message)"
-    words = f"it raised {type(exc).__name__}: {text[:160]}"
-    # Point at the learner's own line, not at torch's internals.
-    code = function.__code__ if type(function) is types.FunctionType else None
-    frames = traceback.extract_tb(exc.__traceback__)
-    mine = [f for f in frames if code is not None and f.filename == code.co_filename]
-    if mine and mine[-1].line:
-        words += f" (in the line `{mine[-1].line.strip()[:100]}`)"
-    return words
-
-
-def _stopped_outside(exercise: Exercise, stop: BaseException) -> str:
-    what = (
-        "took too long" if isinstance(stop, TimeLimit) else "was interrupted (Kernel > Interrupt)"
-    )
-    return "\n".join(
-        _wrap(line)
-        for line in (
-            f"✗ {exercise.id} not yet: the check {what} before it finished, so nothing was judged.",
-            "Hint: run the check again.",
-        )
-    )
-
-
-def _broken(exercise: Exercise, exc: Exception) -> str:
-    return "\n".join(
-        _wrap(line)
-        for line in (
-            f"✗ {exercise.id} not yet: the check could not run ({type(exc).__name__} in the "
-            "checker), so nothing was judged. Something earlier in the notebook may have changed "
-            "torch in a way the check cannot undo.",
-            "Hint: Kernel > Restart Kernel and Run All Cells, then run the check again.",
-        )
-    )

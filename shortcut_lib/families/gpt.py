@@ -15,8 +15,8 @@ from torch import nn
 
 from .._checks import check_int
 from ..data import TokenTask, make_token_task
-from ..models.attention import check_heads
-from ..models.gpt import NORM_PLACEMENTS, GPTModel, block_weights, residual_init_std
+from ..models.block import NORM_PLACEMENTS, check_heads
+from ..models.gpt import GPTModel, block_weights, residual_init_std
 from ..probes import TransformerProfile, transformer_profile
 from ..settings import Settings, setting
 from . import costs

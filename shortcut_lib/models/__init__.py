@@ -1,9 +1,9 @@
 """The two model families: notebooks 01-04's deep MLP (:mod:`.mlp`) and chapter 4's GPT model
-(:mod:`.gpt`, with the book's attention and feed-forward layers in :mod:`.attention`), each with a
-shortcut that can be switched without touching a weight."""
+(:mod:`.gpt`; its block, with the book's attention and feed-forward layers, in :mod:`.block`),
+each with a shortcut that can be switched without touching a weight."""
 
-from .attention import FeedForward, MultiHeadAttention
-from .gpt import NORM_PLACEMENTS, GPTModel, TransformerBlock
+from .block import NORM_PLACEMENTS, FeedForward, MultiHeadAttention, TransformerBlock
+from .gpt import GPTModel
 from .mlp import BRANCH_SCALES, INITS, NORMS, DeepNetwork
 
 __all__ = [

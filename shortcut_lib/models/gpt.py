@@ -17,87 +17,20 @@ from torch import nn
 from .._checks import (
     check_bool,
     check_choice,
-    check_float,
     check_int,
-    check_memory,
     check_seed,
     check_tensor,
     check_weights,
 )
-from .attention import MAX_WIDTH, FeedForward, MultiHeadAttention, check_heads, check_stream
-from .sizes import block_size, check_gpt_size
+from .block import MAX_WIDTH, NORM_PLACEMENTS, TransformerBlock, check_heads
+from .sizes import check_gpt_size
 
-__all__ = ["GPT_INITS", "NORM_PLACEMENTS", "GPTModel", "TransformerBlock"]
+__all__ = ["GPT_INITS", "NORM_PLACEMENTS", "GPTModel"]
 
-NORM_PLACEMENTS = ("pre", "post", "none")
 # "gpt2": GPT-2's init (Radford et al. 2019; nanoGPT's _init_weights). "default": PyTorch's own
 # init of each layer, which the book's GPTModel keeps (it draws no weight itself).
 GPT_INITS = ("gpt2", "default")
 INIT_STD = 0.02  # GPT-2's weight std
-
-
-class TransformerBlock(nn.Module):
-    """Attention then feed-forward, each with an optional shortcut and a LayerNorm placement.
-
-    With shortcuts, ``norm="pre"`` is GPT-2 and the book, ``x = x + att(norm1(x))``;
-    ``norm="post"`` is the original Transformer (Vaswani et al. 2017), ``x = norm1(x + att(x))``;
-    ``norm="none"`` is ``x = x + att(x)``. Without shortcuts the ``x +`` goes. The same for
-    ``ff`` with ``norm2``. ``use_shortcut`` and ``norm`` are plain attributes: flip them to compare
-    wirings of the same weights (``norm1`` and ``norm2`` exist even when ``norm="none"``).
-
-    Args:
-        emb_dim: the size of each token vector.
-        n_heads: the number of attention heads; must divide ``emb_dim``.
-        context_length: the longest sequence the block takes.
-        norm: ``"pre"``, ``"post"`` or ``"none"``.
-        use_shortcut: add each sub-layer's input back to its output.
-        drop_rate: dropout after attention weights and each sub-layer (0: off).
-
-    Introduced in notebook 05.
-    """
-
-    def __init__(
-        self,
-        emb_dim: int,
-        n_heads: int,
-        context_length: int,
-        *,
-        norm: str = "pre",
-        use_shortcut: bool = True,
-        drop_rate: float = 0.0,
-    ) -> None:
-        super().__init__()
-        check_heads(emb_dim, n_heads, "emb_dim", "n_heads")
-        drop_rate = check_float("drop_rate", drop_rate, low=0.0, high=0.99)
-        self.norm = check_choice("norm", norm, NORM_PLACEMENTS)
-        self.use_shortcut = check_bool("use_shortcut", use_shortcut)
-        check_int("context_length", context_length, low=1, high=MAX_WIDTH)
-        weights, mask_bytes = block_size(emb_dim, context_length)
-        check_memory(
-            f"TransformerBlock({emb_dim}, context_length={context_length}) with its gradients",
-            8 * weights + mask_bytes,
-            "emb_dim or context_length",
-        )
-        self.att = MultiHeadAttention(emb_dim, emb_dim, context_length, drop_rate, n_heads)
-        self.ff = FeedForward(emb_dim)
-        self.norm1 = nn.LayerNorm(emb_dim)
-        self.norm2 = nn.LayerNorm(emb_dim)
-        self.drop_shortcut = nn.Dropout(drop_rate)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = check_stream(x, self.att.d_in, self.norm1.weight, self.att.context_length)
-        x = self._sublayer(x, self.att, self.norm1)  # (batch, tokens, emb_dim)
-        return self._sublayer(x, self.ff, self.norm2)
-
-    def _sublayer(self, x: torch.Tensor, layer: nn.Module, norm: nn.Module) -> torch.Tensor:
-        shortcut = x
-        x = self.drop_shortcut(layer(norm(x) if self.norm == "pre" else x))
-        if self.use_shortcut:
-            x = x + shortcut
-        return norm(x) if self.norm == "post" else x
-
-    def extra_repr(self) -> str:
-        return f"norm={self.norm!r}, use_shortcut={self.use_shortcut}"
 
 
 class GPTModel(nn.Module):

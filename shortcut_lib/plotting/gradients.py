@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
@@ -17,7 +16,6 @@ from ..probes import DIAGNOSTICS, GradientProfile
 from . import offscale
 from .live import LiveFigure
 from .scales import (
-    LOG10_RANGE,
     check_band,
     check_figure,
     check_labels,
@@ -25,7 +23,6 @@ from .scales import (
     check_text,
     check_view,
     decade_range,
-    decade_ticks,
     layer_ticks,
     roomy,
     series_values,
@@ -132,20 +129,7 @@ class GradientPlot:
         (self.lines[label],) = self.ax.plot(
             [], [], color=color, label=label, marker=MODEL_MARKERS.get(label, "o"), **BOLD_LINE
         )
-        edge = self.ax.get_xaxis_transform()  # x in data, y in axes coordinates
-        self.edge_markers[label] = {
-            kind: self.ax.plot(
-                [],
-                [],
-                ls="none",
-                marker=marker,
-                color=color,
-                markersize=7,
-                clip_on=False,
-                transform=edge,
-            )[0]  # fmt: skip
-            for kind, marker in offscale.SYMBOL.items()
-        }
+        self.edge_markers[label] = offscale.markers(self.ax, color)
 
     def _build_legend(self, emphasis: str | None, hidden: Sequence[str]) -> None:
         """A legend of the series drawn, each in the style it is drawn in (bold or faded)."""
@@ -183,10 +167,6 @@ class GradientPlot:
         low, high = self.band.get_y(), self.band.get_y() + self.band.get_height()
         (_, y0), (_, y1) = self.ax.transData.transform([(1, low), (1, high)])
         return float(abs(y1 - y0))
-
-    @property
-    def _changing(self) -> list[Artist]:
-        return self._live.changing
 
     def update(
         self,
@@ -270,14 +250,7 @@ class GradientPlot:
             return False
         self.ax.set_xlim(*limits[0])
         self.ax.xaxis.set_major_locator(FixedLocator(layer_ticks(roomy(depth))))
-        # The data take the middle of the axes; the shaded bands above and below hold the
-        # values off the log scale.
-        low, high = offscale.padded(*np.log10(ylim))
-        self.ax.set_ylim(10.0 ** max(low, -LOG10_RANGE), 10.0 ** min(high, LOG10_RANGE))
-        # No tick on the data range's edges: a label there would sit against a band's label.
-        ticks = decade_ticks(*ylim)
-        inside = [t for t in ticks if ylim[0] < t < ylim[1]]
-        self.ax.yaxis.set_major_locator(FixedLocator(inside if len(inside) >= 2 else ticks))
+        offscale.set_ylim(self.ax, ylim)
         self.limits = limits
         return True
 

@@ -4,9 +4,15 @@ column, so a marker there never reads as a small or large value."""
 
 from __future__ import annotations
 
+import math
+
 from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import FixedLocator
 from matplotlib.transforms import ScaledTranslation
+
+from .scales import LOG10_RANGE, decade_ticks
 
 BAND = 0.12  # each band's share of the axes height
 SYMBOL = {"zero": "v", "inf": "^", "nan": "x"}
@@ -43,8 +49,23 @@ def row(kind: str, index: int, count: int) -> float:
     return middle + (index - (count - 1) / 2) * _ROW_STEP
 
 
-def padded(low: float, high: float) -> tuple[float, float]:
-    """Log10 limits of the whole axes for data in ``low``..``high`` (log10): the data take the
-    middle, each band ``BAND`` of the height."""
+def markers(ax: Axes, color: object) -> dict[str, Line2D]:
+    """One series' markers in the bands, one line of markers per kind, empty until set."""
+    edge = ax.get_xaxis_transform()  # x in data, y in axes coordinates
+    return {
+        kind: ax.plot([], [], ls="none", marker=marker, color=color, markersize=7,
+                      clip_on=False, transform=edge)[0]
+        for kind, marker in SYMBOL.items()
+    }  # fmt: skip
+
+
+def set_ylim(ax: Axes, ylim: tuple[float, float]) -> None:
+    """Limits for data within ``ylim`` on a log axis: the data take the middle of the axes and
+    each band ``BAND`` of its height; ticks at the decades inside the data's range (a label on
+    its edge would sit against a band's label)."""
+    low, high = math.log10(ylim[0]), math.log10(ylim[1])
     pad = (high - low) * BAND / (1 - 2 * BAND)
-    return low - pad, high + pad
+    ax.set_ylim(10.0 ** max(low - pad, -LOG10_RANGE), 10.0 ** min(high + pad, LOG10_RANGE))
+    ticks = decade_ticks(*ylim)
+    inside = [t for t in ticks if ylim[0] < t < ylim[1]]
+    ax.yaxis.set_major_locator(FixedLocator(inside if len(inside) >= 2 else ticks))

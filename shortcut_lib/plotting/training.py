@@ -7,13 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from matplotlib import colormaps
-from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, NullLocator
 
 from .._checks import MAX_LAYERS, check_memory
 from ..history import History
+from .heatmaps import GradientHeatmaps
 from .live import LiveFigure
 from .notice import Notice
 from .runs import check_histories, describe_progress, describe_settings, numbers
@@ -27,7 +26,6 @@ Histories = Mapping[str, History]
 HEALTHY_RATIO = 1e-3  # update / weight: the usual rule of thumb (CS231n)
 RATIO_WINDOW = 10  # the update ratio panel averages this many steps, batch noise is large
 MAX_STEPS = 100_000  # far beyond the longest run (5,000 steps), far below a heatmap's limit
-_CMAP = "viridis"
 
 
 class TrainingPlot:
@@ -54,7 +52,10 @@ class TrainingPlot:
         self._build_axes()
         self._build_loss_panel()
         self._build_ratio_panel()
-        self._build_heatmaps()
+        self.heatmaps = GradientHeatmaps(self.figure, self.heat_axes)
+        # as the tests and notebooks read them: the heatmaps' images, notes and colour scale
+        self.images, self.empty_notes = self.heatmaps.images, self.heatmaps.empty_notes
+        self.norm = self.heatmaps.norm
         for ax in (self.loss_ax, self.ratio_ax):
             ax.grid(True, which="major", alpha=0.3)
             ax.yaxis.set_minor_locator(NullLocator())  # decade ticks say enough; minor ones cost
@@ -66,9 +67,7 @@ class TrainingPlot:
             *self.loss_lines.values(),
             *self.ratio_lines.values(),
             *self.ratio_zeros.values(),
-            *self.images.values(),
-            *self.cursors.values(),
-            *self.empty_notes.values(),
+            *self.heatmaps.artists,
             self.progress,
         ]
         self.notice = Notice(self.loss_ax)  # over everything else: drawn last
@@ -136,28 +135,6 @@ class TrainingPlot:
                 [], [], ls="none", marker="v", ms=6, color=color, transform=edge, clip_on=False
             )
 
-    def _build_heatmaps(self) -> None:
-        self.norm = LogNorm(1e-8, 1.0)  # one scale for every heatmap: one colour, one gradient
-        cmap = colormaps[_CMAP].with_extremes(bad=(1, 1, 1, 0))  # NaN, not run yet: blank
-        self.images, self.empty_notes, self.cursors = {}, {}, {}
-        for i, (m, ax) in enumerate(self.heat_axes.items()):
-            self.images[m] = ax.imshow(
-                np.full((1, 1), np.nan), cmap=cmap, norm=self.norm, aspect="auto",
-                origin="lower", interpolation="nearest", extent=(0, 1, -0.5, 0.5),
-            )  # fmt: skip
-            title = f"{m}: mean |dL/dW| per layer"
-            ax.set_title(title, loc="left", fontsize=10, color=series_color(m, i))
-            ax.set(xlabel="step", ylabel="layer")
-            self.empty_notes[m] = ax.text(
-                0.5, 0.5, "not trained", transform=ax.transAxes, ha="center", va="center",
-                color="0.4", visible=False,
-            )  # fmt: skip
-            self.cursors[m] = ax.axvline(0, color="white", lw=1, alpha=0.8, visible=False)
-        colorbar_ax = self.heat_axes[self.models[-1]].inset_axes((1.04, 0, 0.04, 1))
-        self.colorbar = self.figure.colorbar(self.images[self.models[0]], cax=colorbar_ax)
-        self.colorbar.set_label("mean |dL/dW| (log)")
-        self.colorbar.ax.yaxis.set_minor_locator(NullLocator())
-
     def update(
         self,
         histories: Histories,
@@ -177,15 +154,13 @@ class TrainingPlot:
             layers: the layers (``in``, hidden, ``out``) to lay out while no history is shown.
         """
         shown, n, total, layers = self._read(histories, step, total_steps, layers)
-        grads = {m: _rows(m, h.weight_grad_mean, n, layers) for m, h in shown.items()}
         if (total, layers) != self._axes_state[3:5]:
             self._ranges.clear()  # another run: the ranges start afresh
-        self._set_norm(list(grads.values()))
+        self.heatmaps.update(shown, n, total, layers, lambda v: self._ranges("grad", v, (1e-8, 1)))
         for m in self.models:
             h = shown.get(m)
             loss = np.asarray(h.loss[:n], dtype=float) if h is not None else np.empty(0)
             self.loss_lines[m].set_data(np.arange(1, loss.size + 1), loss)
-            self._update_heatmap(m, grads.get(m), total, layers)
             self._update_ratio(m, h, n)
         self._set_limits(total, layers)
         self.title.set_text(describe_settings(shown))
@@ -260,21 +235,6 @@ class TrainingPlot:
             self._live.forget()
         self._live.draw(self._axes_state)
 
-    def _update_heatmap(self, m: str, grads: np.ndarray | None, total: int, layers: int) -> None:
-        image, ax = self.images[m], self.heat_axes[m]
-        self.empty_notes[m].set_visible(grads is None)
-        data = np.full((layers, total), np.nan)  # (layers, steps); NaN: not run yet, blank
-        if grads is not None:
-            n = grads.shape[0]
-            # Exact zeros would vanish on a log scale: clip them to the darkest colour.
-            data[:, :n] = np.where(grads == 0, self.norm.vmin, grads).T
-            self.cursors[m].set_xdata([n, n])
-            self.cursors[m].set_visible(0 < n < total)
-        image.set_data(data)
-        image.set_extent((0, total, -0.5, layers - 0.5))
-        ax.set_xlim(0, total)
-        ax.set_ylim(-0.5, layers - 0.5)
-
     def _update_ratio(self, m: str, history: History | None, n: int) -> None:
         if history is None or n == 0:
             ratio = np.empty(0)
@@ -285,13 +245,6 @@ class TrainingPlot:
         self.ratio_lines[m].set_data(x, np.where(ratio > 0, ratio, np.nan))
         zero = ratio == 0
         self.ratio_zeros[m].set_data(x[zero], np.full(zero.sum(), 0.03))
-
-    def _set_norm(self, grads: list[np.ndarray]) -> None:
-        values = np.concatenate([g.ravel() for g in grads]) if grads else np.empty(0)
-        low, high = self._ranges("grad", values, (1e-8, 1e0))
-        # One scale for both heatmaps, so the same colour means the same gradient.
-        if (self.norm.vmin, self.norm.vmax) != (low, high):
-            self.norm.vmin, self.norm.vmax = low, high
 
     def _set_layer_ticks(self, layers: int) -> None:
         ticks, formatter = in_out_ticks(layers)
@@ -326,12 +279,3 @@ def plot_training(
     recorded = max(h.steps for h in histories.values())
     plot.update(histories, step=step, total_steps=max(planned or 0, recorded) or None)
     return readable(plot.figure)
-
-
-def _rows(model: str, values: list[list[float]], n: int, layers: int) -> np.ndarray:
-    if n == 0:
-        return np.empty((0, layers))
-    array = numbers(f"{model}'s History.weight_grad_mean", values[:n])  # (steps, layers)
-    if array.shape[1] < layers:  # a model with fewer layers than another: pad with blanks
-        array = np.pad(array, ((0, 0), (0, layers - array.shape[1])), constant_values=np.nan)
-    return array

@@ -22,7 +22,7 @@ class TransformerProfile:
     """Per-block statistics of one forward and backward pass of a :class:`GPTModel`.
 
     Attributes:
-        stream_grad_norm: ||dL/dx|| of the residual stream entering each block, then after the
+        stream_grad_norm: ||dL/dh|| of the residual stream entering each block, then after the
             last block (``n_blocks + 1`` values), over the whole batch.
         stream_rms: the root mean square of the residual stream at the same points.
         attention_grad_norm: per block, the norm of the gradient of its four attention weight

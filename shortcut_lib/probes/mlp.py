@@ -3,8 +3,6 @@ magnitudes and the forward signal of one pass, as data (:mod:`._pass` says how t
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
@@ -156,9 +154,14 @@ def gradient_profile(
         )
     names, weights = weight_matrices(model)
     random = not isinstance(model, DeepNetwork) and draws_random(model)  # a DeepNetwork never
-    with measuring(weights, random=random), _linear_io(model) as linears:
+    # A DeepNetwork's weight gradients are taken from each Linear's input and output
+    linears = [] if isinstance(model, DeepNetwork) else None
+    with measuring(weights, random=random):
         x = x.clone() if x.is_inference() else x  # made under inference_mode: not usable as is
-        states, output = model.forward_states(x)  # depth tensors of shape (batch, width_l)
+        if linears is None:
+            states, output = model.forward_states(x)  # depth tensors of shape (batch, width_l)
+        else:
+            states, output = model.forward_states(x, linear_io=linears)
         # One backward pass yields the weight gradients and the gradients at every layer's output.
         loss = _mse(output, target)
         stats = reduce_pass(loss, weights, states, spread=True, extra=(x,), linears=linears)
@@ -177,23 +180,6 @@ def gradient_profile(
         input_rms=stats.extra[0] / x.numel() ** 0.5,
         loss=stats.loss,
     )
-
-
-@contextlib.contextmanager
-def _linear_io(model: nn.Module) -> Iterator[list[tuple[torch.Tensor, torch.Tensor]] | None]:
-    """For a DeepNetwork, the input and output of each layer's nn.Linear in the next forward
-    pass, in order (None for any other model): what its weight gradient is made of."""
-    if not isinstance(model, DeepNetwork):
-        yield None
-        return
-    pairs: list[tuple[torch.Tensor, torch.Tensor]] = []
-    hooks = [layer[0].register_forward_hook(lambda m, args, out: pairs.append((args[0], out)))
-             for layer in model.layers]  # fmt: skip
-    try:
-        yield pairs
-    finally:
-        for hook in hooks:
-            hook.remove()
 
 
 def _check_model_and_input(model: object, x: object) -> torch.Tensor:

@@ -68,7 +68,7 @@ def gradient_explorer(
 
 
 def transformer_explorer(state: str | None = None, **settings: object) -> GradientExplorer:
-    """A live plot of per-block ||dL/dx|| in a GPT block stack, plain against shortcut.
+    """A live plot of per-block ||dL/dh|| in a GPT block stack, plain against shortcut.
 
     Args:
         state: a state string to start from, e.g. ``"depth=24 norm=post"``.

@@ -21,6 +21,7 @@ import ipywidgets as W
 from .._checks import check_int
 from ..families import RUN_SETTINGS, BlockTrainingSettings, TrainingSettings
 from ..families.mlp import MODELS
+from ..plotting.runs import check_histories, describe_settings
 from ..plotting.training import TrainingPlot
 from ..training import History, TrainingRun
 from .canvas import FrameCanvas
@@ -206,28 +207,51 @@ class TrainingExplorer(Explorer):
         except Exception as exc:  # noqa: BLE001 - shown to the learner, controls stay live
             self.errors.show_error(exc)
         try:
-            self._finish(run, time.perf_counter() - start)
+            elapsed = time.perf_counter() - start
+            word = "done" if run.done else "stopped"
+            status = (
+                f"{word}: {run.step}/{run.steps} steps in {elapsed:.1f} s "
+                f"({run.step / max(elapsed, 1e-9):.0f} steps/s)"
+            )
+            self._finish(run.history(), run.step, run.steps, status)
         except Exception as exc:  # noqa: BLE001
             self.errors.show_error(exc)
         finally:
             self._running = False  # first, so a click on the Train button that comes back works
             self._set_running(False)  # whatever happened, the controls come back
 
-    def _finish(self, run: TrainingRun, elapsed: float) -> None:
-        self.histories = run.history()
+    def show(self, histories: Mapping[str, History]) -> None:
+        """Open on a run of the explorer's settings that a cell has trained already, e.g.
+        ``sl.train(...)`` with the same arguments: the figure Train would draw, without
+        training again. Histories of other settings, or of a run stopped early, are refused."""
+        if self.running:
+            raise RuntimeError("a run is going on: wait() for it, or stop() it, first")
+        settings = self._read_settings()
+        models = MODELS if settings.models == "both" else (settings.models,)
+        check_histories(histories)
+        if set(histories) != set(models) or any(
+            h.settings != settings.described() or h.steps != settings.steps
+            for h in histories.values()
+        ):
+            raise ValueError(
+                f"histories must be a whole run of the explorer's settings, {settings}, as "
+                f"sl.train(**explorer.settings.values()) gives; got {describe_settings(histories)}"
+            )
+        self.settings = self._chosen = settings
+        self._set_stale(False)
+        self._finish(dict(histories), settings.steps, settings.steps, "trained in the notebook")
+        self._set_running(False)  # the step slider replays it
+
+    def _finish(self, histories: dict[str, History], step: int, steps: int, status: str) -> None:
+        self.histories = histories
         with self.replay.hold_trait_notifications():
-            self.replay.max = max(1, run.step)
-            self.replay.value = run.step
-        self.progress.value = run.step  # a stopped run's last chunk, too
-        word = "done" if run.done else "stopped"
-        self._run_status = (
-            f"{word}: {run.step}/{run.steps} steps in {elapsed:.1f} s "
-            f"({run.step / max(elapsed, 1e-9):.0f} steps/s)"
-        )
-        self.status.value = self._run_status
+            self.replay.max = max(1, step)
+            self.replay.value = step
+        self.progress.value = step  # a stopped run's last chunk, too
+        self._run_status = self.status.value = status
         if self.errors.kind == "notice":  # "a run is going on" is over
             self.errors.clear()
-        self._show(self.histories, total=run.steps)
+        self._show(self.histories, total=steps)
 
     def _show(
         self,

@@ -92,12 +92,12 @@ def _mlp_readout(s: ExplorerSettings, profiles: Mapping[str, GradientProfile]) -
 
 
 def _gpt_series(s: BlockSettings, profiles: Mapping[str, TransformerProfile]) -> tuple:
-    return {label: p.stream_grad_norm for label, p in profiles.items()}, "||dL/dx||"
+    return {label: p.stream_grad_norm for label, p in profiles.items()}, "||dL/dh||"
 
 
 def _gpt_readout(s: BlockSettings, profiles: Mapping[str, TransformerProfile]) -> tuple:
     lines = [
-        f"<b>{label}</b>: ||dL/dx|| entering block 1 / after the last "
+        f"<b>{label}</b>: ||dL/dh|| entering block 1 / after the last "
         f"{p.stream_grad_norm[0] / p.stream_grad_norm[-1]:.2g}; stream RMS after the last / "
         f"entering block 1 {p.stream_rms[-1] / p.stream_rms[0]:.2g}; loss {p.loss:.3f}"
         for label, p in profiles.items()
@@ -121,7 +121,7 @@ VIEWS = {
         other="show the other wiring",
         noun="wiring",
         xlabel="stream entering block (last: after the last block)",
-        picture="||dL/dx|| per block of the plain and the shortcut wiring (the readout says "
+        picture="||dL/dh|| per block of the plain and the shortcut wiring (the readout says "
         "what they do in words)",
         series=_gpt_series,
         readout=_gpt_readout,

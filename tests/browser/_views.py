@@ -228,7 +228,7 @@ def assert_accessible(nb: Notebook, ex: Explorer, which: str, readout: bool) -> 
         status = ex.root.get_by_role("status")
         assert status.count() == 1, f"{nb.name} {which}: the readout is not one live region"
         text = status.inner_text()
-        assert "backward" in text or "||dL/dx||" in text, f"readout text: {text[:120]!r}"
+        assert "backward" in text or "||dL/dh||" in text, f"readout text: {text[:120]!r}"
     handles = sum(len(v["targets"]) for v in upstream)
     return (
         f"axe: no serious/critical violation of ours; {handles} slider handle(s) unnamed upstream"

@@ -9,7 +9,7 @@ QUESTIONS = (
     Question(
         id="05.a",
         prompt="Without shortcuts, 48 GPT blocks of width 64 with GPT-2's init, each with its own "
-        "LayerNorms. What does block 1 receive in ‖dL/dx‖, against the last block?",
+        "LayerNorms. What does block 1 receive in ‖dL/dh‖, against the last block?",
         choices=(
             Choice(
                 "about the same: each LayerNorm rescales the signal",
@@ -47,7 +47,7 @@ QUESTIONS = (
         id="05.b",
         prompt="At initialization (GPT-2's init, 12 blocks of width 64), post-norm puts a "
         "LayerNorm on the gradient's path after every sub-layer: 24 of them. How does its "
-        "‖dL/dx‖ look across the blocks?",
+        "‖dL/dh‖ look across the blocks?",
         choices=(
             Choice(
                 "it vanishes towards block 1",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ...models.gpt import FeedForward, GPTModel
+from ...models.block import FeedForward
+from ...models.gpt import GPTModel
 from .._core import Case, Exercise, Mistake
 from .._support import compare_states
 from .._values import compare_tensors

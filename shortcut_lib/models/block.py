@@ -1,5 +1,10 @@
-"""The two sub-layers of a GPT block, as the book writes them: causal multi-head attention
-(chapter 3) and the GELU feed-forward network (chapter 4)."""
+"""One GPT block as the book writes it: causal multi-head attention (chapter 3), the GELU
+feed-forward network and the block that wraps each in a shortcut and a LayerNorm (chapter 4).
+
+``TransformerBlock`` has two switches the book hard-codes, ``use_shortcut`` and ``norm`` (where its
+LayerNorms sit); both only rewire the forward pass, so flipping one compares two wirings of the very
+same weights.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import check_bool, check_float, check_int, check_memory, check_tensor
-from .sizes import attention_size, feedforward_size
+from .._checks import (
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_memory,
+    check_tensor,
+)
+from .sizes import attention_size, block_size, feedforward_size
 
-__all__ = ["FeedForward", "MultiHeadAttention"]
+__all__ = ["NORM_PLACEMENTS", "FeedForward", "MultiHeadAttention", "TransformerBlock"]
+
+NORM_PLACEMENTS = ("pre", "post", "none")
 
 MAX_WIDTH = 4096  # token vectors wider than GPT-3's largest models are not what a notebook is for
 
@@ -112,6 +126,70 @@ class FeedForward(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.layers(check_stream(x, self.emb_dim, self.layers[0].weight))
+
+
+class TransformerBlock(nn.Module):
+    """Attention then feed-forward, each with an optional shortcut and a LayerNorm placement.
+
+    With shortcuts, ``norm="pre"`` is GPT-2 and the book, ``x = x + att(norm1(x))``;
+    ``norm="post"`` is the original Transformer (Vaswani et al. 2017), ``x = norm1(x + att(x))``;
+    ``norm="none"`` is ``x = x + att(x)``. Without shortcuts the ``x +`` goes. The same for
+    ``ff`` with ``norm2``. ``use_shortcut`` and ``norm`` are plain attributes: flip them to compare
+    wirings of the same weights (``norm1`` and ``norm2`` exist even when ``norm="none"``).
+
+    Args:
+        emb_dim: the size of each token vector.
+        n_heads: the number of attention heads; must divide ``emb_dim``.
+        context_length: the longest sequence the block takes.
+        norm: ``"pre"``, ``"post"`` or ``"none"``.
+        use_shortcut: add each sub-layer's input back to its output.
+        drop_rate: dropout after attention weights and each sub-layer (0: off).
+
+    Introduced in notebook 05.
+    """
+
+    def __init__(
+        self,
+        emb_dim: int,
+        n_heads: int,
+        context_length: int,
+        *,
+        norm: str = "pre",
+        use_shortcut: bool = True,
+        drop_rate: float = 0.0,
+    ) -> None:
+        super().__init__()
+        check_heads(emb_dim, n_heads, "emb_dim", "n_heads")
+        drop_rate = check_float("drop_rate", drop_rate, low=0.0, high=0.99)
+        self.norm = check_choice("norm", norm, NORM_PLACEMENTS)
+        self.use_shortcut = check_bool("use_shortcut", use_shortcut)
+        check_int("context_length", context_length, low=1, high=MAX_WIDTH)
+        weights, mask_bytes = block_size(emb_dim, context_length)
+        check_memory(
+            f"TransformerBlock({emb_dim}, context_length={context_length}) with its gradients",
+            8 * weights + mask_bytes,
+            "emb_dim or context_length",
+        )
+        self.att = MultiHeadAttention(emb_dim, emb_dim, context_length, drop_rate, n_heads)
+        self.ff = FeedForward(emb_dim)
+        self.norm1 = nn.LayerNorm(emb_dim)
+        self.norm2 = nn.LayerNorm(emb_dim)
+        self.drop_shortcut = nn.Dropout(drop_rate)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = check_stream(x, self.att.d_in, self.norm1.weight, self.att.context_length)
+        x = self._sublayer(x, self.att, self.norm1)  # (batch, tokens, emb_dim)
+        return self._sublayer(x, self.ff, self.norm2)
+
+    def _sublayer(self, x: torch.Tensor, layer: nn.Module, norm: nn.Module) -> torch.Tensor:
+        shortcut = x
+        x = self.drop_shortcut(layer(norm(x) if self.norm == "pre" else x))
+        if self.use_shortcut:
+            x = x + shortcut
+        return norm(x) if self.norm == "post" else x
+
+    def extra_repr(self) -> str:
+        return f"norm={self.norm!r}, use_shortcut={self.use_shortcut}"
 
 
 def check_heads(
