@@ -311,3 +311,36 @@ def test_layernorm_makes_the_input_scale_irrelevant_to_the_first_layer():
     model = sl.DeepNetwork([5, 3], activation="tanh", seed=2, norm="layernorm")
     x = torch.randn(4, 5, generator=torch.Generator().manual_seed(1))
     torch.testing.assert_close(model(x), model(100 * x + 7), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("where", ["linear", "sequential", "activation", "global"])
+def test_a_forward_hook_sees_every_layer_and_changes_nothing_else(where):
+    # Without hooks a layer's Linear is called as a function (faster); a hook must still see
+    # the call it watches, and the output is the same either way.
+    model = sl.DeepNetwork([4] * 6, "tanh", use_shortcut=True, seed=0)
+    x = torch.randn(3, 4, generator=torch.Generator().manual_seed(1))
+    expected = model(x)  # no hook: each Linear called as a function
+    _, hand = hand_forward(
+        dict(model.named_parameters()), [4] * 6, x, activation="tanh", use_shortcut=True,
+        norm="none", final_norm=False, branch_scale="1",
+    )  # fmt: skip
+    torch.testing.assert_close(expected, hand)
+    seen = []
+
+    def hook(module, args, output):
+        seen.append(module)
+
+    if where == "global":
+        handles = [nn.modules.module.register_module_forward_hook(hook)]
+    else:
+        index = {"sequential": None, "linear": 0, "activation": 1}[where]
+        watched = [layer if index is None else layer[index] for layer in model.layers]
+        handles = [m.register_forward_hook(hook) for m in watched]
+    try:
+        torch.testing.assert_close(model(x), expected, rtol=0, atol=0)
+    finally:
+        for handle in handles:
+            handle.remove()
+    linears = sum(isinstance(m, nn.Linear) for m in seen)
+    assert linears == (5 if where in ("linear", "global") else 0) and len(seen) >= 5
+    torch.testing.assert_close(model(x), expected, rtol=0, atol=0)

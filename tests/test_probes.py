@@ -337,3 +337,18 @@ def test_probes_work_with_gradients_switched_off_and_leave_the_switches(probe, c
         assert torch.is_grad_enabled()
     assert got == expected
     assert all(p.grad is None for p in model.parameters())
+
+
+def test_a_probe_of_a_hooked_network_gives_the_numbers_of_an_unhooked_one():
+    # A hook on a layer makes the network call its modules (the hooks see them); the probe then
+    # reads each Linear's input and output as they pass and gives the very same numbers.
+    model = sl.DeepNetwork([6] * 9, "gelu", use_shortcut=True, seed=2)
+    x = torch.randn(5, 6, generator=torch.Generator().manual_seed(3))
+    plain = sl.gradient_profile(model, x)
+    calls = []
+    handle = model.layers[4].register_forward_hook(lambda m, args, out: calls.append(out))
+    try:
+        hooked = sl.gradient_profile(model, x)
+    finally:
+        handle.remove()
+    assert len(calls) == 1 and hooked == plain

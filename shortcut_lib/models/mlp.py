@@ -158,16 +158,21 @@ class DeepNetwork(nn.Module):
         what its weight gradient is made of."""
         x = self._check_input(x)
         scale = 1 / math.sqrt(self.depth) if self.branch_scale == "1/sqrt(depth)" else 1.0
-        # Unless a hook watches a Linear, it is called as the function it is: a module call
-        # would only look for hooks, and a probe at depth 200 spent a fifth of its time on it.
-        direct = not _hooked(layer[0] for layer in self.layers)
+        # Unless a hook watches a layer, its Linear is called as the function it is: a module
+        # call would only look for hooks, and a probe at depth 200 spent a fifth of its time on it.
+        direct = not _hooked(self.layers)
         states = []
-        for i, (linear, activation) in enumerate(self.layers):
+        for i, layer in enumerate(self.layers):
             u = self.norms[i](x) if self.norms else x
-            z = F.linear(u, linear.weight, linear.bias) if direct else linear(u)
-            if linear_io is not None:
-                linear_io.append((u, z))
-            out = activation(z)
+            if direct:
+                linear, activation = layer
+                z = F.linear(u, linear.weight, linear.bias)
+                if linear_io is not None:
+                    linear_io.append((u, z))
+                out = activation(z)
+            else:  # every hook sees the call it watches
+                with _recorded(layer[0], linear_io):
+                    out = layer(u)
             if self.use_shortcut and out.shape == x.shape:
                 x = x + out if scale == 1.0 else x + scale * out
             else:
@@ -267,8 +272,23 @@ def initialize(linear: nn.Linear, init: str, gain: float) -> None:
             linear.weight.mul_(gain)
 
 
-def _hooked(modules: Iterable[nn.Module]) -> bool:
-    """Whether a forward hook, the modules' own or a global one, would see a call."""
+def _hooked(layers: Iterable[nn.Module]) -> bool:
+    """Whether a forward hook, a global one or one on a layer or its parts, would see a call."""
     if _module._global_forward_hooks or _module._global_forward_pre_hooks:
         return True
-    return any(m._forward_hooks or m._forward_pre_hooks for m in modules)
+    return any(
+        m._forward_hooks or m._forward_pre_hooks for layer in layers for m in (layer, *layer)
+    )
+
+
+@contextlib.contextmanager
+def _recorded(linear: nn.Module, linear_io: list | None) -> Iterator[None]:
+    """``linear``'s input and output appended to ``linear_io`` while its layer runs."""
+    if linear_io is None:
+        yield
+        return
+    handle = linear.register_forward_hook(lambda m, args, out: linear_io.append((args[0], out)))
+    try:
+        yield
+    finally:
+        handle.remove()
