@@ -52,7 +52,9 @@ _START = time.time()
 
 def pytest_terminal_summary(terminalreporter):
     # The browser tests' figures, written by whichever process ran them (tests/browser).
-    if os.path.exists(_TIMINGS) and os.path.getmtime(_TIMINGS) >= _START:
+    reports = (r for kind in terminalreporter.stats.values() for r in kind)
+    ran = any(getattr(r, "nodeid", "").startswith("tests/browser/") for r in reports)
+    if ran and os.path.exists(_TIMINGS) and os.path.getmtime(_TIMINGS) >= _START:
         terminalreporter.write_sep("-", "browser timings (figures, not assertions)")
         with open(_TIMINGS) as f:
             for line in f:

@@ -83,3 +83,33 @@ def _check_history(h: History) -> None:
             )
     if not isinstance(h.settings, Mapping):
         raise TypeError(f"History.settings must be a dict; got {short_repr(h.settings)}")
+
+
+def check_whole_run(histories: object, settings: object) -> dict[str, History]:
+    """``histories`` (``{model: History}``) if they are a whole run of ``settings`` (a
+    TrainingSettings or a BlockTrainingSettings), as ``sl.train(**settings.values())`` gives
+    it; else a clear error that says what differs."""
+    if not isinstance(histories, Mapping) or not all(
+        isinstance(h, History) for h in histories.values()
+    ):
+        raise TypeError(
+            f"histories must be a dict of {{model: History}}, as sl.train returns; got "
+            f"{short_repr(histories)}"
+        )
+    models = ("plain", "shortcut") if settings.models == "both" else (settings.models,)
+    expected = settings.described()
+    differ = [f"models {sorted(histories)} instead of {list(models)}"] * (
+        set(histories) != set(models)
+    )
+    for h in histories.values():
+        differ += [
+            f"{k}={short_repr(h.settings.get(k), 30)} instead of {short_repr(v, 30)}"
+            for k, v in expected.items()
+            if h.settings.get(k) != v
+        ]
+        if h.steps != settings.steps:
+            differ.append(f"{h.steps} steps recorded of {settings.steps}")
+    if differ:
+        said = "; ".join(dict.fromkeys(differ))
+        raise ValueError(f"histories must be a whole run of the settings {settings}: {said}")
+    return dict(histories)

@@ -70,7 +70,7 @@ def test_show_opens_on_a_run_trained_elsewhere_as_train_would():
         for x, y in zip(a.get_images(), b.get_images(), strict=True):
             np.testing.assert_array_equal(x.get_array(), y.get_array())
     assert explorer.replay.value == explorer.replay.max == 50 and not explorer.replay.disabled
-    assert explorer.status.value == "trained in the notebook"
+    assert explorer.status.value == "done: 50/50 steps, trained in the notebook"
 
 
 def _stopped_early():

@@ -176,6 +176,12 @@ def check_limits(
     return result
 
 
+def make_controls(settings: object, names: Iterable[str], limits: Mapping) -> dict[str, W.Widget]:
+    """A control for each of ``names``, at its value in ``settings``, within its ``limits``."""
+    specs = type(settings).specs()
+    return {n: make_control(n, specs[n], getattr(settings, n), limits.get(n)) for n in names}
+
+
 def check_explorer(
     settings: object, classes: tuple[type, ...], shown: object, limits: object
 ) -> tuple[tuple[str, ...], dict[str, tuple[float, float]]]:

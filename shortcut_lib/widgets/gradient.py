@@ -24,7 +24,7 @@ from .controls import (
     Explorer,
     check_explorer,
     kernel_loop,
-    make_control,
+    make_controls,
     read_controls,
     replace_in_cell,
     set_controls,
@@ -102,11 +102,7 @@ class GradientExplorer(Explorer):
         self, settings: ExplorerSettings | BlockSettings, limits: Mapping[str, tuple[float, float]]
     ) -> None:
         """A control per setting, the compare box, the state line and box, readout and errors."""
-        specs = self.settings_class.specs()
-        self.controls = {
-            name: make_control(name, spec, getattr(settings, name), limits.get(name))
-            for name, spec in specs.items()
-        }
+        self.controls = make_controls(settings, self.settings_class.specs(), limits)
         for name in self.view.live:
             self.controls[name].continuous_update = True
         self.compare = W.Checkbox(value=True, description=self.view.other, indent=False)

@@ -21,25 +21,19 @@ import ipywidgets as W
 from .._checks import check_int
 from ..families import RUN_SETTINGS, BlockTrainingSettings, TrainingSettings
 from ..families.mlp import MODELS
-from ..plotting.runs import check_histories, describe_settings
+from ..history import check_whole_run
 from ..plotting.training import TrainingPlot
 from ..training import History, TrainingRun
 from .canvas import FrameCanvas
 from .controls import (
     Explorer,
     check_explorer,
-    make_control,
+    make_controls,
     read_controls,
     replace_in_cell,
     set_controls,
 )
-from .layout import (
-    control_grid,
-    explorer_children,
-    explorer_figure,
-    frame_box,
-    run_controls,
-)
+from .layout import control_grid, explorer_children, explorer_figure, frame_box, run_controls
 from .messages import MessageArea
 
 __all__ = ["TrainingExplorer"]
@@ -85,16 +79,11 @@ class TrainingExplorer(Explorer):
         if update_every is not None:
             check_int("update_every", update_every, low=1)
         self.settings, self.update_every = settings, update_every
-        specs = type(settings).specs()
-        self.controls = {
-            name: make_control(name, specs[name], getattr(settings, name), limits.get(name))
-            for name in shown
-        }
+        self.controls = make_controls(settings, shown, limits)
         for control in self.controls.values():
             control.continuous_update = False  # a run starts from the value let go
-        self.train_button, self.stop_button, self.progress, self.status, self.replay = (
-            run_controls()
-        )
+        (self.train_button, self.stop_button, self.progress, self.status,
+         self.replay) = run_controls()  # fmt: skip
         self.errors = MessageArea()
         self.histories: dict[str, History] = {}
         self._chosen = settings  # the last good settings the controls showed
@@ -208,11 +197,8 @@ class TrainingExplorer(Explorer):
             self.errors.show_error(exc)
         try:
             elapsed = time.perf_counter() - start
-            word = "done" if run.done else "stopped"
-            status = (
-                f"{word}: {run.step}/{run.steps} steps in {elapsed:.1f} s "
-                f"({run.step / max(elapsed, 1e-9):.0f} steps/s)"
-            )
+            word, rate = "done" if run.done else "stopped", run.step / max(elapsed, 1e-9)
+            status = f"{word}: {run.step}/{run.steps} steps in {elapsed:.1f} s ({rate:.0f} steps/s)"
             self._finish(run.history(), run.step, run.steps, status)
         except Exception as exc:  # noqa: BLE001
             self.errors.show_error(exc)
@@ -227,19 +213,11 @@ class TrainingExplorer(Explorer):
         if self.running:
             raise RuntimeError("a run is going on: wait() for it, or stop() it, first")
         settings = self._read_settings()
-        models = MODELS if settings.models == "both" else (settings.models,)
-        check_histories(histories)
-        if set(histories) != set(models) or any(
-            h.settings != settings.described() or h.steps != settings.steps
-            for h in histories.values()
-        ):
-            raise ValueError(
-                f"histories must be a whole run of the explorer's settings, {settings}, as "
-                f"sl.train(**explorer.settings.values()) gives; got {describe_settings(histories)}"
-            )
+        histories = check_whole_run(histories, settings)
         self.settings = self._chosen = settings
         self._set_stale(False)
-        self._finish(dict(histories), settings.steps, settings.steps, "trained in the notebook")
+        done = f"done: {settings.steps}/{settings.steps} steps, trained in the notebook"
+        self._finish(histories, settings.steps, settings.steps, done)
         self._set_running(False)  # the step slider replays it
 
     def _finish(self, histories: dict[str, History], step: int, steps: int, status: str) -> None:
