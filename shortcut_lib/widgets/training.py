@@ -58,11 +58,11 @@ class TrainingExplorer(Explorer):
     :func:`transformer_training_explorer` (notebook 05's GPT stacks, whose heatmap rows are
     ``in``, the embeddings, the blocks and ``out``, the head). ``controls`` maps each setting to
     its widget; ``train_button``/``stop_button`` (or :meth:`train`/:meth:`stop`) start and stop
-    a run; ``replay`` is the step slider of a finished run; ``plot`` the
-    :class:`~shortcut_lib.plotting.TrainingPlot` being drawn; ``histories`` the last run's
-    histories. A setting the settings class refuses is named in ``errors`` and the controls go
-    back to the last good settings; once the settings differ from the last run's, the figure
-    and the status line say that the figure shows that run.
+    a run, and :meth:`show` opens it on a run a cell has trained; ``replay`` is the step slider
+    of a finished run; ``plot`` the :class:`~shortcut_lib.plotting.TrainingPlot` being drawn;
+    ``histories`` the last run's histories. A setting the settings class refuses is named in
+    ``errors`` and the controls go back to the last good settings; once the settings differ
+    from the last run's, the figure and the status line say that the figure shows that run.
 
     Introduced in notebook 04.
     """
