@@ -38,12 +38,25 @@ _WITH = {"04.a 04.b": "tests/test_claims_04.py", "04.c": "tests/test_claims_04.p
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the marks
 def pytest_collection_modifyitems(config, items):
+    groups = {}
     for item in items:
         path = item.path.relative_to(config.rootpath)
         group = "browser" if "browser" in path.parts else str(path)
         if path.name == "test_quiz.py":
             group = _WITH.get(getattr(item, "callspec", None) and item.callspec.id, group)
         item.add_marker(pytest.mark.xdist_group(group))
+        groups[item] = group
+    # The longest groups first, the many short files last to fill the workers' gaps: the
+    # browser tests, then the claims (they train), then the notebooks. Within a group, the
+    # order collected.
+    order = {item: i for i, item in enumerate(items)}
+    items.sort(key=lambda item: (_rank(groups[item]), order[item]))
+
+
+def _rank(group: str) -> int:
+    if group == "browser":
+        return 0
+    return 1 if "test_claims_" in group else 2 if group.startswith("notebooks/") else 3
 
 
 _TIMINGS = os.path.join(os.path.dirname(__file__), "artifacts", "browser-timing.txt")
