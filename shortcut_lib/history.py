@@ -98,9 +98,9 @@ def check_whole_run(histories: object, settings: object) -> dict[str, History]:
         )
     models = ("plain", "shortcut") if settings.models == "both" else (settings.models,)
     expected = settings.described()
-    differ = [f"models {sorted(histories)} instead of {list(models)}"] * (
-        set(histories) != set(models)
-    )
+    differ = []
+    if set(histories) != set(models):
+        differ.append(f"models {sorted(histories)} instead of {list(models)}")
     for h in histories.values():
         differ += [
             f"{k}={short_repr(h.settings.get(k), 30)} instead of {short_repr(v, 30)}"

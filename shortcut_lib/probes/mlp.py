@@ -154,7 +154,7 @@ def gradient_profile(
         )
     names, weights = weight_matrices(model)
     random = not isinstance(model, DeepNetwork) and draws_random(model)  # a DeepNetwork never
-    # A DeepNetwork's weight gradients are taken from each Linear's input and output
+    # A DeepNetwork hands over each Linear's input and output, of which its weight gradient is made.
     linears = [] if isinstance(model, DeepNetwork) else None
     with measuring(weights, random=random):
         x = x.clone() if x.is_inference() else x  # made under inference_mode: not usable as is
