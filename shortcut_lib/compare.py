@@ -42,9 +42,11 @@ class Comparison:
     change (which wiring is bold, which series is drawn) costs nothing. The numbers are exactly
     those of fresh models of that depth, probed alone.
 
-    When torch runs each op on one thread (as the notebooks set) and the process may run on more
-    than one core, the plain wiring is probed on a worker thread while the shortcut wiring is
-    probed on the calling one (for a 12-block GPT stack at context 32, about half the time).
+    When torch runs each op on one thread (as the notebooks set), the process may run on more
+    than one core and the settings' ops are large enough to gain (``settings.side_by_side()``:
+    a GPT stack, an MLP of 4096 numbers a layer or more), the plain wiring is probed on a worker
+    thread while the shortcut wiring is probed on the calling one (for a 12-block GPT stack at
+    context 32, about half the time).
     Each pass is the same sequence of operations either way. A GPT stack is probed on two threads
     of the module's own that flush float32's subnormal numbers to zero (a deep plain stack's
     backward pass meets some, 60-200x slower to compute with), and probed again with them where
@@ -79,10 +81,11 @@ class Comparison:
             if settings.batch_key() != self._batch_key:
                 self._batch, self._batch_key = settings.make_batch(), settings.batch_key()
         probe = functools.partial(settings.probe, batch=self._batch)
+        side_by_side = self._side_by_side and settings.side_by_side()
         if settings.flush_subnormals:
-            result = _probe_flushed(probe, models, self._side_by_side, settings.exact_when_flushed)
+            result = _probe_flushed(probe, models, side_by_side, settings.exact_when_flushed)
         else:
-            result = _probe_both(probe, models, self._side_by_side)
+            result = _probe_both(probe, models, side_by_side)
         self._last = (computed, result)
         # Coming down from a large update, what it held goes back to the system (at the same
         # size it is kept for the next update: handed back, it would cost page faults to take).

@@ -426,3 +426,33 @@ def test_compare_shortcut_calls_share_networks_and_give_a_fresh_networks_numbers
     got["plain"].output_grad_norm.clear()
     again = sl.compare_shortcut("depth=30 width=8 batch_size=4 activation=tanh")
     assert len(again["plain"].output_grad_norm) == 30
+
+
+@pytest.mark.parametrize(
+    ("size", "threads"),
+    [({"width": 64, "batch_size": 16}, 1), ({"width": 256, "batch_size": 16}, 2),
+     ({"width": 32, "batch_size": 256}, 2)],
+    ids=["small ops: one thread", "wide: two", "a large batch: two"],
+)  # fmt: skip
+def test_mlp_wirings_run_side_by_side_only_where_the_ops_are_large(size, threads, monkeypatch):
+    # Two threads gain only when each op is large (batch x width >= 4096 numbers); below, the
+    # Python between the ops holds the GIL. Either way the numbers are a fresh network's.
+    import threading
+
+    import shortcut_lib.compare as compare_module
+    import shortcut_lib.families.mlp as mlp_family
+
+    monkeypatch.setattr(compare_module, "_cores", lambda: 4)
+    seen = []
+    probe = mlp_family.gradient_profile
+
+    def spy(*args, **kwargs):
+        seen.append(threading.current_thread().name)
+        return probe(*args, **kwargs)
+
+    monkeypatch.setattr(mlp_family, "gradient_profile", spy)
+    settings = ExplorerSettings(depth=6, activation="tanh", seed=3, **size)
+    got = Comparison().profiles(settings)
+    assert len(seen) == 2 and len(set(seen)) == threads
+    for label, expected in fresh_profiles(settings).items():
+        assert got[label] == expected
