@@ -44,7 +44,7 @@ class Comparison:
 
     When torch runs each op on one thread (as the notebooks set), the process may run on more
     than one core and the settings' ops are large enough to gain (``settings.side_by_side()``:
-    a GPT stack, an MLP of 4096 numbers a layer or more), the plain wiring is probed on a worker
+    4096 numbers or more), the plain wiring is probed on a worker
     thread while the shortcut wiring is probed on the calling one (for a 12-block GPT stack at
     context 32, about half the time).
     Each pass is the same sequence of operations either way. A GPT stack is probed on two threads

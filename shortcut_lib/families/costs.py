@@ -21,6 +21,11 @@ from collections.abc import Mapping
 
 from .bounds import Cost
 
+# Numbers per operation from which probing the two wirings on two threads beats one: below, the
+# Python between the operations holds the GIL (measured with Comparison.profiles: an MLP at depth
+# 100 with LayerNorm, 1,024 numbers, 22 ms on two threads against 17 on one; 12 GPT blocks of
+# 128 numbers 12 against 9; 8,192 numbers 16 against 21).
+SIDE_BY_SIDE_NUMBERS = 4096
 FLOAT = 4  # bytes
 DOUBLE = 8
 REDUCED = 2**16  # numbers a probe reduces at once (probes._pass.CHUNK), at least a layer

@@ -65,11 +65,11 @@ class BlockSettings(Settings):
     # itself collapses). tests/test_transformer.py checks the probes bit for bit.
     flush_subnormals = True
 
-    @staticmethod
-    def side_by_side() -> bool:
-        """Always: a block's products are large enough for two threads to gain (12 blocks at
-        context 32: 31 ms against 48 on one)."""
-        return True
+    def side_by_side(self) -> bool:
+        """Whether the two wirings gain from being probed on two threads at once: when each
+        operation's tokens x width is large (``costs.SIDE_BY_SIDE_NUMBERS``)."""
+        tokens = self.batch_size * self.context_length
+        return tokens * self.width >= costs.SIDE_BY_SIDE_NUMBERS
 
     @staticmethod
     def exact_when_flushed(profile: TransformerProfile) -> bool:

@@ -83,11 +83,9 @@ class ComparisonSettings(Settings):
     flush_subnormals = False
 
     def side_by_side(self) -> bool:
-        """Whether the two wirings gain from being probed on two threads at once: only when each
-        operation is large (batch x width of 4096 numbers or more). Below, the Python between
-        the operations holds the GIL and two threads took longer than one (depth 100 with
-        LayerNorm at width 64: 22 ms against 17)."""
-        return self.batch_size * self.width >= 4096
+        """Whether the two wirings gain from being probed on two threads at once: when each
+        operation's batch x width is large (``costs.SIDE_BY_SIDE_NUMBERS``)."""
+        return self.batch_size * self.width >= costs.SIDE_BY_SIDE_NUMBERS
 
     def _check_together(self) -> None:
         _check_layernorm_width(self)
