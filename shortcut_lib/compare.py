@@ -44,9 +44,9 @@ class Comparison:
 
     When torch runs each op on one thread (as the notebooks set), the process may run on more
     than one core and the settings' ops are large enough to gain (``settings.side_by_side()``:
-    4096 numbers or more), the plain wiring is probed on a worker
-    thread while the shortcut wiring is probed on the calling one (for a 12-block GPT stack at
-    context 32, about half the time).
+    4096 numbers an op or more), the plain wiring is probed on a worker thread while the
+    shortcut wiring is probed on the calling one (for a 12-block GPT stack at context 32, about
+    half the time; smaller ops leave the GIL to the Python between them, and one thread wins).
     Each pass is the same sequence of operations either way. A GPT stack is probed on two threads
     of the module's own that flush float32's subnormal numbers to zero (a deep plain stack's
     backward pass meets some, 60-200x slower to compute with), and probed again with them where
