@@ -2,7 +2,8 @@
 
 explorer  one update of ``sl.transformer_explorer`` end to end in-process, as a drag causes it:
           the new settings read from the controls, both wirings probed (``Comparison``: the
-          stream only, the two wirings side by side on two threads that flush subnormal numbers;
+          stream only, both wirings in one paired pass on two threads per op, on a thread that
+          flushes subnormal numbers;
           the residual projections rescaled when the depth changes, every weight redrawn when
           the seed does), the artists updated, the canvas rendered (blitted, or drawn in full
           when the axes change) and the frame's PNG encoded into the explorer's Image widget.
@@ -12,19 +13,20 @@ explorer  one update of ``sl.transformer_explorer`` end to end in-process, as a 
             drag    depth alternates target, target-1, target, ... (weights redrawn each time)
             reseed  the seed changes each time (weights and sequences redrawn)
             norm    the norm placement cycles pre, post, none (a rewiring only)
-          then the split at 12 blocks: the probe alone (``Comparison.profiles``), side by side
-          on two threads and one after the other on one (``side_by_side=False``), and the bare
-          floor, two plain forward + ``loss.backward()`` passes.
+          then the split at 12 and 48 blocks: the probe alone (``Comparison.profiles``), in one
+          paired pass on two threads per op and one wiring after the other on one thread
+          (``side_by_side=False``), and the bare floor, two plain forward +
+          ``loss.backward()`` passes on one thread.
 training  notebook 05's training cells: 12 runs of ``train_transformer`` of 60 steps (4 blocks;
           pre-norm, post-norm, no shortcut; seeds 0-2; then seed 0 with one change each: post-norm
           at lr 0.01, no shortcut with 1 block, no shortcut with LayerNorm's eps at 1e-12), each
           run's final loss / chance and time.
 
-Times are wall clock and CPU time of this process (``time.process_time``). The explorer's two
-probes run on two threads at once, so its wait is the wall clock, and its CPU time, both threads
+Times are wall clock and CPU time of this process (``time.process_time``). The explorer's paired
+pass runs on two threads at once, so its wait is the wall clock, and its CPU time, both threads
 together, is what the update costs; on a shared machine the wall clock also counts other
 processes' turns. Medians and p95 are printed, never means. torch.set_num_threads(1) throughout,
-as the notebook: one thread per op, two probes side by side.
+as the notebook: one thread per op, but two for the explorer's paired pass.
 
 Goal: wall p95 <= 40 ms per explorer update at 12 blocks, context 32.
 
@@ -108,37 +110,42 @@ def explorer_table(repeats: int, context_length: int) -> float:
 
 
 def probe(comparison: sl.Comparison, settings: sl.BlockSettings, i: int) -> None:
-    comparison.profiles(settings.replace(depth=12 - i % 2))  # weights redrawn each time
+    depth = settings.depth
+    comparison.profiles(settings.replace(depth=depth - i % 2))  # weights redrawn each time
 
 
 def split_table(repeats: int) -> None:
-    settings = sl.BlockSettings(depth=12, **EXPLORER)
-    side_by_side, one_after_the_other = (
-        functools.partial(probe, sl.Comparison(side_by_side=flag), settings)
-        for flag in (True, False)
-    )
-    task = sl.make_token_task(8, 32, 16, seed=0)
-    model = sl.GPTModel(12, 64, 4, 32, 16, seed=0)
+    for depth in (12, 48):
+        settings = sl.BlockSettings(depth=depth, **EXPLORER)
+        paired, one_after_the_other = (
+            functools.partial(probe, sl.Comparison(side_by_side=flag), settings)
+            for flag in (True, False)
+        )
+        task = sl.make_token_task(8, 32, 16, seed=0)
+        model = sl.GPTModel(depth, 64, 4, 32, 16, seed=0)
 
-    def bare(i: int) -> None:
-        for _ in range(2):
-            loss = F.cross_entropy(model(task.x).flatten(0, 1), task.y.flatten())
-            model.zero_grad(set_to_none=True)
-            loss.backward()
+        def bare(i: int, model=model, task=task) -> None:
+            for _ in range(2):
+                loss = F.cross_entropy(model(task.x).flatten(0, 1), task.y.flatten())
+                model.zero_grad(set_to_none=True)
+                loss.backward()
 
-    for label, work in [
-        ("probe alone, side by side (weights redrawn)", side_by_side),
-        ("probe alone, one after the other (the same)", one_after_the_other),
-        ("2 x bare forward + loss.backward()", bare),
-    ]:
-        work(0)  # warm-up
-        wall, cpu = [], []
-        for i in range(repeats):
-            w, c = time.perf_counter(), time.process_time()
-            work(i)
-            wall.append(time.perf_counter() - w)
-            cpu.append(time.process_time() - c)
-        print(f"split     12 blocks, {label}: wall {percentiles(wall)}; cpu {percentiles(cpu)}")
+        for label, work in [
+            ("probe alone, paired pass (weights redrawn)", paired),
+            ("probe alone, one after the other (the same)", one_after_the_other),
+            ("2 x bare forward + loss.backward()", bare),
+        ]:
+            work(0)  # warm-up
+            wall, cpu = [], []
+            for i in range(repeats if depth == 12 else max(10, repeats // 3)):
+                w, c = time.perf_counter(), time.process_time()
+                work(i)
+                wall.append(time.perf_counter() - w)
+                cpu.append(time.process_time() - c)
+            print(
+                f"split     {depth} blocks, {label}: wall {percentiles(wall)}; "
+                f"cpu {percentiles(cpu)}"
+            )
 
 
 RUNS = {  # label: (seeds, options), as notebook 05 trains them

@@ -39,22 +39,30 @@ class Comparison:
     Weights are drawn layer by layer (block by block), so a deeper model of one seed starts with
     the same layers: models are built once per shape and seed at a roomy depth, and a request
     runs its first ``depth`` layers. A slider move costs a probe, not a rebuild; a view-only
-    change (which wiring is bold, which series is drawn) costs nothing. The numbers are exactly
-    those of fresh models of that depth, probed alone.
+    change (which wiring is bold, which series is drawn) costs nothing.
 
-    When torch runs each op on one thread (as the notebooks set), the process may run on more
-    than one core and the settings' ops are large enough to gain (``settings.side_by_side()``:
-    4096 numbers an op or more), the plain wiring is probed on a worker thread while the
-    shortcut wiring is probed on the calling one (for a 12-block GPT stack at context 32, about
-    half the time; smaller ops leave the GIL to the Python between them, and one thread wins).
-    Each pass is the same sequence of operations either way. A GPT stack is probed on two threads
-    of the module's own that flush float32's subnormal numbers to zero (a deep plain stack's
-    backward pass meets some, 60-200x slower to compute with), and probed again with them where
-    that could change a number (``BlockSettings.exact_when_flushed``). Changes no torch setting
-    of the calling thread.
+    How the two cores of a laptop or a Binder session are used depends on the family:
+
+    - An MLP: when torch runs each op on one thread (as the notebooks set), the process may run
+      on more than one core and each op is large enough to gain (``settings.side_by_side()``:
+      4096 numbers or more), the plain wiring is probed on a worker thread while the shortcut
+      wiring is probed on the calling one. Smaller ops leave the GIL to the Python between
+      them, and one thread wins. Each pass is the same sequence of operations either way: the
+      numbers are exactly those of fresh networks of that depth, probed alone.
+    - A GPT stack is probed on a thread of the module's own that flushes float32's subnormal
+      numbers to zero (a deep plain stack's backward pass meets some, 60-200x slower to compute
+      with), and probed again with them where that could change a number
+      (``BlockSettings.exact_when_flushed``). With two cores, both wirings go through one paired
+      pass of twice the batch on two threads per op (``BlockSettings.probe_pair``): at 48
+      blocks about two thirds of the time of two probes side by side, whose ops wait on each
+      other's turn at the GIL. Its numbers are those of fresh models probed alone up to float32
+      rounding (a product over twice the rows may be summed in another order).
+
+    Changes no torch setting of the calling thread.
 
     Args:
-        side_by_side: ``False`` probes the two wirings one after the other, always.
+        side_by_side: ``False`` probes the two wirings one after the other on one thread,
+            always: each then gives exactly the numbers of a fresh model probed alone.
 
     Introduced in notebook 03 (the GPT stack in notebook 05).
     """
@@ -81,11 +89,12 @@ class Comparison:
             if settings.batch_key() != self._batch_key:
                 self._batch, self._batch_key = settings.make_batch(), settings.batch_key()
         probe = functools.partial(settings.probe, batch=self._batch)
-        side_by_side = self._side_by_side and settings.side_by_side()
-        if settings.flush_subnormals:
-            result = _probe_flushed(probe, models, side_by_side, settings.exact_when_flushed)
+        if settings.flush_subnormals:  # the GPT stack
+            pair = functools.partial(settings.probe_pair, models, self._batch)
+            paired = self._side_by_side and _cores() > 1
+            result = _probe_flushed(probe, pair, models, paired, settings.exact_when_flushed)
         else:
-            result = _probe_both(probe, models, side_by_side)
+            result = _probe_both(probe, models, self._side_by_side and settings.side_by_side())
         self._last = (computed, result)
         # Coming down from a large update, what it held goes back to the system (at the same
         # size it is kept for the next update: handed back, it would cost page faults to take).
@@ -197,17 +206,23 @@ def _probe_both(probe: Callable, models: dict, side_by_side: bool) -> Profiles:
 
 
 def _probe_flushed(
-    probe: Callable, models: dict, side_by_side: bool, exact: Callable[[object], bool]
+    probe: Callable,
+    pair: Callable,
+    models: dict,
+    paired: bool,
+    exact: Callable[[object], bool],
 ) -> Profiles:
-    """Both wirings' profiles from threads of this module's own that flush float32's subnormal
-    numbers to zero (on their own threads only: the caller's is left as it is). A profile that
-    ``exact`` does not vouch for is taken again here, subnormals and all."""
-    pool = _flushing_workers()
-    if side_by_side and _parallel():
-        futures = {label: _submit(pool, probe, model) for label, model in models.items()}
-        result = {label: future.result() for label, future in futures.items()}
+    """Both wirings' profiles from a thread of this module's own that flushes float32's
+    subnormal numbers to zero (its own only: the caller's is left as it is), either in one
+    ``pair`` pass on two threads per op (the flushing thread's own team, which inherits its
+    mode), or one wiring after the other. A profile that ``exact`` does not vouch for is taken
+    again here, alone, subnormals and all."""
+    threads = torch.get_num_threads()
+    if paired:
+        result = _flushing_worker().submit(_on_threads, max(2, threads), pair, threads).result()
     else:
-        result = _submit(pool, lambda: {k: probe(m) for k, m in models.items()}).result()
+        both = _submit(_flushing_worker(), lambda: {k: probe(m) for k, m in models.items()})
+        result = both.result()
     for label, profile in result.items():
         if not exact(profile):
             result[label] = probe(models[label])
@@ -225,6 +240,16 @@ def _with_threads(threads: int, fn: Callable, *args: object) -> object:
     # probe). Set to the caller's count, the same as the process's: no setting changes.
     torch.set_num_threads(threads)
     return fn(*args)
+
+
+def _on_threads(threads: int, fn: Callable, then: int) -> object:
+    # Torch's count of threads is also what a thread started later begins with: set back to
+    # the caller's once ``fn`` is done (a training explorer's run pins its own: TrainingRun).
+    torch.set_num_threads(threads)
+    try:
+        return fn()
+    finally:
+        torch.set_num_threads(then)
 
 
 def _parallel() -> bool:
@@ -258,12 +283,13 @@ def _worker() -> ThreadPoolExecutor:
 
 
 @functools.cache
-def _flushing_workers() -> ThreadPoolExecutor:
-    """Two threads, made on first use, that compute with subnormal float32 numbers flushed to
+def _flushing_worker() -> ThreadPoolExecutor:
+    """The thread, made on first use, that computes with subnormal float32 numbers flushed to
     zero: 60 to 200 times faster than with them on an x86 CPU, which a deep plain GPT stack's
-    backward pass meets (``torch.set_flush_denormal`` sets the calling thread's mode only)."""
+    backward pass meets (``torch.set_flush_denormal`` sets the calling thread's mode only; the
+    threads it starts for an op inherit it)."""
     return ThreadPoolExecutor(
-        max_workers=2,
+        max_workers=1,
         thread_name_prefix="shortcut_lib-probe-flushing",
         initializer=torch.set_flush_denormal,
         initargs=(True,),

@@ -78,6 +78,9 @@ class TrainingRun:
     def _build(self, task: object, settings: dict[str, object]) -> None:
         self.settings, self.task = s, task = training_settings(task, settings)
         self.steps, self.step = s.steps, 0
+        # Torch's threads per op when built: a run advanced on another thread (the training
+        # explorer's) computes with them too, so its numbers are the ones this thread would get.
+        self._threads = torch.get_num_threads()
         self.layer_names = s.layer_names()
         base = s.make_model(task)
         self._batches = _batch_order(len(task), s.batch_size, s.steps, s.seed)
@@ -111,6 +114,8 @@ class TrainingRun:
         """Run up to ``n`` more steps (fewer if the run ends first); return the steps done."""
         check_int("n", n, low=1)
         n = min(n, self.steps - self.step)
+        if torch.get_num_threads() != self._threads:
+            torch.set_num_threads(self._threads)
         for learner in self._learners:
             learner.advance(n)
         self.step += n

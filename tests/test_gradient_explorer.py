@@ -648,6 +648,12 @@ def test_a_view_only_change_redraws_without_probing(make, view, monkeypatch):
             return probe(model, batch)
 
         monkeypatch.setattr(family, "probe", staticmethod(counted))
+
+    def counted_pair(models, batch, probe=sl.BlockSettings.probe_pair):
+        probes.extend(models.values())  # one pass, both wirings
+        return probe(models, batch)
+
+    monkeypatch.setattr(sl.BlockSettings, "probe_pair", staticmethod(counted_pair))
     e = make()
     assert len(probes) == 2  # the first picture: both wirings
     before = plotted(e)

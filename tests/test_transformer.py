@@ -17,7 +17,7 @@ from shortcut_lib.families import BlockSettings
 from shortcut_lib.families import gpt as gpt_family
 from shortcut_lib.models.block import NORM_PLACEMENTS, TransformerBlock
 from shortcut_lib.models.gpt import GPTModel
-from shortcut_lib.probes import transformer_profile
+from shortcut_lib.probes import transformer_profile, transformer_profile_pair
 from shortcut_lib.training import train_transformer
 
 WIRINGS = [(norm, shortcut) for norm in NORM_PLACEMENTS for shortcut in (True, False)]
@@ -264,28 +264,70 @@ def test_stream_only_probe_gives_the_full_probes_stream(norm, frozen):
         assert len(full.attention_grad_norm) == len(full.feedforward_grad_norm) == 5
 
 
+PAIR_RTOL = 1e-4  # a paired pass against two alone: rounding, at most 4e-6 in 60 random settings
+
+
+def fresh_profiles(s: BlockSettings) -> dict[str, object]:
+    """Both wirings of a model built afresh for ``s``, each probed alone (the stream only)."""
+    model = GPTModel(
+        s.depth, s.width, s.heads, s.context_length, 16, norm=s.norm,
+        final_norm=s.final_norm, scaled_init=s.scaled_init, seed=s.seed,
+    )  # fmt: skip
+    batch = s.make_batch()
+    profiles = {}
+    for label, use_shortcut in (("plain", False), ("shortcut", True)):
+        model.use_shortcut = use_shortcut
+        profiles[label] = transformer_profile(model, batch.x, batch.y, weights=False)
+    return profiles
+
+
+def assert_close(got, expected) -> None:
+    for name in ("stream_grad_norm", "stream_rms"):
+        assert getattr(got, name) == pytest.approx(getattr(expected, name), rel=PAIR_RTOL), name
+    assert got.loss == pytest.approx(expected.loss, rel=PAIR_RTOL)
+
+
+def on_two_threads(fn):
+    """``fn()`` on a new thread computing with two threads per op and subnormals kept, as the
+    explorer's paired pass computes (but for the flushing)."""
+    result = {}
+
+    def run():
+        torch.set_num_threads(2)
+        try:
+            result["value"] = fn()
+        finally:
+            torch.set_num_threads(1)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return result["value"]
+
+
 @pytest.mark.parametrize(
     ("cpus", "side_by_side"),
     [(1, True), (4, False), (4, True)],
-    ids=["one core", "side by side off", "side by side"],
+    ids=["one core", "side by side off", "paired"],
 )
 def test_block_comparison_equals_a_fresh_model_whatever_came_before(
     cpus, side_by_side, monkeypatch
 ):
     # The explorer's cache keeps two models over one set of weights and redraws them: after any
-    # sequence of settings, the profiles must be those of a model built afresh for the last one,
-    # whether the two wirings were probed on one thread or side by side on two.
+    # sequence of settings, the profiles must be those of a model built afresh for the last one:
+    # exactly when the wirings are probed one after the other, up to rounding when they go
+    # through one paired pass (two cores).
     monkeypatch.setattr(compare_module, "_cores", lambda: cpus)
-    threads = []
-    probe = gpt_family.transformer_profile
+    calls = []
+    for name in ("transformer_profile", "transformer_profile_pair"):
+        probe = getattr(gpt_family, name)
 
-    def spy(*args, **kwargs):
-        threads.append(threading.current_thread().name)
-        return probe(*args, **kwargs)
+        def spy(*args, _probe=probe, _name=name, **kwargs):
+            calls.append((_name, threading.current_thread().name, torch.get_num_threads()))
+            return _probe(*args, **kwargs)
 
-    monkeypatch.setattr(gpt_family, "transformer_profile", spy)
+        monkeypatch.setattr(gpt_family, name, spy)
     comparison = Comparison(side_by_side=side_by_side)
-    # 4096 numbers an op: enough for two threads to gain (BlockSettings.side_by_side)
     small = BlockSettings(depth=3, width=64, heads=2, context_length=8, batch_size=8, seed=1)
     for s in [
         small,
@@ -294,51 +336,99 @@ def test_block_comparison_equals_a_fresh_model_whatever_came_before(
         small.replace(depth=5, norm="post", final_norm=False, use_shortcut=False),
         small.replace(seed=7, batch_size=3),
     ]:
-        got = comparison.profiles(s)
-        model = GPTModel(
-            s.depth, s.width, s.heads, s.context_length, 16, norm=s.norm,
-            final_norm=s.final_norm, scaled_init=s.scaled_init, seed=s.seed,
-        )  # fmt: skip
-        task = make_token_task(s.batch_size, s.context_length, 16, seed=s.seed)
-        for label, use_shortcut in (("plain", False), ("shortcut", True)):
-            model.use_shortcut = use_shortcut
-            expected = transformer_profile(model, task.x, task.y)
-            assert got[label].stream_grad_norm == pytest.approx(expected.stream_grad_norm, rel=1e-6)
-            assert got[label].stream_rms == pytest.approx(expected.stream_rms, rel=1e-6)
-            assert got[label].loss == pytest.approx(expected.loss, rel=1e-6)
-    # Every probe on the module's flushing threads (one at norm="none" without shortcuts
-    # is taken again on this one, subnormals and all: none here), both at once with two cores.
-    assert len(threads) == 10
-    assert all(name.startswith("shortcut_lib-probe-flushing") for name in threads)
-    # Side by side, the two probes go to the pool's two threads; else each call's two run one
-    # after the other on one thread (which of the shared pool's threads is not fixed).
+        got, expected = comparison.profiles(s), fresh_profiles(s)
+        for label in ("plain", "shortcut"):
+            if cpus > 1 and side_by_side:
+                assert_close(got[label], expected[label])
+            else:
+                assert got[label] == expected[label], (label, s)
+    # Every probe on the module's flushing thread (one at norm="none" without shortcuts would
+    # be taken again on this one, subnormals and all: none here): with two cores one paired
+    # pass on two threads per op, else the two wirings one after the other on this thread's
+    # count; this thread's count is left as it was.
+    assert all(thread.startswith("shortcut_lib-probe-flushing") for _, thread, _ in calls)
     if cpus > 1 and side_by_side:
-        assert len(set(threads)) == 2
+        assert calls == [("transformer_profile_pair", calls[0][1], 2)] * 5
     else:
-        assert all(a == b for a, b in zip(threads[0::2], threads[1::2], strict=True)), threads
+        assert [(name, threads) for name, _, threads in calls] == [("transformer_profile", 1)] * 10
+    assert torch.get_num_threads() == 1
 
 
 @pytest.mark.parametrize("norm", NORM_PLACEMENTS)
 def test_flushing_subnormals_changes_no_number_of_the_explorers_probe(norm):
-    # The explorer probes on threads that flush float32's subnormal numbers to zero, and takes
-    # a probe again without when a stream norm falls below 1e-20: every number must be the one a
-    # probe with subnormals gives, bit for bit, including where the plain stack's gradient
-    # falls through them (48 blocks) and where the stream collapses (norm none, plain).
+    # The explorer probes on a thread that flushes float32's subnormal numbers to zero, and
+    # takes a wiring again, alone, without flushing when a stream norm falls below 1e-20: every
+    # number must be the one the same pass with subnormals gives, bit for bit, including where
+    # the plain stack's gradient falls through them (48 blocks) and where the stream collapses
+    # (norm none, plain).
     comparison = Comparison()
     for changes in [dict(depth=48), dict(depth=48, scaled_init=False, final_norm=False),
                     dict(depth=12, seed=1), dict(depth=30, width=32, heads=2, seed=2)]:  # fmt: skip
         s = BlockSettings(norm=norm, **changes)
-        got = comparison.profiles(s)
+        got, alone = comparison.profiles(s), fresh_profiles(s)
         model = GPTModel(
             s.depth, s.width, s.heads, s.context_length, 16, norm=norm,
             final_norm=s.final_norm, scaled_init=s.scaled_init, seed=s.seed,
         )  # fmt: skip
         batch = s.make_batch()
-        for label, use_shortcut in (("plain", False), ("shortcut", True)):
-            model.use_shortcut = use_shortcut
-            expected = transformer_profile(model, batch.x, batch.y, weights=False)
-            assert got[label] == expected, (label, s)
+        pair = on_two_threads(lambda m=model, b=batch: transformer_profile_pair(m, b.x, b.y))
+        for label in ("plain", "shortcut"):
+            exact = BlockSettings.exact_when_flushed(pair[label])
+            assert got[label] == (pair[label] if exact else alone[label]), (label, s)
+            assert_close(got[label], alone[label])
     assert (torch.tensor([1e-39]) * 1.0).item() != 0  # this thread still has subnormals
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_paired_pass_gives_each_wiring_s_numbers(seed):
+    # One pass of the batch twice, the first copy plain and the second with shortcuts, against
+    # each wiring probed alone: the same numbers up to float32 rounding, on one thread or two,
+    # from a single short sequence (where a product of twice the rows is summed differently)
+    # to the explorer's 48 blocks, in every norm placement.
+    norm = NORM_PLACEMENTS[seed % 3]
+    for changes in [
+        dict(depth=12),
+        dict(depth=48, norm=norm),
+        dict(depth=7, width=32, heads=8, context_length=2, batch_size=1),
+        dict(depth=19, context_length=7, batch_size=1, norm=norm, final_norm=False),
+    ]:
+        s = BlockSettings(seed=seed, **changes)
+        model = GPTModel(
+            s.depth, s.width, s.heads, s.context_length, 16, norm=s.norm,
+            final_norm=s.final_norm, scaled_init=s.scaled_init, seed=s.seed,
+        )  # fmt: skip
+        batch, alone = s.make_batch(), fresh_profiles(s)
+        for pair in (
+            transformer_profile_pair(model, batch.x, batch.y),
+            on_two_threads(lambda m=model, b=batch: transformer_profile_pair(m, b.x, b.y)),
+        ):
+            for label in ("plain", "shortcut"):
+                exact = all(v >= 1e-20 for v in alone[label].stream_rms)  # else subnormal noise
+                if exact:
+                    assert_close(pair[label], alone[label])
+                assert pair[label].attention_grad_norm == pair[label].feedforward_grad_norm == []
+
+
+def test_a_paired_pass_leaves_thread_counts_and_the_model_as_they_were():
+    # The explorer's paired pass runs on two threads per op; the caller's count, the count a
+    # thread started afterwards begins with, and the model's wiring are left as they were.
+    comparison = Comparison()
+    comparison.profiles(BlockSettings(depth=4, seed=3))
+    assert torch.get_num_threads() == 1
+    started = []
+    thread = threading.Thread(target=lambda: started.append(torch.get_num_threads()))
+    thread.start()
+    thread.join()
+    assert started == [1]
+    model = GPTModel(3, 32, 2, 8, 16, use_shortcut=False, norm="post", seed=0)
+    task = make_token_task(2, 8, 16, seed=0)
+    transformer_profile_pair(model, task.x, task.y)
+    assert (model.use_shortcut, model.norm) == (False, "post")
+    assert all(p.grad is None for p in model.parameters())
+    model.train()
+    model.trf_blocks[0].drop_shortcut.p = 0.1
+    with pytest.raises(ValueError, match="dropout"):
+        transformer_profile_pair(model, task.x, task.y)
 
 
 @pytest.mark.parametrize(
@@ -569,10 +659,3 @@ def test_bad_probe_and_training_arguments_are_named():
         with pytest.raises(error) as info:
             call()
         assert word in str(info.value), str(info.value)
-
-
-def test_small_stacks_are_probed_on_one_thread_large_ones_side_by_side():
-    # Measured (Comparison.profiles, 12 blocks): 128 numbers an op, 12 ms on two threads against
-    # 9 on one; 8192 (the explorer's start), 16 against 21.
-    assert not BlockSettings(width=32, heads=2, context_length=4, batch_size=1).side_by_side()
-    assert BlockSettings().side_by_side()  # 8 sequences of 16 tokens, width 64

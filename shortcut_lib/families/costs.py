@@ -21,10 +21,10 @@ from collections.abc import Mapping
 
 from .bounds import Cost
 
-# Numbers per operation from which probing the two wirings on two threads beats one: below, the
-# Python between the operations holds the GIL (measured with Comparison.profiles: an MLP at depth
-# 100 with LayerNorm, 1,024 numbers, 22 ms on two threads against 17 on one; 12 GPT blocks of
-# 128 numbers 12 against 9; 8,192 numbers 16 against 21).
+# Numbers per operation from which probing an MLP's two wirings on two threads beats one: below,
+# the Python between the operations holds the GIL (measured with Comparison.profiles: at depth 100
+# with LayerNorm, 1,024 numbers, 22 ms on two threads against 17 on one). A GPT stack's two
+# wirings go through one paired pass instead (BlockSettings.probe_pair).
 SIDE_BY_SIDE_NUMBERS = 4096
 FLOAT = 4  # bytes
 DOUBLE = 8

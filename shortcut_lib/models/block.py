@@ -176,15 +176,24 @@ class TransformerBlock(nn.Module):
         self.norm2 = nn.LayerNorm(emb_dim)
         self.drop_shortcut = nn.Dropout(drop_rate)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, *, shortcut_mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """``shortcut_mask``, (batch, 1, 1) of 0s and 1s, wires each sequence on its own
+        instead of by ``use_shortcut``: 1 adds the shortcut, 0 leaves it out. One pass then
+        computes both wirings (the explorer's paired probe)."""
         x = check_stream(x, self.att.d_in, self.norm1.weight, self.att.context_length)
-        x = self._sublayer(x, self.att, self.norm1)  # (batch, tokens, emb_dim)
-        return self._sublayer(x, self.ff, self.norm2)
+        x = self._sublayer(x, self.att, self.norm1, shortcut_mask)  # (batch, tokens, emb_dim)
+        return self._sublayer(x, self.ff, self.norm2, shortcut_mask)
 
-    def _sublayer(self, x: torch.Tensor, layer: nn.Module, norm: nn.Module) -> torch.Tensor:
+    def _sublayer(
+        self, x: torch.Tensor, layer: nn.Module, norm: nn.Module, mask: torch.Tensor | None
+    ) -> torch.Tensor:
         shortcut = x
         x = self.drop_shortcut(layer(norm(x) if self.norm == "pre" else x))
-        if self.use_shortcut:
+        if mask is not None:  # x + shortcut where the mask is 1, x (exactly) where it is 0
+            x = torch.addcmul(x, shortcut, mask)
+        elif self.use_shortcut:
             x = x + shortcut
         return norm(x) if self.norm == "post" else x
 

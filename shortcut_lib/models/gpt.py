@@ -229,14 +229,17 @@ class GPTModel(nn.Module):
                 ids = ids.clone()
         return ids.long()
 
-    def hidden_states(self, in_idx: torch.Tensor) -> list[torch.Tensor]:
+    def hidden_states(
+        self, in_idx: torch.Tensor, *, shortcut_mask: torch.Tensor | None = None
+    ) -> list[torch.Tensor]:
         """The residual stream entering each block and after the last: ``n_blocks + 1`` tensors
-        of shape (batch, tokens, emb_dim), for checked ids (see :meth:`check_tokens`)."""
+        of shape (batch, tokens, emb_dim), for checked ids (see :meth:`check_tokens`).
+        ``shortcut_mask`` wires each sequence on its own (:meth:`TransformerBlock.forward`)."""
         positions = torch.arange(in_idx.shape[1], device=in_idx.device)
         x = self.drop_emb(self.tok_emb(in_idx) + self.pos_emb(positions))  # (batch, tokens, emb)
         states = [x]
         for blk in self.trf_blocks:
-            states.append(blk(states[-1]))
+            states.append(blk(states[-1], shortcut_mask=shortcut_mask))
         return states
 
     def head(self, x: torch.Tensor) -> torch.Tensor:

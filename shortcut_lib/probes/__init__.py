@@ -4,7 +4,7 @@
 stack per block; both reduce their pass with the one loop of :mod:`._pass`.
 """
 
-from .gpt import TransformerProfile, check_batch, transformer_profile
+from .gpt import TransformerProfile, check_batch, transformer_profile, transformer_profile_pair
 from .mlp import (
     DIAGNOSTICS,
     GradientProfile,
@@ -22,6 +22,7 @@ __all__ = [
     "gradient_profile",
     "print_gradients",
     "transformer_profile",
+    "transformer_profile_pair",
     "weight_gradient_means",
     "weight_matrices",
 ]

@@ -79,8 +79,13 @@ def reduce_pass(
     spread: bool = False,
     extra: tuple[torch.Tensor, ...] = (),
     linears: list[tuple[torch.Tensor, torch.Tensor]] | None = None,
+    halves: bool = False,
 ) -> Pass:
     """Backpropagate ``loss`` to ``weights`` and ``states`` and reduce everything to norms.
+
+    ``halves`` measures each state, and its gradient, as its two halves along the batch (a
+    paired pass's two wirings): the state lists then hold each state's first half, then its
+    second.
 
     ``linears``, if given, holds for each weight the input ``u`` (batch, in) and output ``z``
     (batch, out) of the ``nn.Linear`` it is used in, once: then its gradient is taken as that
@@ -92,6 +97,9 @@ def reduce_pass(
     grads = torch.autograd.grad(loss, [*targets, *states], materialize_grads=True)
     with torch.no_grad():  # statistics, not part of any graph
         weight_grads, state_grads = grads[: len(weights)], grads[len(weights) :]
+        if halves:
+            states = [half for state in states for half in state.chunk(2)]
+            state_grads = [half for grad in state_grads for half in grad.chunk(2)]
         if linears is None:
             l1, l2 = _norms(weight_grads, (1, 2))
         else:

@@ -94,6 +94,51 @@ def transformer_profile(
     )
 
 
+def transformer_profile_pair(
+    model: GPTModel, x: torch.Tensor, y: torch.Tensor
+) -> dict[str, TransformerProfile]:
+    """The stream-only profiles of ``model`` wired plain and with shortcuts, from one pass.
+
+    The pass takes the batch twice, the first copy wired plain and the second with shortcuts
+    (``TransformerBlock.forward``'s ``shortcut_mask``; ``model.use_shortcut`` is not read, its
+    norm placement and final norm are). Every op then works on twice the rows, in half as many
+    calls: on two threads per op, the explorer's two wirings at 48 blocks take about two thirds
+    of the time of two passes on two threads side by side (``benchmarks/transformer.py``).
+
+    Returns:
+        ``{"plain": profile, "shortcut": profile}``, each as
+        ``transformer_profile(model, x, y, weights=False)`` gives it for that wiring, up to
+        float32 rounding: a product over twice the rows may be summed in another order.
+
+    Raises:
+        ValueError: dropout in train mode (its draws would differ from two passes').
+    """
+    x, y = check_batch(model, x, y, weights=False)
+    if draws_random(model):
+        raise ValueError("a paired probe needs a model without dropout in train mode: model.eval()")
+    n = x.shape[0]
+    pair, _ = check_batch(model, torch.cat([x, x]), torch.cat([y, y]), weights=False)
+    mask = torch.zeros(2 * n, 1, 1, dtype=model.tok_emb.weight.dtype)
+    mask[n:] = 1.0  # the second copy with shortcuts
+    with measuring([model.tok_emb.weight, model.pos_emb.weight]):
+        states = model.hidden_states(pair, shortcut_mask=mask)
+        logits = model.head(states[-1]).chunk(2)  # (batch, tokens, vocab_size) each
+        losses = [F.cross_entropy(half.flatten(0, 1), y.flatten()) for half in logits]
+        extra = tuple(loss.view(1) for loss in losses)  # one norm each: the loss itself
+        stats = reduce_pass(losses[0] + losses[1], [], states, halves=True, extra=extra)
+    numel = states[0].numel() // 2
+    return {
+        label: TransformerProfile(
+            stream_grad_norm=stats.state_grad[i::2],
+            stream_rms=[v / math.sqrt(numel) for v in stats.state_norm[i::2]],
+            attention_grad_norm=[],
+            feedforward_grad_norm=[],
+            loss=stats.extra[i],
+        )
+        for i, label in enumerate(("plain", "shortcut"))
+    }
+
+
 def check_batch(
     model: object, x: object, y: object, *, weights: bool = True
 ) -> tuple[torch.Tensor, torch.Tensor]:
