@@ -246,9 +246,11 @@ def train_transformer(
         learner = Learner(model, BlockTrainingSettings, task, batches, "adam", lr, warmup, seed)
     learner.advance(steps)
     settings = dict(
-        depth=model.n_blocks, width=model.tok_emb.embedding_dim, norm=model.norm,
+        depth=model.n_blocks, width=model.tok_emb.embedding_dim,
+        heads=model.trf_blocks[0].att.num_heads, norm=model.norm,
         final_norm=model.use_final_norm, scaled_init=model.scaled_init, lr=lr, warmup=warmup,
-        steps=steps, batch_size=batch_size, seed=seed,
+        steps=steps, context_length=task.context_length, vocab_size=task.vocab_size,
+        batch_size=batch_size, seed=seed,
     )  # fmt: skip
     words = BlockTrainingSettings.words(warmup, model.scaled_init, model.init)
     layer_names = ["in", *map(str, range(1, model.n_blocks + 1)), "out"]

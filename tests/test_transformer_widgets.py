@@ -280,3 +280,29 @@ def test_close_frees_the_figure():
     explorer.wait(timeout=120)
     explorer.close()
     assert explorer.histories == {} and explorer.figure.axes == []
+
+
+def test_show_opens_on_runs_trained_one_model_at_a_time():
+    # Notebook 05 opens its training explorer on section 5's runs, each model trained alone
+    # with sl.train_transformer from the same seed: they are the run Train gives, step for step,
+    # and a run of other settings is refused with what differs.
+    explorer = sl.transformer_training_explorer(
+        depth=2, width=16, heads=2, steps=20, context_length=6, vocab_size=7
+    )
+    task = sl.make_token_task(512, 6, 7, seed=0)
+    runs = {}
+    for label, use_shortcut in (("plain", False), ("shortcut", True)):
+        model = sl.GPTModel(2, 16, 2, 6, 7, use_shortcut=use_shortcut, seed=0)
+        runs[label] = sl.train_transformer(model, task, steps=20, batch_size=32, seed=0)
+    explorer.show(runs)
+    assert explorer.histories == runs
+    assert explorer.status.value == "done: 20/20 steps, trained in the notebook"
+    explorer.train()
+    assert explorer.wait(timeout=120)
+    for label, history in runs.items():
+        trained = explorer.histories[label]
+        for name in ("loss", "weight_grad_mean", "update_ratio", "weight_norm"):
+            assert getattr(trained, name) == getattr(history, name), (label, name)
+    other = sl.GPTModel(2, 16, 4, 6, 7, seed=0)
+    with pytest.raises(ValueError, match="heads=4 instead of 2"):
+        explorer.show({**runs, "shortcut": sl.train_transformer(other, task, steps=20, seed=0)})
