@@ -76,13 +76,13 @@ GRADIENT = [
                                                                 "output_grad_norm"])),
 ]  # fmt: skip
 TRANSFORMER = [
-    ("05 start: depth 48, drag", dict(depth=48), drag("depth", 48)),
+    ("05 start: depth 12, drag", {}, drag("depth", 12)),
+    ("05 try, instructor start: depth 48, drag", dict(depth=48), drag("depth", 48)),
     ("05 try: depth 1 to 48", dict(depth=48), [("depth", d) for d in (*range(1, 49), 48)]),
     ("05 try: norm at depth 48", dict(depth=48), cycle("norm", ["post", "none", "pre"])),
     ("05 try: scaled_init at depth 48", dict(depth=48), cycle("scaled_init", [False, True])),
-    ("05 try: width at depth 48", dict(depth=48), cycle("width", [32, 128, 64])),
+    ("05 try: width 128 at depth 48", dict(depth=48), cycle("width", [128, 64])),
     ("05 try: norm none, drag", dict(depth=48, norm="none"), drag("depth", 48)),
-    ("explorer default: depth 12, drag", {}, drag("depth", 12)),
 ]
 TRAINING = [  # (label, explorer, settings)
     ("04 start", "mlp", {}),

@@ -105,8 +105,9 @@ class BlockSettings(Settings):
 
     @staticmethod
     def probe_pair(models: dict[str, GPTModel], batch: TokenTask) -> dict[str, TransformerProfile]:
-        """Both wirings at once, one pass of twice the batch (:func:`transformer_profile_pair`):
-        on two threads per op, faster than two probes side by side at every size measured."""
+        """Both wirings at once, one pass of twice the batch (:func:`transformer_profile_pair`).
+        On two threads per op it is as fast as two probes side by side on two threads, or
+        faster: 48 blocks of 8 sequences of 16 tokens, 52 ms against 70 (median)."""
         return transformer_profile_pair(models["shortcut"], batch.x, batch.y)
 
 
