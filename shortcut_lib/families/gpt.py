@@ -88,7 +88,10 @@ class BlockSettings(Settings):
 
     def make_wirings(self, depth: int) -> Wirings:
         """The plain and the shortcut stack, over one set of weights, with ``depth`` blocks."""
-        return Wirings(GPTModel(depth, self.width, self.heads, self.context_length, VOCAB_SIZE))
+        # Built with PyTorch's own init, the cheaper (48 blocks of width 128: 57 ms against 103
+        # for GPT-2's), from a forked RNG: the wirings draw every weight again for their seed.
+        shape = (depth, self.width, self.heads, self.context_length, VOCAB_SIZE)
+        return Wirings(GPTModel(*shape, init="default"))
 
     def batch_key(self) -> tuple:
         return (self.batch_size, self.context_length, self.seed)
@@ -157,7 +160,7 @@ class Wirings:
                 with torch.no_grad():
                     for unit, weight in zip(self._unit[:used], self._residual[:used], strict=True):
                         torch.mul(unit, std, out=weight)
-                shortcut.scaled_init = s.scaled_init
+                shortcut.init, shortcut.scaled_init = "gpt2", s.scaled_init
             self._scale = (s.depth, s.scaled_init)
         for model in self._models.values():
             model.norm, model.use_final_norm = s.norm, s.final_norm
