@@ -115,6 +115,8 @@ GPT_LAYERS = [
     ("qkv_bias='no'", "sl.MultiHeadAttention(16, 16, 8, 0.0, 2, qkv_bias='no')", "TypeError", ["qkv_bias", "'no'", "True or False"]),
     ("qkv_bias=1", "sl.MultiHeadAttention(16, 16, 8, 0.0, 2, qkv_bias=1)", "TypeError", ["qkv_bias"]),
     ("a block of width 36 and 8 heads", "sl.TransformerBlock(36, 8, 8)", "ValueError", ["emb_dim (36)", "n_heads (8)", "divisible"]),
+    ("GPT: heads set to one that does not divide the width", "m = sl.GPTModel(1); m.n_heads = 5", "ValueError", ["emb_dim (64)", "n_heads (5)", "divisible"]),
+    ("GPT: heads set to a float", "m = sl.GPTModel(1); m.n_heads = 2.0", "TypeError", ["n_heads"]),
 ]
 
 META = [

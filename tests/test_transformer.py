@@ -225,6 +225,23 @@ def test_switches_rewire_without_touching_the_weights():
         assert len({p.loss for p in profiles.values()}) == len(profiles)  # wirings differ
 
 
+def test_setting_n_heads_splits_the_same_weights_as_a_model_built_with_them():
+    # GPTModel(..., n_heads=h, seed=s) draws the same weights for every h; setting n_heads
+    # must give exactly the model built with that many heads, and setting it back the first.
+    task = make_token_task(3, 8, 11, seed=1)
+    model = GPTModel(3, 16, 2, 8, 11, seed=4)
+    two = model(task.x)
+    for heads in (4, 8, 1, 2):
+        model.n_heads = heads
+        built = GPTModel(3, 16, heads, 8, 11, seed=4)
+        assert model.n_heads == heads
+        assert torch.equal(model(task.x), built(task.x))
+    assert torch.equal(model(task.x), two)
+    with pytest.raises(ValueError, match=r"emb_dim \(16\) must be divisible by n_heads \(3\)"):
+        model.n_heads = 3
+    assert model.n_heads == 2  # refused before any block changed
+
+
 def test_comparison_equals_separate_probes():
     model, task = small_model(), make_token_task(4, 8, 11)
     by_shortcut = compare_transformer(model, task.x, task.y)
@@ -333,6 +350,7 @@ def test_block_comparison_equals_a_fresh_model_whatever_came_before(
         small,
         small.replace(depth=6),  # deeper: bigger models
         small.replace(depth=2, scaled_init=False),  # shallower: blocks dropped, init redrawn
+        small.replace(depth=2, scaled_init=False, heads=4),  # the same weights in 4 heads
         small.replace(depth=5, norm="post", final_norm=False, use_shortcut=False),
         small.replace(seed=7, batch_size=3),
     ]:
@@ -348,9 +366,9 @@ def test_block_comparison_equals_a_fresh_model_whatever_came_before(
     # count; this thread's count is left as it was.
     assert all(thread.startswith("shortcut_lib-probe-flushing") for _, thread, _ in calls)
     if cpus > 1 and side_by_side:
-        assert calls == [("transformer_profile_pair", calls[0][1], 2)] * 5
+        assert calls == [("transformer_profile_pair", calls[0][1], 2)] * 6
     else:
-        assert [(name, threads) for name, _, threads in calls] == [("transformer_profile", 1)] * 10
+        assert [(name, threads) for name, _, threads in calls] == [("transformer_profile", 1)] * 12
     assert torch.get_num_threads() == 1
 
 

@@ -83,8 +83,9 @@ class BlockSettings(Settings):
         return costs.gpt_update(self.values())
 
     def wirings_key(self) -> tuple:
-        """What needs new models: the shapes. A new depth, seed or init redraws weights."""
-        return (self.width, self.heads, self.context_length)
+        """What needs new models: the shapes (the heads split the same weights). A new depth,
+        seed or init redraws weights."""
+        return (self.width, self.context_length)
 
     def make_wirings(self, depth: int) -> Wirings:
         """The plain and the shortcut stack, over one set of weights, with ``depth`` blocks."""
@@ -121,7 +122,8 @@ class Wirings:
     blocks used. Either way the weights are exactly those of a fresh ``GPTModel(depth, ...,
     seed=seed)``: block i's draws do not depend on the depth, and ``normal_(0, s)`` computes
     ``z * s`` from the same ``z`` that ``normal_(0, 1)`` gives (for tensors of 16 numbers or
-    more, as every weight here is). The norm placement and the final norm only rewire."""
+    more, as every weight here is). The norm placement, the final norm and the number of heads
+    only rewire."""
 
     def __init__(self, shortcut: GPTModel) -> None:
         # Never trained: only the embeddings stay in the probe's graph, and for good, so that
@@ -163,7 +165,7 @@ class Wirings:
                 shortcut.init, shortcut.scaled_init = "gpt2", s.scaled_init
             self._scale = (s.depth, s.scaled_init)
         for model in self._models.values():
-            model.norm, model.use_final_norm = s.norm, s.final_norm
+            model.norm, model.use_final_norm, model.n_heads = s.norm, s.final_norm, s.heads
         return self._models
 
     def _use_blocks(self, depth: int) -> None:

@@ -61,8 +61,8 @@ class GPTModel(nn.Module):
     A model whose weights, their gradients and its causal masks would take more than 500 MB is
     refused before anything is allocated, except on the meta device, which allocates nothing.
 
-    The attributes ``use_shortcut``, ``norm`` and ``use_final_norm`` can be set later: they
-    rewire the forward pass and change no weight.
+    The attributes ``use_shortcut``, ``norm``, ``use_final_norm`` and ``n_heads`` can be set
+    later: they rewire the forward pass and change no weight.
 
     Introduced in notebook 05.
     """
@@ -196,6 +196,18 @@ class GPTModel(nn.Module):
         check_choice("norm", value, NORM_PLACEMENTS)
         for blk in self.trf_blocks:
             blk.norm = value
+
+    @property
+    def n_heads(self) -> int:
+        """Attention heads per block (settable: the same weights, split into another number of
+        heads; a model built with that many from the same seed has exactly these weights)."""
+        return self.trf_blocks[0].att.num_heads
+
+    @n_heads.setter
+    def n_heads(self, value: int) -> None:
+        check_heads(self.tok_emb.embedding_dim, value, "emb_dim", "n_heads")
+        for blk in self.trf_blocks:
+            blk.att.num_heads, blk.att.head_dim = value, blk.att.d_out // value
 
     def check_tokens(self, name: str, ids: object) -> torch.Tensor:
         """``ids`` as a (batch, tokens) int64 tensor, or a clear error naming ``name``."""
