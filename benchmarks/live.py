@@ -13,9 +13,11 @@ counts other processes' turns too. Median and p95 (nearest rank) per setting, ag
 wall p95 <= 50 ms ("met"/"missed"). The training explorers' suggested runs are timed to the end
 (a run goes on in the background, the kernel stays free).
 
-torch.set_num_threads(1), as in the notebooks.
+torch.set_num_threads(1), as in the notebooks. ``--cpu-quota 1`` runs it all as in a container
+limited to one CPU (a Binder session), which the explorers read from the control group's quota.
 
 Run: python benchmarks/live.py [--repeats 30] [--only gradient|transformer|training]
+     [--cpu-quota CPUS]
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ import matplotlib
 matplotlib.use("Agg")
 
 import torch  # noqa: E402
+from _quota import run_under_cpu_quota  # noqa: E402 (this folder)
 from _stats import median_and_p95_ms, p95  # noqa: E402 (this folder)
 
 import shortcut_lib as sl  # noqa: E402
+from shortcut_lib._cpus import usable_cores  # noqa: E402
 
 GOAL_MS = 50.0
 
@@ -156,10 +160,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30, help="timed updates per setting")
     parser.add_argument("--only", choices=["gradient", "transformer", "training"])
+    parser.add_argument("--cpu-quota", type=float, help="run limited to this many CPUs' time")
     args = parser.parse_args()
+    if args.cpu_quota:
+        run_under_cpu_quota(args.cpu_quota)
     torch.set_num_threads(1)
-    print(f"cpus {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}; torch threads 1; "
-          f"shortcut_lib from {os.path.dirname(sl.__file__)}")  # fmt: skip
+    quota = f", CPU quota {args.cpu_quota:g}" if args.cpu_quota else ""
+    print(f"cpus {os.cpu_count()}{quota}, usable {usable_cores()}, load average "
+          f"{os.getloadavg()[0]:.2f}; torch threads 1; shortcut_lib from "
+          f"{os.path.dirname(sl.__file__)}")  # fmt: skip
     for kind in ("gradient", "transformer"):
         if args.only in (None, kind):
             explorers(kind, args.repeats)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import functools
 import math
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,6 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import torch
 
 from ._checks import check_bool, check_choice
+from ._cpus import usable_cores
 from ._memory import release_freed_memory
 from .families import BlockSettings, ComparisonSettings
 from .models.block import NORM_PLACEMENTS
@@ -41,10 +41,11 @@ class Comparison:
     runs its first ``depth`` layers. A slider move costs a probe, not a rebuild; a view-only
     change (which wiring is bold, which series is drawn) costs nothing.
 
-    How the two cores of a laptop or a Binder session are used depends on the family:
+    How two cores are used depends on the family, where the process may keep two busy (its CPU
+    affinity, at most its container's CPU quota: a Binder session limited to one CPU has one):
 
-    - An MLP: when torch runs each op on one thread (as the notebooks set), the process may run
-      on more than one core and each op is large enough to gain (``settings.side_by_side()``:
+    - An MLP: when torch runs each op on one thread (as the notebooks set), the process may use
+      more than one core and each op is large enough to gain (``settings.side_by_side()``:
       4096 numbers or more), the plain wiring is probed on a worker thread while the shortcut
       wiring is probed on the calling one. Smaller ops leave the GIL to the Python between
       them, and one thread wins. Each pass is the same sequence of operations either way: the
@@ -257,12 +258,8 @@ def _parallel() -> bool:
 
 
 def _cores() -> int:
-    """The cores this process may run on: its CPU affinity where the system tells it (Linux),
-    else every core."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
+    """The cores this process may keep busy: its affinity, at most its container's CPU quota."""
+    return usable_cores()
 
 
 _SHARED_LOCK = threading.Lock()
