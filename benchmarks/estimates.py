@@ -1,10 +1,13 @@
 """Each settings' estimate against one update measured in a fresh process (see bounds.py).
 
 For a grid of the gradient and the transformer explorer's settings (sizes that reach the bounds,
-the slowest activations, every norm placement), a child process measures the CPU seconds of the
-first update (models built), of a new seed and of a depth step, both wirings on two threads as
-the explorer probes them, and its peak memory above what it held before. The settings are forced
-past the refusal, so that settings near and over the bounds are measured too.
+the slowest activations, every norm placement), a child process runs the first update (models
+built), a new seed and a depth step twice. First as the explorer runs them with two cores, for its
+peak memory above what it held before (a GPT stack's paired pass holds twice the batch at once).
+Then on one core, what the time estimate is for and what a session limited to one CPU runs: the
+CPU seconds of the slowest of the three (two cores take less wall time, and their CPU seconds
+count threads waiting on each other). The settings are forced past the refusal, so that settings
+near and over the bounds are measured too.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ MEASURE = """
 import ctypes, gc, json, sys, time
 import torch; torch.set_num_threads(1)
 import shortcut_lib as sl
+from shortcut_lib import compare
 from shortcut_lib.families import BlockSettings
 def status(field):  # this process's own: ru_maxrss would count the parent's, carried over exec
     return int(open("/proc/self/status").read().split(field + ":")[1].split()[0]) * 1024
@@ -29,14 +33,21 @@ def forced(**changes):  # past the refusal: measured, not estimated
     for k, v in {**values, **changes}.items():
         object.__setattr__(s, k, v)
     return s
+def run(cores):
+    compare._cores = lambda: cores
+    comparison, seconds = sl.Comparison(), []
+    for changes in ({}, {"seed": 1}, {"seed": 1, "depth": max(values["depth"] - 1, 1)}):
+        start = time.process_time()
+        comparison.profiles(forced(**changes))
+        seconds.append(time.process_time() - start)
+    return seconds
 sl.Comparison().profiles(forced(depth=2, batch_size=1))  # torch's kernels loaded first
 gc.collect(); ctypes.CDLL("libc.so.6").malloc_trim(0)
-base, comparison, seconds = rss(), sl.Comparison(), []
-for changes in ({}, {"seed": 1}, {"seed": 1, "depth": max(values["depth"] - 1, 1)}):
-    start = time.process_time()
-    comparison.profiles(forced(**changes))
-    seconds.append(time.process_time() - start)
+base = rss()
+run(2)  # as the explorer runs with two cores: its memory
 peak = status("VmHWM") - base
+gc.collect()
+seconds = run(1)  # on one core: the time
 print(json.dumps({"seconds": max(seconds), "peak": peak, "estimate": forced().cost().__dict__}))
 """
 MLP = [
@@ -62,8 +73,9 @@ GPT = [
 
 
 def estimates(timeout: float) -> None:
-    print("estimates: one update, measured (CPU s, the worst of first / new seed / depth step;")
-    print("peak MB above the start) against the estimate; 'x' = estimate / measured")
+    print("estimates: one update, measured (CPU s on one core, the worst of first / new seed /")
+    print("depth step; peak MB above the start, with two cores) against the estimate;")
+    print("'x' = estimate / measured")
     for kind, grid in (("mlp", MLP), ("gpt", GPT)):
         worst_s = worst_b = float("inf")
         for values in grid:
