@@ -360,6 +360,11 @@ def test_block_comparison_equals_a_fresh_model_whatever_came_before(
                 assert_close(got[label], expected[label])
             else:
                 assert got[label] == expected[label], (label, s)
+        for label, model in comparison._wirings.models(s).items():  # and each says what it is
+            fresh = GPTModel(s.depth, s.width, s.heads, s.context_length, 16, norm=s.norm,
+                             final_norm=s.final_norm, scaled_init=s.scaled_init,
+                             use_shortcut=label == "shortcut")  # fmt: skip
+            assert repr(model) == repr(fresh), (label, s)
     # Every probe on the module's flushing thread (one at norm="none" without shortcuts would
     # be taken again on this one, subnormals and all: none here): with two cores one paired
     # pass on two threads per op, else the two wirings one after the other on this thread's

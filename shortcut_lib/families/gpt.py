@@ -162,9 +162,9 @@ class Wirings:
                 with torch.no_grad():
                     for unit, weight in zip(self._unit[:used], self._residual[:used], strict=True):
                         torch.mul(unit, std, out=weight)
-                shortcut.init, shortcut.scaled_init = "gpt2", s.scaled_init
             self._scale = (s.depth, s.scaled_init)
-        for model in self._models.values():
+        for model in self._models.values():  # what each model's repr and attributes say
+            model.init, model.scaled_init = "gpt2", s.scaled_init
             model.norm, model.use_final_norm, model.n_heads = s.norm, s.final_norm, s.heads
         return self._models
 
