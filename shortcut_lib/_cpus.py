@@ -56,9 +56,9 @@ def cpu_quota(root: Path = Path("/")) -> float | None:
 def _quotas(mount: Path, path: str, read: Callable[[Path], float | None]) -> list[float]:
     # Each group from the process's own up to the mount's top, where they are visible (inside a
     # container the mount's top is often the container's own group, its path not shown).
-    groups = [mount.joinpath(*Path(path).parts[1:n]) for n in range(len(Path(path).parts), 0, -1)]
+    parts = Path(path).parts[1:]  # "/kubepods/pod1": ("kubepods", "pod1")
     found = []
-    for group in dict.fromkeys([*groups, mount]):
+    for group in (mount.joinpath(*parts[:n]) for n in range(len(parts), -1, -1)):
         try:
             quota = read(group)
         except (OSError, ValueError):
